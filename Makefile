@@ -1,0 +1,48 @@
+# Two commands matter: `make serve` and `make test`. Everything else is a helper they share.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROTO  := protos/sitrep/v1/extraction.proto
+GEN    := service/proto/sitrep/v1/extraction_pb2.py
+
+.PHONY: serve test lint typecheck unit proto lock bench soak clean
+
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --require-hashes -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	touch $@
+
+$(GEN): $(PROTO) scripts/gen_proto.py $(STAMP)
+	$(BIN)/python scripts/gen_proto.py
+
+proto: $(GEN)
+
+serve: $(STAMP) $(GEN)
+	$(BIN)/sitrep serve --rules rules
+
+lint: $(STAMP) $(GEN)
+	$(BIN)/ruff check service tests bench scripts
+	$(BIN)/ruff format --check service tests bench scripts
+
+typecheck: $(STAMP) $(GEN)
+	$(BIN)/mypy service
+
+unit: $(STAMP) $(GEN)
+	$(BIN)/python -m pytest -q -m "not soak"
+
+test: lint typecheck unit
+
+bench: $(STAMP) $(GEN)
+	$(BIN)/python bench/run.py
+
+soak: $(STAMP) $(GEN)
+	$(BIN)/python -m pytest -q -m soak
+
+lock:
+	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
+	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements-dev.lock requirements-dev.in
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
