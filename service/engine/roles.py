@@ -1,0 +1,109 @@
+"""Grow a role's matched token into the phrase it stands for.
+
+The documented growth rules (see rules/README.md):
+- `token`: exactly the matched tokens.
+- `quantity`: the numeral plus adjoining number words and qualifiers ("more than 100,000").
+- `entity`: the named entity holding the token, else the token.
+- `phrase`: a token inside a named entity grows to that entity ("Dmitry Peskov", not "Kremlin
+  spokesman Dmitry Peskov"); any other noun grows to its noun phrase: everything to its left in
+  its subtree plus `of`-phrases, compounds and appositions to its right ("the outskirts of Kyiv").
+- `subtree`: the token's whole syntactic subtree (reported speech).
+- `conjuncts`: the phrase plus coordinated phrases ("Kyiv and Chernihiv").
+A role matched by several tokens (a Matcher rule with `OP`) keeps exactly those tokens. A grown
+span never swallows another role's matched tokens: it stops before them.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Token
+
+from service.rules.schema import Expansion
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
+_QUANTITY_WORDS = frozenset(
+    {"more", "than", "at", "least", "most", "about", "around", "nearly", "almost", "over",
+     "up", "to", "some", "approximately", "roughly", "an", "estimated", "fewer", "less",
+     "under", "no", "between", "and", "-", "–", "as", "many", "of", "hundreds", "thousands",
+     "dozens", "tens", "scores", "a", "several", "dozen", "hundred", "thousand", "million"}
+)  # fmt: skip
+_RIGHT_DEPS = frozenset({"compound", "flat", "appos", "nummod"})
+_PUNCT_EDGE = frozenset({"punct", "cc"})
+
+
+def grow(doc: Doc, tokens: tuple[int, ...], how: Expansion) -> tuple[int, int]:
+    """The token range [start, end) a role covers."""
+    start, end = tokens[0], tokens[-1] + 1
+    if len(tokens) > 1 or how == "token":
+        return start, end
+    token = doc[start]
+    if how == "quantity":
+        return _quantity(doc, start)
+    if how == "entity" or (how in {"phrase", "conjuncts"} and token.ent_type_ in NAME_LABELS):
+        return _entity(token)
+    if not doc.has_annotation("DEP"):
+        return start, end
+    if how == "subtree":
+        return _trim(doc, token.left_edge.i, token.right_edge.i + 1)
+    return _phrase(token, conjuncts=how == "conjuncts")
+
+
+def _entity(token: Token) -> tuple[int, int]:
+    for ent in token.doc.ents:
+        if ent.start <= token.i < ent.end:
+            return ent.start, ent.end
+    return token.i, token.i + 1
+
+
+def _quantity(doc: Doc, index: int) -> tuple[int, int]:
+    def numeric(tok: Token) -> bool:
+        return tok.like_num or tok.lower_ in _QUANTITY_WORDS
+
+    start = end = index
+    while start > 0 and numeric(doc[start - 1]) and not doc[start - 1].is_sent_start:
+        start -= 1
+    while end + 1 < len(doc) and (doc[end + 1].like_num or doc[end + 1].lower_ in {"-", "–"}):
+        end += 1
+    while start < index and doc[start].lower_ in {"of", "and", "-", "to", "as"}:
+        start += 1
+    if doc[end].lower_ in {"-", "–"}:
+        end -= 1
+    return start, end + 1
+
+
+def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
+    if token.pos_ in {"VERB", "AUX"}:
+        return token.i, token.i + 1
+    start = token.left_edge.i
+    end = token.i + 1
+    for child in token.rights:
+        wanted = child.dep_ in _RIGHT_DEPS or (child.dep_ == "prep" and child.lower_ == "of")
+        wanted = wanted or (conjuncts and child.dep_ in {"conj", "cc"})
+        if not wanted:
+            break
+        end = child.right_edge.i + 1
+    return _trim(token.doc, start, end)
+
+
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Drop punctuation and dangling conjunctions at the edges."""
+    while end - start > 1 and (doc[end - 1].dep_ in _PUNCT_EDGE or doc[end - 1].is_punct):
+        end -= 1
+    while end - start > 1 and (doc[start].dep_ in _PUNCT_EDGE or doc[start].is_punct):
+        start += 1
+    return start, end
+
+
+def separate(spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:
+    """Shrink grown spans in place so that none covers another role's matched tokens."""
+    for role, (start, end) in list(spans.items()):
+        core = cores[role]
+        for other, tokens in cores.items():
+            if other == role:
+                continue
+            for i in tokens:
+                if start <= i < end and i not in core:
+                    if i < core[0]:
+                        start = i + 1
+                    elif i > core[-1]:
+                        end = i
+        spans[role] = (start, max(end, start + 1))

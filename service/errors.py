@@ -1,0 +1,76 @@
+"""One catalogue of every error message, each with a code shown in its text (after spaCy's errors.py).
+
+Codes are grouped: R1xx rule files and schema, R2xx patterns and lexicons, R3xx pipeline needs,
+R4xx examples, S1xx serving (request validation and limits). `GROUP_STATUS` maps the serving
+groups to gRPC status codes in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+
+
+class E(enum.Enum):
+    """Error templates. Use `E.X.format(**kw)`; placeholders are checked by the test suite."""
+
+    R101 = "invalid YAML: {problem}"
+    R102 = "the file must be a mapping with `version`, `lexicons` and/or `rules`"
+    R103 = "{path}: {problem}"
+    R104 = "duplicate key {key!r}"
+    R105 = "cannot read file: {problem}"
+    R110 = "duplicate rule id {rule_id!r}, first defined at {first}"
+    R111 = "a rule needs exactly one of `pattern`, `dependency` or `phrases` (found {found})"
+    R201 = "invalid token pattern {path}: {problem}"
+    R202 = "unknown lexicon ${name}; known lexicons: {known}"
+    R203 = "unknown role {role!r} for event type {event}; its roles are: {roles}"
+    R204 = "dependency pattern: {problem}"
+    R205 = "duplicate lexicon {name!r}, first defined at {first}"
+    R206 = "lexicon reference ${name} must stand alone as the value of IN or NOT_IN"
+    R207 = "REGEX {regex!r} is not allowed: {problem}"
+    R208 = "`expand` names role {role!r}, which the rule never assigns"
+    R209 = "`casualty_kind` only applies to casualty rules, not {event}"
+    R301 = (
+        "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
+    )
+    R401 = "example {index}: {problem}"
+    S101 = "text must not be empty"
+    S102 = "text is {size} bytes, over the limit of {limit} bytes"
+    S103 = "a batch holds at most {limit} documents, got {count}"
+    S104 = "document id {doc_id!r} appears more than once in the batch (first at index {first})"
+    S105 = "unknown {enum} value {value}"
+    S106 = "request is not a valid {message}: {problem}"
+    S107 = "document is required"
+    S201 = "server is at its limit of {limit} concurrent requests; retry with backoff"
+    S202 = "the extraction worker stopped while processing this request; retry"
+    S203 = "the admin API is disabled; start the server with --enable-admin"
+    S204 = (
+        "the admin API needs a valid token in the `authorization` metadata or a client certificate"
+    )
+    S205 = "no rule set is loaded yet"
+
+    def format(self, **kwargs: object) -> str:
+        """The message with its code first, as in `[R202] unknown lexicon $x`."""
+        return f"[{self.name}] {self.value.format(**kwargs)}"
+
+    @property
+    def placeholders(self) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(self.value) if name}
+
+
+GROUP_STATUS: dict[str, str] = {
+    "S1": "INVALID_ARGUMENT",
+    "S201": "RESOURCE_EXHAUSTED",
+    "S202": "UNAVAILABLE",
+    "S203": "PERMISSION_DENIED",
+    "S204": "UNAUTHENTICATED",
+    "S205": "UNAVAILABLE",
+}
+
+
+def status_name(code: E) -> str:
+    """The gRPC status name for a serving error: the longest matching group prefix wins."""
+    matches = [prefix for prefix in GROUP_STATUS if code.name.startswith(prefix)]
+    if not matches:
+        raise KeyError(f"{code.name} is not a serving error")
+    return GROUP_STATUS[max(matches, key=len)]

@@ -1,0 +1,82 @@
+"""Plain, picklable event records: what a worker returns and the api layer turns into protobuf.
+
+Offsets are Unicode code points into the document text, half-open. Converting them to the
+caller's encoding is the api layer's job, done once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EventKind = Literal["casualty", "statement", "attack", "siege"]
+EVENT_KINDS: tuple[EventKind, ...] = ("casualty", "statement", "attack", "siege")
+
+ROLES: dict[EventKind, tuple[str, ...]] = {
+    "attack": ("attacker", "target", "location", "weapon", "trigger"),
+    "casualty": ("count", "kind", "victims", "perpetrator", "location", "source"),
+    "statement": ("speaker", "content", "cue", "addressee"),
+    "siege": ("location", "besieger", "trapped", "trigger"),
+}
+"""The roles a rule may assign for each event type: exactly the fields of the typed event."""
+
+QUANTITY_ROLES = frozenset({"count", "trapped"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    text: str
+    start: int
+    end: int
+    label: str = ""
+    resolved: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    min: int
+    max: int | None
+    qualifier: str  # EXACT, APPROXIMATE, AT_LEAST, MORE_THAN, AT_MOST, LESS_THAN, RANGE
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event. `roles` holds mentions, `quantities` the counts, `attrs` the enum-valued fields
+    (casualty `kind`, statement `kind`)."""
+
+    type: EventKind
+    rule_id: str
+    start: int
+    end: int
+    text: str
+    sentence_index: int
+    confidence: float
+    roles: dict[str, Mention] = field(default_factory=dict)
+    quantities: dict[str, Quantity] = field(default_factory=dict)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A candidate that lost overlap resolution, kept for `explain` and metrics."""
+
+    rule_id: str
+    type: EventKind
+    start: int
+    end: int
+    winner: str
+    reason: str
+
+
+@dataclass(slots=True)
+class DocResult:
+    """Everything a worker learned about one document."""
+
+    events: list[Event]
+    tokens: int
+    hits: dict[str, int] = field(default_factory=dict)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    negated: list[str] = field(default_factory=list)

@@ -1,0 +1,96 @@
+"""Run every rule's examples (Duckling-style: the examples beside a rule are its test).
+
+Each example text runs through the real pipeline with the rule alone (its own overlap
+resolution and negation apply, other rules' do not). The produced events must match the
+expected list one to one: every expected role value equals the event's, and no event is extra.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet
+from service.engine.extractor import extract
+from service.events.model import Event
+from service.rules.schema import Example, RuleSpec
+
+Summary = dict[str, str | int | float]
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    rule: RuleSpec
+    example: Example
+    actual: tuple[Summary, ...]
+    problem: str  # "" when it passed
+
+    @property
+    def passed(self) -> bool:
+        return not self.problem
+
+    def describe(self) -> str:
+        """A readable failure: where, what was expected, what came out."""
+        lines = [
+            f"{self.rule.file}:{self.example.line}: rule {self.rule.id}: {self.problem}",
+            f"  text:     {self.example.text}",
+            f"  expected: {list(self.example.expect)}",
+            f"  actual:   {list(self.actual)}",
+        ]
+        return "\n".join(lines)
+
+
+def summarize(event: Event) -> Summary:
+    """An event as the flat role → value mapping examples are written in."""
+    out: Summary = {role: m.text for role, m in event.roles.items()}
+    for role, quantity in event.quantities.items():
+        out[role] = quantity.min
+    out.update(event.attrs)
+    return out
+
+
+def _value_matches(expected: str | int | float, event: Event, role: str) -> bool:
+    if role in event.quantities:
+        quantity = event.quantities[role]
+        if isinstance(expected, int | float) and not isinstance(expected, bool):
+            return quantity.min == expected
+        return str(expected).lower() in {quantity.text.lower(), quantity.qualifier.lower()}
+    if role in event.attrs:
+        return str(expected).upper() == event.attrs[role]
+    mention = event.roles.get(role)
+    if mention is None:
+        return False
+    wanted = str(expected).lower()
+    return wanted in {mention.text.lower(), mention.resolved.lower()}
+
+
+def _matches(expect: dict[str, str | int | float], event: Event) -> bool:
+    return all(_value_matches(value, event, role) for role, value in expect.items())
+
+
+def judge(example: Example, events: list[Event]) -> str:
+    """'' when the events satisfy the example, else what is wrong."""
+    remaining = list(events)
+    for i, expect in enumerate(example.expect):
+        found = next((e for e in remaining if _matches(expect, e)), None)
+        if found is None:
+            return f"expected event {i + 1} not found" if remaining else "no event produced"
+        remaining.remove(found)
+    if remaining:
+        return f"{len(remaining)} unexpected event(s)"
+    return ""
+
+
+def run_examples(nlp: Language, compiled: CompiledRuleSet) -> list[ExampleResult]:
+    """Every example of every active or shadow rule, in pack order."""
+    results = []
+    for rule in compiled.spec.runnable:
+        if not rule.examples:
+            continue
+        texts = [example.text for example in rule.examples]
+        docs = extract(nlp, compiled, texts, only_rule=rule.id).docs
+        for example, doc in zip(rule.examples, docs, strict=True):
+            actual = tuple(summarize(e) for e in doc.events)
+            results.append(ExampleResult(rule, example, actual, judge(example, doc.events)))
+    return results

@@ -1,0 +1,201 @@
+"""The one loader: files → validated `RuleSetSpec`, or every error at once.
+
+`sitrep check`, `sitrep test`, `sitrep serve` and every hot reload call `load_rules`; there is no
+second path. Files are read once into memory first, so a reload judges one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.errors import E
+from service.rules.errors import RuleError, RuleSetError
+from service.rules.needs import components_for
+from service.rules.schema import RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
+from service.rules.validate import build_spec
+from service.rules.yamlpos import Path, Positions, YamlError, load
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The rule files of a directory as read at one moment: (relative path, bytes)."""
+
+    root: str
+    files: tuple[tuple[str, bytes], ...]
+
+    @property
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for name, data in self.files:
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()[:16]
+
+
+def discover(root: FsPath) -> list[FsPath]:
+    """Rule files under `root`, recursively, skipping hidden entries.
+
+    Hidden names cover editor swap files (`.x.yaml.swp`, `.#x.yaml`) and the `..data` /
+    `..<timestamp>` directories of a Kubernetes ConfigMap volume, whose visible symlinks we read.
+    """
+    found = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.name.endswith(RULE_SUFFIXES):
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def read_snapshot(root: FsPath) -> Snapshot:
+    """Read every rule file. A file that vanishes mid-read is simply not part of the snapshot."""
+    files = []
+    for path in discover(root):
+        try:
+            files.append((str(path.relative_to(root)), path.read_bytes()))
+        except FileNotFoundError:
+            continue
+    return Snapshot(str(root), tuple(files))
+
+
+def load_rules(root: FsPath | str, components: set[str] | None = None) -> RuleSetSpec:
+    """Load and validate a rules directory. `components`: what the model provides, if known."""
+    return load_snapshot(read_snapshot(FsPath(root)), components)
+
+
+def load_snapshot(snapshot: Snapshot, components: set[str] | None = None) -> RuleSetSpec:
+    errors: list[RuleError] = []
+    parsed: list[tuple[str, RuleFileModel, Any, Positions]] = []
+    for name, data in snapshot.files:
+        shown = str(FsPath(snapshot.root) / name)
+        result = _parse_file(shown, data, errors)
+        if result is not None:
+            parsed.append((shown, *result))
+
+    lexicons: dict[str, list[str]] = {}
+    lexicon_at: dict[str, str] = {}
+    for shown, model, _raw, positions in parsed:
+        for name, words in model.lexicons.items():
+            line, col = positions.of(("lexicons", name))
+            if name in lexicons:
+                first = lexicon_at[name]
+                errors.append(
+                    RuleError(shown, line, col, "", E.R205.format(name=name, first=first))
+                )
+                continue
+            lexicons[name], lexicon_at[name] = words, f"{shown}:{line}"
+
+    rules: list[RuleSpec] = []
+    first_seen: dict[str, str] = {}
+    for shown, model, raw, positions in parsed:
+        for index, rule_raw in enumerate(model.rules):
+            base: Path = ("rules", index)
+            line, col = positions.of(base)
+            try:
+                rule = RuleModel.model_validate(rule_raw)
+            except ValidationError as exc:
+                _schema_errors(shown, raw, positions, exc, base, errors)
+                continue
+
+            def report(path: Path, message: str, _base: Path = base, _id: str = rule.id) -> None:
+                at = positions.of((*_base, *path))
+                errors.append(RuleError(shown, at[0], at[1], _id, message))
+
+            if rule.id in first_seen:
+                report(("id",), E.R110.format(rule_id=rule.id, first=first_seen[rule.id]))
+            first_seen.setdefault(rule.id, f"{shown}:{line}")
+            example_lines = [
+                positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))
+            ]
+            spec = build_spec(
+                rule, raw["rules"][index], lexicons, shown, line, example_lines, report
+            )
+            if components is not None and spec.status != "disabled":
+                _check_needs(spec, components, report)
+            rules.append(spec)
+    if errors:
+        raise RuleSetError(errors, snapshot.version)
+    return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files))
+
+
+def _parse_file(
+    shown: str, data: bytes, errors: list[RuleError]
+) -> tuple[RuleFileModel, Any, Positions] | None:
+    try:
+        raw, positions = load(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        errors.append(
+            RuleError(shown, 1, 1, "", E.R105.format(problem=f"not UTF-8 ({exc.reason})"))
+        )
+        return None
+    except YamlError as exc:
+        errors.append(RuleError(shown, exc.line, exc.col, "", E.R101.format(problem=exc.message)))
+        return None
+    if not isinstance(raw, dict):
+        errors.append(RuleError(shown, 1, 1, "", E.R102.format()))
+        return None
+    try:
+        return RuleFileModel.model_validate(raw), raw, positions
+    except ValidationError as exc:
+        _schema_errors(shown, raw, positions, exc, (), errors)
+        return None
+
+
+def _schema_errors(
+    shown: str, raw: Any, positions: Positions, exc: ValidationError, base: Path,
+    errors: list[RuleError],
+) -> None:  # fmt: skip
+    for err in exc.errors():
+        path = _raw_path(raw, (*base, *err["loc"]))
+        rule_id = _rule_id(raw, path)
+        line, col = positions.of(path)
+        if err["type"] == "extra_forbidden":
+            message = E.R103.format(path=_dotted(path[:-1]), problem=f"unknown key {path[-1]!r}")
+        else:
+            message = E.R103.format(path=_dotted(path), problem=err["msg"])
+        errors.append(RuleError(shown, line, col, rule_id, message))
+
+
+def _raw_path(raw: Any, loc: tuple[int | str, ...]) -> Path:
+    """The prefix of a pydantic location that exists in the data (drops union branch names)."""
+    path: list[str | int] = []
+    node = raw
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        else:
+            if isinstance(node, dict) and isinstance(part, str):
+                path.append(part)  # a missing key: shown at its parent mapping
+            break
+        path.append(part)
+    return tuple(path)
+
+
+def _rule_id(raw: Any, path: Path) -> str:
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        rule = raw.get("rules", [])[path[1]]
+        if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+            return str(rule["id"])
+        return f"#{path[1] + 1}"
+    return ""
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path) or "(file)"
+
+
+def _check_needs(spec: RuleSpec, components: set[str], report: Any) -> None:
+    for attr in sorted(spec.attrs):
+        for component in sorted(components_for([attr]) - components):
+            report(
+                (spec.kind,),
+                E.R301.format(attr=attr, component=component, model="the configured model",
+                              have=", ".join(sorted(components)) or "no components"),
+            )  # fmt: skip

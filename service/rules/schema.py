@@ -1,0 +1,117 @@
+"""The rule-file schema (pydantic, extra keys forbidden) and the normalised spec it compiles from.
+
+`RuleFileModel` is what authors write; `RuleSpec` is what the engine runs: lexicons expanded, role
+names resolved to pattern positions, positions kept for messages. Specs are plain frozen
+dataclasses so a RuleSet can cross into worker processes by pickling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.events.model import EventKind
+
+Status = Literal["active", "shadow", "disabled"]
+Expansion = Literal["token", "phrase", "entity", "subtree", "conjuncts", "quantity"]
+
+DEFAULT_EXPANSION: dict[str, Expansion] = {
+    "trigger": "token",
+    "cue": "token",
+    "kind": "token",
+    "count": "quantity",
+    "trapped": "quantity",
+    "content": "subtree",
+}
+"""Role expansion when a rule does not say; every other role grows to its `phrase`."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ExampleModel(_Strict):
+    text: str = Field(min_length=1)
+    expect: list[dict[str, str | int | float]]
+
+
+class RuleModel(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=120)
+    event: Literal["casualty", "statement", "attack", "siege"]
+    description: str = ""
+    confidence: float = Field(default=0.8, ge=0.0, le=1.0)
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    status: Status = "active"
+    pattern: list[dict[str, Any]] | None = Field(default=None, min_length=1)
+    dependency: list[dict[str, Any]] | None = Field(default=None, min_length=1)
+    phrases: list[str] | None = Field(default=None, min_length=1)
+    phrase_attr: Literal["ORTH", "LOWER"] = "LOWER"
+    phrase_role: str = "trigger"
+    expand: dict[str, Expansion] = Field(default_factory=dict)
+    casualty_kind: Literal["KILLED", "INJURED", "MISSING", "CAPTURED"] | None = None
+    negation: Literal["drop", "keep"] = "drop"
+    examples: list[ExampleModel] = Field(default_factory=list)
+
+
+class RuleFileModel(_Strict):
+    """The file envelope. Rules are validated one by one, so one bad rule hides no other error."""
+
+    version: Literal[1]
+    lexicons: dict[str, list[str]] = Field(default_factory=dict)
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    expect: tuple[dict[str, str | int | float], ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One validated rule, ready to compile."""
+
+    id: str
+    event: EventKind
+    description: str
+    confidence: float
+    priority: int
+    status: Status
+    kind: Literal["pattern", "dependency", "phrases"]
+    file: str
+    line: int
+    # pattern: token dicts with `as` removed; dependency: the DependencyMatcher pattern;
+    # phrases: one entry per phrase.
+    pattern: tuple[Any, ...]
+    token_roles: tuple[str | None, ...] = ()  # pattern rules: the role of each pattern token
+    phrase_attr: str = "LOWER"
+    phrase_role: str = "trigger"
+    expand: tuple[tuple[str, Expansion], ...] = ()
+    casualty_kind: str | None = None
+    negation: Literal["drop", "keep"] = "drop"
+    examples: tuple[Example, ...] = ()
+    attrs: frozenset[str] = frozenset()
+
+    def expansion(self, role: str) -> Expansion:
+        return dict(self.expand).get(role, DEFAULT_EXPANSION.get(role, "phrase"))
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetSpec:
+    """A whole validated pack. `version` is the content hash of the files it was read from."""
+
+    version: str
+    rules: tuple[RuleSpec, ...]
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def runnable(self) -> tuple[RuleSpec, ...]:
+        """Active and shadow rules: the ones that are compiled and run."""
+        return tuple(rule for rule in self.rules if rule.status != "disabled")

@@ -1,0 +1,220 @@
+"""Semantic checks of one schema-valid rule, producing its `RuleSpec`.
+
+Checks: lexicon references, roles known for the event type, spaCy's own token-pattern validation,
+dependency-pattern structure, REGEX safety and the roles that `expand` names. Every problem is
+reported with the YAML position of the offending value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from spacy.schemas import validate_token_pattern
+
+from service.errors import E
+from service.events.model import ROLES
+from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
+from service.rules.schema import Example, RuleModel, RuleSpec
+from service.rules.yamlpos import Path
+
+Report = Callable[[Path, str], None]
+"""Records an error at a path inside the rule (relative to the rule mapping)."""
+
+REL_OPS = frozenset(
+    {"<", ">", "<<", ">>", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--", ">+", ">-", ">++",
+     ">--", "<+", "<-", "<++", "<--"}
+)  # fmt: skip
+_SPACY_PATH = re.compile(r"^\[pattern -> (.*?)\] (.*)$")
+# A group holding a quantifier that is itself quantified: the classic catastrophic backtracking.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+MAX_REGEX_LENGTH = 200
+
+
+def expand_lexicons(value: Any, lexicons: dict[str, list[str]], path: Path, report: Report) -> Any:
+    """Replace `$name` in IN / NOT_IN lists (or as their whole value) with the lexicon's words."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in {"IN", "NOT_IN"}:
+                out[key] = _expand_list(item, lexicons, (*path, key), report)
+            else:
+                out[key] = expand_lexicons(item, lexicons, (*path, key), report)
+        return out
+    if isinstance(value, list):
+        return [expand_lexicons(item, lexicons, (*path, i), report) for i, item in enumerate(value)]
+    if isinstance(value, str) and value.startswith("$") and len(value) > 1:
+        report(path, E.R206.format(name=value[1:]))
+    return value
+
+
+def _expand_list(item: Any, lexicons: dict[str, list[str]], path: Path, report: Report) -> Any:
+    entries = [item] if isinstance(item, str) else item
+    if not isinstance(entries, list):
+        return item
+    words: list[Any] = []
+    for i, entry in enumerate(entries):
+        if isinstance(entry, str) and entry.startswith("$"):
+            name = entry[1:]
+            if name in lexicons:
+                words.extend(lexicons[name])
+            else:
+                where = path if isinstance(item, str) else (*path, i)
+                report(where, E.R202.format(name=name, known=", ".join(sorted(lexicons)) or "none"))
+        else:
+            words.append(entry)
+    return words
+
+
+def check_regexes(value: Any, path: Path, report: Report) -> None:
+    """Reject REGEX values that could backtrack catastrophically on a long token."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "REGEX" and isinstance(item, str):
+                problem = _regex_problem(item)
+                if problem:
+                    report((*path, key), E.R207.format(regex=item, problem=problem))
+            check_regexes(item, (*path, key), report)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_regexes(item, (*path, i), report)
+
+
+def _regex_problem(regex: str) -> str:
+    if len(regex) > MAX_REGEX_LENGTH:
+        return f"longer than {MAX_REGEX_LENGTH} characters"
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        return f"does not compile ({exc})"
+    if _NESTED_QUANTIFIER.search(regex):
+        return "a quantified group contains a quantifier (catastrophic backtracking)"
+    if re.search(r"\\[1-9]|\(\?P=", regex):
+        return "backreferences are not allowed"
+    return ""
+
+
+def _spacy_errors(
+    pattern: list[dict[str, Any]], base: Path, report: Report, single: bool = False
+) -> None:
+    """spaCy's own pattern validation; `single` checks one token's attrs (a dependency node)."""
+    seen: set[str] = set()
+    for message in validate_token_pattern(pattern):
+        match = _SPACY_PATH.match(message)
+        if not match:
+            report(base, E.R201.format(path="", problem=message))
+            continue
+        parts = [p for p in match.group(1).split(" -> ") if not p.startswith("TokenPattern")]
+        parts = parts[1:] if single else parts
+        key = " -> ".join(parts)
+        if key in seen:  # spaCy reports each alternative of a union; one line is enough
+            continue
+        seen.add(key)
+        where: Path = tuple(int(p) if p.isdigit() else p for p in parts)
+        report((*base, *where), E.R201.format(path=key, problem=match.group(2)))
+
+
+def build_spec(
+    model: RuleModel, raw: dict[str, Any], lexicons: dict[str, list[str]],
+    file: str, line: int, examples_lines: list[int], report: Report,
+) -> RuleSpec:  # fmt: skip
+    """Validate `model` (its raw dict gives the pre-schema values) and normalise it."""
+    roles = set(ROLES[model.event])
+    role_list = ", ".join(ROLES[model.event])
+    assigned: set[str] = set()
+    attrs: set[str] = set()
+
+    def need_role(role: str, where: Path) -> None:
+        if role not in roles:
+            report(where, E.R203.format(role=role, event=model.event, roles=role_list))
+        assigned.add(role)
+
+    kinds = [k for k in ("pattern", "dependency", "phrases") if getattr(model, k) is not None]
+    if len(kinds) != 1:
+        report((), E.R111.format(found=", ".join(kinds) or "none"))
+    kind = kinds[0] if kinds else "pattern"
+    check_regexes(raw.get(kind), (kind,), report)
+
+    token_roles: list[str | None] = []
+    pattern: list[Any] = []
+    if kind == "pattern" and model.pattern:
+        for i, token in enumerate(model.pattern):
+            token = dict(token)
+            role = token.pop("as", None)
+            if role is not None:
+                need_role(str(role), ("pattern", i, "as"))
+            token_roles.append(None if role is None else str(role))
+            pattern.append(expand_lexicons(token, lexicons, ("pattern", i), report))
+        _spacy_errors(pattern, ("pattern",), report)
+        for token in pattern:
+            attrs |= pattern_attrs(token)
+    elif kind == "dependency" and model.dependency:
+        pattern = _check_dependency(model.dependency, lexicons, need_role, report)
+        attrs |= {"DEP"}
+        for node in pattern:
+            attrs |= pattern_attrs(node.get("RIGHT_ATTRS") or {})
+    elif kind == "phrases" and model.phrases:
+        need_role(model.phrase_role, ("phrase_role",))
+        pattern = list(model.phrases)
+
+    if model.casualty_kind and model.event != "casualty":
+        report(("casualty_kind",), E.R209.format(event=model.event))
+    for role in model.expand:
+        if role not in assigned:
+            report(("expand", role), E.R208.format(role=role))
+    spec = RuleSpec(
+        id=model.id, event=model.event, description=model.description,
+        confidence=model.confidence, priority=model.priority, status=model.status, kind=kind,
+        file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
+        phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
+        expand=tuple(sorted(model.expand.items())), casualty_kind=model.casualty_kind,
+        negation=model.negation,
+        examples=tuple(
+            Example(text=ex.text, expect=tuple(ex.expect), line=examples_lines[i])
+            for i, ex in enumerate(model.examples)
+        ),
+    )  # fmt: skip
+    for role in assigned:
+        attrs |= set(EXPANSION_ATTRS[spec.expansion(role)])
+    return replace(spec, attrs=frozenset(attrs))
+
+
+def _check_dependency(
+    nodes: list[dict[str, Any]], lexicons: dict[str, list[str]],
+    need_role: Callable[[str, Path], None], report: Report,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Structure per spaCy's DependencyMatcher: an anchor first, then nodes linked to known ids."""
+    known: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for i, node in enumerate(nodes):
+        where: Path = ("dependency", i)
+        allowed = {"RIGHT_ID", "RIGHT_ATTRS"} | (set() if i == 0 else {"LEFT_ID", "REL_OP"})
+        for key in set(node) - allowed:
+            report((*where, key), E.R204.format(problem=f"unexpected key {key!r} in node {i}"))
+        for key in sorted(allowed - set(node)):
+            report(where, E.R204.format(problem=f"node {i} needs {key}"))
+        right_id = node.get("RIGHT_ID")
+        if not isinstance(right_id, str):
+            continue
+        if right_id in known:
+            report((*where, "RIGHT_ID"), E.R204.format(problem=f"RIGHT_ID {right_id!r} repeats"))
+        if not right_id.startswith("_"):
+            need_role(right_id, (*where, "RIGHT_ID"))
+        if i and node.get("LEFT_ID") not in known:
+            problem = f"LEFT_ID {node.get('LEFT_ID')!r} is not a RIGHT_ID defined above"
+            report((*where, "LEFT_ID"), E.R204.format(problem=problem))
+        if i and node.get("REL_OP") not in REL_OPS:
+            problem = f"unknown REL_OP {node.get('REL_OP')!r}"
+            report((*where, "REL_OP"), E.R204.format(problem=problem))
+        known.add(right_id)
+        attrs = expand_lexicons(
+            node.get("RIGHT_ATTRS") or {}, lexicons, (*where, "RIGHT_ATTRS"), report
+        )
+        if not isinstance(attrs, dict):
+            report((*where, "RIGHT_ATTRS"), E.R204.format(problem="RIGHT_ATTRS must be a mapping"))
+            attrs = {}
+        _spacy_errors([attrs], (*where, "RIGHT_ATTRS"), report, single=True)
+        out.append({**node, "RIGHT_ATTRS": attrs})
+    return out

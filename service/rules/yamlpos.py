@@ -1,0 +1,86 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML's SafeLoader composes a node tree carrying marks; we build plain Python from it and keep a
+map from each value's path (`("rules", 0, "pattern", 2)`) to its 1-based (line, column). Only
+standard YAML tags are constructed, so a rule file can never execute code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Where each path of a loaded document starts in its file."""
+
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: Path) -> tuple[int, int]:
+        """The position of `path`, or of its nearest recorded ancestor."""
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.marks:
+                return self.marks[path[:cut]]
+        return (1, 1)
+
+
+class YamlError(Exception):
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load(text: str) -> tuple[Any, Positions]:
+    """Parse one YAML document. Raises YamlError with the position of the first problem."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        positions = Positions()
+        data = _build(loader, root, (), positions) if root is not None else None
+        return data, positions
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlError(line, col, exc.problem or str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(1, 1, str(exc)) from None
+    finally:
+        loader.dispose()
+
+
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _build(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: Path,
+    pos: Positions,
+    at: yaml.Node | None = None,
+) -> Any:
+    """Plain data from `node`; a mapping value is positioned at its key, where authors look."""
+    pos.marks[path] = _mark(at or node)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (_MAP, _SEQ):
+        raise YamlError(*_mark(node), f"tag {node.tag!r} is not allowed")
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool | float) or key is None:
+                raise YamlError(*_mark(key_node), f"unsupported mapping key {key!r}")
+            if key in out:
+                raise YamlError(*_mark(key_node), f"duplicate key {key!r}")
+            out[key] = _build(loader, value_node, (*path, str(key)), pos, key_node)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, (*path, i), pos) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
