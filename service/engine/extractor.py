@@ -31,7 +31,7 @@ class BatchResult:
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
 
-def _grow(doc: Doc, candidate: Candidate) -> Grown:
+def grow_candidate(doc: Doc, candidate: Candidate) -> Grown:
     rule = candidate.rule
     spans = {role: grow(doc, toks, rule.expansion(role)) for role, toks in candidate.tokens.items()}
     separate(spans, candidate.tokens)
@@ -58,7 +58,7 @@ def process_doc(
         if candidate.rule.negation == "drop" and is_negated(doc, candidate):
             negated.append(candidate.rule.id)
             continue
-        (shadow if candidate.rule.status == "shadow" else live).append(_grow(doc, candidate))
+        (shadow if candidate.rule.status == "shadow" else live).append(grow_candidate(doc, candidate))
     kept, suppressed = resolve_overlaps(live, doc)
     _, shadow_suppressed = resolve_overlaps(shadow, doc)
     sentence_starts = [sent.start for sent in doc.sents]

@@ -1,0 +1,1 @@
+"""The gRPC surface: servicers, request validation, rich errors, offset encodings."""

@@ -1,0 +1,174 @@
+"""`sitrep`: serve, extract, and the rule authors' check / test / explain / eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from google.protobuf import json_format
+from spacy.language import Language
+
+from service.api.convert import to_response
+from service.config import add_arguments, from_args
+from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.explain import explain
+from service.engine.extractor import extract
+from service.engine.pipeline import load_pipeline, model_components
+from service.proto.sitrep.v1 import extraction_pb2 as pb
+from service.rules.errors import RuleSetError
+from service.rules.examples import run_examples
+from service.rules.loader import load_rules
+
+RULE_FLAGS = ("rules", "model")
+
+
+def _load(args: argparse.Namespace) -> tuple[Language, CompiledRuleSet]:
+    """Pipeline + compiled rules, or exit 1 with every rule error (one per line)."""
+    nlp = load_pipeline(args.model)
+    try:
+        spec = load_rules(args.rules, model_components(nlp))
+    except RuleSetError as exc:
+        print(exc, file=sys.stderr)
+        print(f"{len(exc.errors)} error(s)", file=sys.stderr)
+        raise SystemExit(1) from None
+    return nlp, compile_rules(spec, nlp)
+
+
+def _documents(paths: list[str]) -> Iterator[tuple[str, str]]:
+    """(id, text) pairs: JSONL lines with {"id", "text"}, or whole plain-text files."""
+    for name in paths or ["-"]:
+        data = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        stem = "stdin" if name == "-" else Path(name).name
+        if name.endswith(".jsonl") or data.lstrip().startswith("{"):
+            for n, line in enumerate(data.splitlines(), 1):
+                if line.strip():
+                    record = json.loads(line)
+                    yield str(record.get("id", f"{stem}:{n}")), str(record["text"])
+        else:
+            yield stem, data
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from service.api.server import serve
+
+    asyncio.run(serve(from_args(args)))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    nlp, compiled = _load(args)
+    docs = list(_documents(args.files))
+    result = extract(nlp, compiled, [text for _, text in docs])
+    for (doc_id, text), doc in zip(docs, result.docs, strict=True):
+        response = to_response(doc_id, text, doc.events, pb.OFFSET_ENCODING_CODE_POINT, compiled.version)
+        print(json.dumps(json_format.MessageToDict(response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True), ensure_ascii=False))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _, compiled = _load(args)
+    rules = compiled.spec.rules
+    by_status = Counter(rule.status for rule in rules)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    print(f"ok: {len(rules)} rules ({summary}) in {len(compiled.spec.files)} files, version {compiled.version}")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    nlp, compiled = _load(args)
+    results = run_examples(nlp, compiled)
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        print(result.describe(), end="\n\n")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    nlp, compiled = _load(args)
+    if args.rule and args.rule not in {r.id for r in compiled.spec.rules}:
+        print(f"unknown rule {args.rule!r}", file=sys.stderr)
+        return 1
+    found = explain(nlp, compiled, args.text, args.rule)
+    widths = [max(len(c), *(len(r[i]) for r in found.tokens)) for i, c in enumerate(found.columns)]
+    print("tokens:")
+    for row in [found.columns, *found.tokens]:
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    print("\ncandidates:" if found.candidates else "\ncandidates: none (no rule matched)")
+    for view in found.candidates:
+        flag = "  [negated: dropped]" if view.negated else ""
+        print(f"  {view.rule_id} ({view.event}): {view.text!r}{flag}")
+        for role, text in view.roles.items():
+            print(f"      {role}: {text!r}")
+    if found.result.suppressed:
+        print("\nlost overlap resolution:")
+        for lost in found.result.suppressed:
+            print(f"  {lost.rule_id} lost to {lost.winner}: {lost.reason}")
+    print(f"\nevents: {len(found.result.events)}")
+    for event in found.result.events:
+        roles = ", ".join(f"{k}={m.text!r}" for k, m in event.roles.items())
+        counts = ", ".join(f"{k}={q.min}{'' if q.max == q.min else '+'}" for k, q in event.quantities.items())
+        extra = ", ".join(f"{k}={v}" for k, v in event.attrs.items())
+        print(f"  {event.type} [{event.rule_id}] {', '.join(x for x in (roles, counts, extra) if x)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from service.evaluation import main as evaluate
+
+    return evaluate(Path(args.gold), Path(args.rules), Path(args.baseline) if args.baseline else None, args.model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitrep", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gRPC server")
+    add_arguments(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    ext = sub.add_parser("extract", help="print ExtractResponse JSON per document (no server)")
+    ext.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
+    add_arguments(ext, RULE_FLAGS)
+    ext.set_defaults(func=cmd_extract)
+
+    for name, func, text in (("check", cmd_check, "validate a rules directory"),
+                             ("test", cmd_test, "run every rule's examples")):  # fmt: skip
+        p = sub.add_parser(name, help=text)
+        p.add_argument("rules", nargs="?", type=Path, default=None, help="rules directory")
+        add_arguments(p, ("model",))
+        p.set_defaults(func=func)
+
+    exp = sub.add_parser("explain", help="show tokens, matches and overlap decisions for a text")
+    exp.add_argument("text")
+    exp.add_argument("--rule", help="only this rule")
+    add_arguments(exp, RULE_FLAGS)
+    exp.set_defaults(func=cmd_explain)
+
+    ev = sub.add_parser("eval", help="precision/recall/F1 against gold annotations")
+    ev.add_argument("gold", help="gold JSONL (seed or dev format)")
+    ev.add_argument("--baseline", help="a second rules directory to compare against")
+    add_arguments(ev, RULE_FLAGS)
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "rules", "unset") is None:
+        args.rules = Path("rules")
+    logging.basicConfig(
+        level=getattr(args, "log_level", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Run one rule pack over gold documents: load, compile, extract with nlp.pipe batches, score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+
+from service.engine.compiled import compile_rules
+from service.engine.extractor import extract
+from service.engine.pipeline import model_components
+from service.evaluation.gold import GoldDoc
+from service.evaluation.match import Scorecard, score_doc
+from service.events.model import Event
+from service.rules.loader import load_rules
+
+BATCH_SIZE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class PackRun:
+    rules: Path
+    version: str
+    rule_ids: tuple[str, ...]
+    card: Scorecard
+    seconds: float
+
+
+def predict(nlp: Language, rules: Path, docs: list[GoldDoc]) -> tuple[str, tuple[str, ...], list[list[Event]], float]:  # fmt: skip
+    """(pack version, runnable rule ids, events per document, extraction seconds)."""
+    spec = load_rules(rules, model_components(nlp))
+    compiled = compile_rules(spec, nlp)
+    result = extract(nlp, compiled, [doc.text for doc in docs], batch_size=BATCH_SIZE)
+    ids = tuple(rule.id for rule in spec.runnable)
+    seconds = sum(result.stage_seconds.values())
+    return spec.version, ids, [d.events for d in result.docs], seconds
+
+
+def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc]) -> PackRun:
+    version, ids, events, seconds = predict(nlp, rules, docs)
+    card = Scorecard()
+    for doc, found in zip(docs, events, strict=True):
+        score_doc(card, doc, found)
+    for rule_id in ids:
+        card.rules[rule_id]  # every runnable rule gets a row, silent ones too
+    return PackRun(rules, version, ids, card, seconds)
+
+
+def sample(docs: list[GoldDoc], limit: int | None) -> list[GoldDoc]:
+    """At most `limit` documents spread evenly over the file (deterministic)."""
+    if limit is None or limit <= 0 or limit >= len(docs):
+        return docs
+    step = len(docs) / limit
+    return [docs[int(i * step)] for i in range(limit)]

@@ -1,0 +1,1 @@
+"""Prometheus metrics: definitions, the gRPC interceptor, and recording worker counts."""

@@ -1,0 +1,25 @@
+"""Shared fixtures: one real server per test module that asks for it, and a copy of the rules."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server import ROOT, RunningServer, run_server
+
+
+@pytest.fixture(scope="module")
+def rules_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the shipped rules that a test may edit."""
+    target = tmp_path_factory.mktemp("rules") / "rules"
+    shutil.copytree(ROOT / "rules", target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(rules_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with run_server(rules_copy, log_dir=tmp_path_factory.mktemp("logs")) as running:
+        yield running
