@@ -67,7 +67,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     result = extract(nlp, compiled, [text for _, text in docs])
     for (doc_id, text), doc in zip(docs, result.docs, strict=True):
         response = to_response(doc_id, text, doc.events, pb.OFFSET_ENCODING_CODE_POINT, compiled.version)
-        print(json.dumps(json_format.MessageToDict(response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True), ensure_ascii=False))
+        print(
+            json.dumps(
+                json_format.MessageToDict(
+                    response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+                ),
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from service.engine.pipeline import DEFAULT_MODEL
 
@@ -66,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser, only: tuple[str, ...] | None 
         if only is not None and f.name not in only:
             continue
         env = f"SITREP_{f.name.upper()}"
-        default = f.default
+        default: Any = f.default
         raw = os.environ.get(env)
         flag = "--" + f.name.replace("_", "-")
         if isinstance(default, bool):

@@ -79,7 +79,7 @@ def test_three_rpcs_agree_on_the_seed(stub: pbg.ExtractionServiceStub) -> None:
     assert list(batch.results[1].events) == []
     assert stream[0].result == single
     assert single.rule_set_version == batch.rule_set_version != ""
-    injured = [e for e in single.events if e.type == pb.EVENT_TYPE_CASUALTY][0]
+    injured = next(e for e in single.events if e.type == pb.EVENT_TYPE_CASUALTY)
     assert injured.casualty.kind == pb.CASUALTY_KIND_INJURED
     assert injured.casualty.count.min == 4 and injured.casualty.count.max == 4
     assert injured.casualty.count.qualifier == pb.Quantity.QUALIFIER_EXACT
@@ -165,7 +165,9 @@ def test_invalid_utf8_is_an_error_not_a_crash(running: RunningServer, stub: pbg.
 def test_hostile_texts_are_answered(stub: pbg.ExtractionServiceStub) -> None:
     texts = ["\x00\x01\x02 control", "x" * 100_000, " ".join(["word"] * 50_000), "!?" * 20_000,
              "قصفت القوات الروسية ضواحي كييف", "שלום עולם"]  # fmt: skip
-    replies = stub.BatchExtract(pb.BatchExtractRequest(documents=[pb.Document(id=str(i), text=t) for i, t in enumerate(texts)]))
+    replies = stub.BatchExtract(
+        pb.BatchExtractRequest(documents=[pb.Document(id=str(i), text=t) for i, t in enumerate(texts)])
+    )
     assert [r.document_id for r in replies.results] == [str(i) for i in range(len(texts))]
 
 

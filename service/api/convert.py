@@ -12,7 +12,7 @@ EVENT_TYPES = {
     "attack": pb.EVENT_TYPE_ATTACK,
     "siege": pb.EVENT_TYPE_SIEGE,
 }
-TYPE_NAMES = {value: name for name, value in EVENT_TYPES.items()}
+TYPE_NAMES: dict[int, str] = {int(value): name for name, value in EVENT_TYPES.items()}
 
 
 def _span(start: int, end: int, conv: OffsetConverter) -> pb.Span:
@@ -62,9 +62,7 @@ def to_event(event: Event, index: int, document_id: str, conv: OffsetConverter) 
     return out
 
 
-def to_response(
-    document_id: str, text: str, events: list[Event], encoding: int, version: str
-) -> pb.ExtractResponse:
+def to_response(document_id: str, text: str, events: list[Event], encoding: int, version: str) -> pb.ExtractResponse:
     conv = OffsetConverter(text, encoding)
     return pb.ExtractResponse(
         document_id=document_id,

@@ -44,7 +44,8 @@ class RequestError(Exception):
                 )
             )
             status.details.append(detail)
-        return rpc_status.to_status(status)
+        converted: grpc.Status = rpc_status.to_status(status)
+        return converted
 
 
 def invalid(violations: list[Violation]) -> RequestError:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-import spacy
 from google.protobuf.timestamp_pb2 import Timestamp
+from spacy import about as spacy_about
 
-from service import __version__
 from service.api import validation
 from service.api.convert import EVENT_TYPES, to_response
 from service.api.errors import RequestError, Violation
@@ -111,7 +110,7 @@ class ExtractionServicer:
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before extraction ran")
             raise
         emitted = Counter(event.type for doc in result.docs for event in doc.events)
-        self._metrics.record_batch(result, job.texts, sum(emitted.values()), dict(emitted))
+        self._metrics.record_batch(result, job.texts, {str(kind): n for kind, n in emitted.items()})
         return result
 
     def _responses(self, job: validation.Job, result: BatchResult, version: str) -> list[pb.ExtractResponse]:
@@ -201,7 +200,9 @@ class ExtractionServicer:
                 jobs.append(validation.single(item, self._limits))
             except RequestError as error:
                 where = f"requests[{first + offset}]"
-                raise RequestError(error.error, [Violation(f"{where}.{v.field}", v.description) for v in error.violations]) from None
+                raise RequestError(
+                    error.error, [Violation(f"{where}.{v.field}", v.description) for v in error.violations]
+                ) from None
         published = self._published()
         responses: list[pb.ExtractResponse] = []
         # Documents with the same filter and encoding go to the worker together.
@@ -231,7 +232,7 @@ class ExtractionServicer:
         response.pipeline.CopyFrom(
             pb.PipelineInfo(
                 model=self._model, model_version=str(meta.get("version", "")),
-                spacy_version=spacy.__version__,
+                spacy_version=spacy_about.__version__,
             )
         )  # fmt: skip
         if current is None:

@@ -24,7 +24,7 @@ class Candidate:
 def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
     found: list[Candidate] = []
     if len(compiled.matcher):
-        for key, start, end, alignments in compiled.matcher(doc, with_alignments=True):
+        for key, start, end, alignments in compiled.matcher(doc, with_alignments=True):  # type: ignore[misc]
             rule = compiled.rules[key]
             roles: dict[str, list[int]] = defaultdict(list)
             for offset, index in enumerate(alignments):
@@ -44,9 +44,7 @@ def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
         if len(phrase_matcher):
             for key, start, end in phrase_matcher(doc):
                 rule = compiled.rules[key]
-                found.append(
-                    _candidate(rule, {rule.phrase_role: list(range(start, end))}, range(start, end))
-                )
+                found.append(_candidate(rule, {rule.phrase_role: list(range(start, end))}, range(start, end)))
     return found
 
 

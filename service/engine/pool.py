@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from spacy.language import Language
 
@@ -50,8 +51,8 @@ class Pinned:
 class _Worker:
     """Per-process state: the pipeline and a small cache of compiled rule sets."""
 
-    nlp: Language | None = None
-    compiled: OrderedDict[str, CompiledRuleSet] = OrderedDict()
+    nlp: ClassVar[Language | None] = None
+    compiled: ClassVar[OrderedDict[str, CompiledRuleSet]] = OrderedDict()
 
     @classmethod
     def init(cls, model: str) -> None:
@@ -70,9 +71,7 @@ class _Worker:
         return cls.compiled[pinned.version]
 
 
-def _run(
-    pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None, deadline: float | None
-) -> BatchResult:
+def _run(pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None, deadline: float | None) -> BatchResult:
     if deadline is not None and time.time() > deadline:
         raise DeadlineExpired()
     assert _Worker.nlp is not None
@@ -106,9 +105,7 @@ class WorkerPool:
     async def warm_up(self) -> list[int]:
         """Start every worker (model loaded) before the service reports SERVING."""
         loop = asyncio.get_running_loop()
-        pids = await asyncio.gather(
-            *(loop.run_in_executor(self._executor, _ping) for _ in range(self._size * 2))
-        )
+        pids = await asyncio.gather(*(loop.run_in_executor(self._executor, _ping) for _ in range(self._size * 2)))
         return sorted(set(pids))
 
     def pids(self) -> list[int]:

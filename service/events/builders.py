@@ -50,9 +50,7 @@ def _quantity(doc: Doc, start: int, end: int) -> Quantity | None:
     parsed = parse_quantity(span.text)
     if parsed is None:
         return None
-    return Quantity(
-        parsed.min, parsed.max, parsed.qualifier, span.text, span.start_char, span.end_char
-    )
+    return Quantity(parsed.min, parsed.max, parsed.qualifier, span.text, span.start_char, span.end_char)
 
 
 def _attribution(doc: Doc, anchor: int) -> Mention | None:
@@ -96,7 +94,8 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
     attrs: dict[str, str] = {}
     BUILDERS[rule.event](doc, grown, roles, attrs, anchor)
     start, end = grown.char_span(doc)
-    for item in [*roles.values(), *quantities.values()]:
+    items: list[Mention | Quantity] = [*roles.values(), *quantities.values()]
+    for item in items:
         start, end = min(start, item.start), max(end, item.end)
     return Event(
         type=rule.event, rule_id=rule.id, start=start, end=end, text=doc.text[start:end],

@@ -36,9 +36,9 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
         if handler is None:
             return handler
@@ -51,8 +51,10 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
                 "client_stream": "stream_unary", "bidi_stream": "stream_stream"}[kind]  # fmt: skip
         behavior = getattr(handler, attr)
         limited = service == LIMITED_SERVICE
-        wrapped = self._wrap_stream(behavior, labels, limited) if handler.response_streaming else (
-            self._wrap_unary(behavior, labels, limited)
+        wrapped = (
+            self._wrap_stream(behavior, labels, limited)
+            if handler.response_streaming
+            else (self._wrap_unary(behavior, labels, limited))
         )
         return handler._replace(**{attr: wrapped})  # type: ignore[attr-defined, no-any-return]
 

@@ -8,8 +8,17 @@ Label values are bounded: rule ids, event types, stages, gRPC method names; neve
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client import ProcessCollector, PlatformCollector, GCCollector
+from collections.abc import Sequence
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 from service.engine.extractor import STAGES, BatchResult
 from service.events.model import EVENT_KINDS
@@ -22,6 +31,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._event_type: dict[str, str] = {}
         r = self.registry
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
@@ -46,13 +56,17 @@ class Metrics:
             "sitrep_stage_seconds", "Time per pipeline stage per batch.", ("stage",),
             buckets=LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
-        self.hits = Counter("sitrep_rule_hits", "Rule matches (before resolution).", ("rule_id", "event_type"), registry=r)
+        self.hits = Counter(
+            "sitrep_rule_hits", "Rule matches (before resolution).", ("rule_id", "event_type"), registry=r
+        )
         self.suppressed = Counter(
             "sitrep_rule_suppressed", "Candidates that lost overlap resolution.", ("rule_id",), registry=r
         )
         self.events = Counter("sitrep_events_emitted", "Events returned to callers.", ("event_type",), registry=r)
         self.rules_loaded = Gauge("sitrep_rules_loaded", "Rules in the serving rule set.", registry=r)
-        self.rule_set = Gauge("sitrep_rule_set_info", "The serving rule-set version (value 1).", ("version",), registry=r)
+        self.rule_set = Gauge(
+            "sitrep_rule_set_info", "The serving rule-set version (value 1).", ("version",), registry=r
+        )
         self.reloads = Counter("sitrep_rules_reload", "Rule reload attempts.", ("result",), registry=r)
         self.reload_ok = Gauge("sitrep_rules_last_reload_success", "1 if the last reload succeeded.", registry=r)
         self.reload_time = Gauge(
@@ -66,7 +80,7 @@ class Metrics:
         for result in ("success", "failure"):
             self.reloads.labels(result)
 
-    def record_batch(self, result: BatchResult, texts: list[str] | tuple[str, ...], returned: int, types: dict[str, int]) -> None:
+    def record_batch(self, result: BatchResult, texts: Sequence[str], types: dict[str, int]) -> None:
         """Record what a worker did for one request."""
         self.documents.inc(len(result.docs))
         for text, doc in zip(texts, result.docs, strict=False):
@@ -80,8 +94,6 @@ class Metrics:
             self.stage.labels(stage).observe(seconds)
         for kind, count in types.items():
             self.events.labels(kind).inc(count)
-
-    _event_type: dict[str, str] = {}
 
     def on_reload(self, outcome: ReloadOutcome, current: Published | None) -> None:
         """Reload listener: outcome metrics, and a zero series for every known rule."""

@@ -15,11 +15,7 @@ class RuleError:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}"
-        return (
-            f"{where}: rule {self.rule_id}: {self.message}"
-            if self.rule_id
-            else (f"{where}: {self.message}")
-        )
+        return f"{where}: rule {self.rule_id}: {self.message}" if self.rule_id else (f"{where}: {self.message}")
 
 
 class RuleSetError(Exception):

@@ -86,9 +86,7 @@ def load_snapshot(snapshot: Snapshot, components: set[str] | None = None) -> Rul
             line, col = positions.of(("lexicons", name))
             if name in lexicons:
                 first = lexicon_at[name]
-                errors.append(
-                    RuleError(shown, line, col, "", E.R205.format(name=name, first=first))
-                )
+                errors.append(RuleError(shown, line, col, "", E.R205.format(name=name, first=first)))
                 continue
             lexicons[name], lexicon_at[name] = words, f"{shown}:{line}"
 
@@ -104,19 +102,18 @@ def load_snapshot(snapshot: Snapshot, components: set[str] | None = None) -> Rul
                 _schema_errors(shown, raw, positions, exc, base, errors)
                 continue
 
-            def report(path: Path, message: str, _base: Path = base, _id: str = rule.id) -> None:
-                at = positions.of((*_base, *path))
-                errors.append(RuleError(shown, at[0], at[1], _id, message))
+            def report(
+                path: Path, message: str, _base: Path = base, _id: str = rule.id,
+                _file: str = shown, _pos: Positions = positions,
+            ) -> None:  # fmt: skip
+                at = _pos.of((*_base, *path))
+                errors.append(RuleError(_file, at[0], at[1], _id, message))
 
             if rule.id in first_seen:
                 report(("id",), E.R110.format(rule_id=rule.id, first=first_seen[rule.id]))
             first_seen.setdefault(rule.id, f"{shown}:{line}")
-            example_lines = [
-                positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))
-            ]
-            spec = build_spec(
-                rule, raw["rules"][index], lexicons, shown, line, example_lines, report
-            )
+            example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
+            spec = build_spec(rule, raw["rules"][index], lexicons, shown, line, example_lines, report)
             if components is not None and spec.status != "disabled":
                 _check_needs(spec, components, report)
             rules.append(spec)
@@ -125,15 +122,11 @@ def load_snapshot(snapshot: Snapshot, components: set[str] | None = None) -> Rul
     return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files))
 
 
-def _parse_file(
-    shown: str, data: bytes, errors: list[RuleError]
-) -> tuple[RuleFileModel, Any, Positions] | None:
+def _parse_file(shown: str, data: bytes, errors: list[RuleError]) -> tuple[RuleFileModel, Any, Positions] | None:
     try:
         raw, positions = load(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        errors.append(
-            RuleError(shown, 1, 1, "", E.R105.format(problem=f"not UTF-8 ({exc.reason})"))
-        )
+        errors.append(RuleError(shown, 1, 1, "", E.R105.format(problem=f"not UTF-8 ({exc.reason})")))
         return None
     except YamlError as exc:
         errors.append(RuleError(shown, exc.line, exc.col, "", E.R101.format(problem=exc.message)))
@@ -168,7 +161,8 @@ def _raw_path(raw: Any, loc: tuple[int | str, ...]) -> Path:
     path: list[str | int] = []
     node = raw
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if inside_list or (isinstance(node, dict) and part in node):
             node = node[part]
         else:
             if isinstance(node, dict) and isinstance(part, str):

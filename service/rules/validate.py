@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal, cast
 
 from spacy.schemas import validate_token_pattern
 
@@ -20,6 +20,7 @@ from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
 from service.rules.schema import Example, RuleModel, RuleSpec
 from service.rules.yamlpos import Path
 
+RuleKind = Literal["pattern", "dependency", "phrases"]
 Report = Callable[[Path, str], None]
 """Records an error at a path inside the rule (relative to the rule mapping)."""
 
@@ -96,9 +97,7 @@ def _regex_problem(regex: str) -> str:
     return ""
 
 
-def _spacy_errors(
-    pattern: list[dict[str, Any]], base: Path, report: Report, single: bool = False
-) -> None:
+def _spacy_errors(pattern: list[dict[str, Any]], base: Path, report: Report, single: bool = False) -> None:
     """spaCy's own pattern validation; `single` checks one token's attrs (a dependency node)."""
     seen: set[str] = set()
     for message in validate_token_pattern(pattern):
@@ -134,7 +133,7 @@ def build_spec(
     kinds = [k for k in ("pattern", "dependency", "phrases") if getattr(model, k) is not None]
     if len(kinds) != 1:
         report((), E.R111.format(found=", ".join(kinds) or "none"))
-    kind = kinds[0] if kinds else "pattern"
+    kind = cast(RuleKind, kinds[0] if kinds else "pattern")
     check_regexes(raw.get(kind), (kind,), report)
 
     token_roles: list[str | None] = []
@@ -209,9 +208,7 @@ def _check_dependency(
             problem = f"unknown REL_OP {node.get('REL_OP')!r}"
             report((*where, "REL_OP"), E.R204.format(problem=problem))
         known.add(right_id)
-        attrs = expand_lexicons(
-            node.get("RIGHT_ATTRS") or {}, lexicons, (*where, "RIGHT_ATTRS"), report
-        )
+        attrs = expand_lexicons(node.get("RIGHT_ATTRS") or {}, lexicons, (*where, "RIGHT_ATTRS"), report)
         if not isinstance(attrs, dict):
             report((*where, "RIGHT_ATTRS"), E.R204.format(problem="RIGHT_ATTRS must be a mapping"))
             attrs = {}
