@@ -41,7 +41,10 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 def load(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document. Raises YamlError with the position of the first problem."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise YamlError(1, 1, str(exc).splitlines()[0]) from None
     try:
         root = loader.get_single_node()
         positions = Positions()
@@ -52,7 +55,7 @@ def load(text: str) -> tuple[Any, Positions]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(line, col, exc.problem or str(exc)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(1, 1, str(exc)) from None
+        raise YamlError(1, 1, str(exc).splitlines()[0]) from None
     finally:
         loader.dispose()
 
