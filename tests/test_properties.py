@@ -24,7 +24,10 @@ RULES = Path(__file__).parent / "data" / "rules"
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=8))
 token = st.dictionaries(
     st.sampled_from(["LOWER", "LEMMA", "POS", "DEP", "OP", "as", "LIKE_NUM", "FOO", "TEXT"]),
-    st.one_of(scalars, st.dictionaries(st.sampled_from(["IN", "REGEX", "NOT_IN"]), st.one_of(scalars, st.lists(scalars, max_size=3)))),
+    st.one_of(
+        scalars,
+        st.dictionaries(st.sampled_from(["IN", "REGEX", "NOT_IN"]), st.one_of(scalars, st.lists(scalars, max_size=3))),
+    ),
     max_size=3,
 )
 rule = st.fixed_dictionaries(

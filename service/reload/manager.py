@@ -69,8 +69,7 @@ class RuleSetManager:
         failures = [r for r in run_examples(self.nlp, compiled) if not r.passed]
         if failures:
             errors = [
-                RuleError(r.rule.file, r.example.line, 1, r.rule.id, f"example failed: {r.problem}")
-                for r in failures
+                RuleError(r.rule.file, r.example.line, 1, r.rule.id, f"example failed: {r.problem}") for r in failures
             ]
             raise RuleSetError(errors, spec.version)
         return compiled
@@ -81,7 +80,10 @@ class RuleSetManager:
             snapshot = read_snapshot(self.rules_dir)
             now = time.time()
             if not force and self.current and snapshot.version == self.current.version:
-                return self.last_reload or ReloadOutcome(True, now, snapshot.version)
+                if self.last_reload is None or self.last_reload.success:
+                    return self.last_reload or ReloadOutcome(True, now, snapshot.version)
+                # The files went back to what is serving: the earlier failure no longer applies.
+                return self._finish(ReloadOutcome(True, now, snapshot.version))
             try:
                 if not snapshot.files:
                     raise RuleSetError(
@@ -99,7 +101,10 @@ class RuleSetManager:
                 self.current = Published(compiled, pinned, now)  # the swap
                 outcome = ReloadOutcome(True, now, compiled.version, changed=changed)
                 log.info("serving rule set %s (%d rules)", compiled.version, len(compiled.spec.rules))
-            self.last_reload = outcome
-            for listener in self.listeners:
-                listener(outcome, self.current)
-            return outcome
+            return self._finish(outcome)
+
+    def _finish(self, outcome: ReloadOutcome) -> ReloadOutcome:
+        self.last_reload = outcome
+        for listener in self.listeners:
+            listener(outcome, self.current)
+        return outcome
