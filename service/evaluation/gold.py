@@ -53,9 +53,7 @@ def _inflections(base: str) -> set[str]:
     return {base, base + "s", base + "es", stem + "ed", stem + "ing", base + "d"}
 
 
-SPEECH_WORDS: frozenset[str] = frozenset(
-    {form for base in _SPEECH_BASES for form in _inflections(base)} | _IRREGULAR
-)
+SPEECH_WORDS: frozenset[str] = frozenset({form for base in _SPEECH_BASES for form in _inflections(base)} | _IRREGULAR)
 """Cue words that make a PolNeAR attribution a speech event (not a belief or intention)."""
 
 
@@ -181,12 +179,18 @@ def _seed(doc_id: str, text: str, record: dict[str, Any]) -> GoldDoc:
             content = (found,) if found else ()
         events.append(
             GoldEvent(
-                type=_type(raw["type"]), start=start, end=end,
-                required=bool(raw.get("required", True)), trigger=str(raw.get("trigger", "")),
-                roles=_roles(raw), kind=str(raw.get("kind", "")).lower(), count=count,
-                trapped_min=raw.get("trapped_min"), direct=raw.get("direct"),
+                type=_type(raw["type"]),
+                start=start,
+                end=end,
+                required=bool(raw.get("required", True)),
+                trigger=str(raw.get("trigger", "")),
+                roles=_roles(raw),
+                kind=str(raw.get("kind", "")).lower(),
+                count=count,
+                trapped_min=raw.get("trapped_min"),
+                direct=raw.get("direct"),
                 content_spans=content,
-            )  # fmt: skip
+            )
         )
     forbidden = []
     for phrase in record.get("must_not_match") or []:

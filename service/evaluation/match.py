@@ -170,7 +170,7 @@ def role_result(doc: GoldDoc, gold: GoldEvent, event: Event, role: str) -> tuple
     if role == "direct":
         has = gold.direct is not None
         said = event.attrs.get("kind")
-        return has, said is not None, has and gold.direct == (said in {"DIRECT", "MIXED"})
+        return has, said is not None, has and (said == "MIXED" or gold.direct == (said == "DIRECT"))
     if role == "count":
         quantity = event.quantities.get("count")
         right = gold.count is not None and quantity is not None
@@ -182,14 +182,10 @@ def role_result(doc: GoldDoc, gold: GoldEvent, event: Event, role: str) -> tuple
         return gold.trapped_min is not None, quantity is not None, right
     mention = event.roles.get(role)
     if role == "speaker" and gold.speaker_spans:
-        right = mention is not None and any(
-            overlaps((mention.start, mention.end), s) for s in gold.speaker_spans
-        )
+        right = mention is not None and any(overlaps((mention.start, mention.end), s) for s in gold.speaker_spans)
         return True, mention is not None, right
     if role == "content" and gold.content_spans:
-        right = mention is not None and (
-            coverage((mention.start, mention.end), gold.content_spans) > CONTENT_COVERAGE
-        )
+        right = mention is not None and (coverage((mention.start, mention.end), gold.content_spans) > CONTENT_COVERAGE)
         return True, mention is not None, right
     values = gold.roles.get(role, ())
     right = mention is not None and any(
@@ -243,9 +239,7 @@ def score_doc(card: Scorecard, doc: GoldDoc, events: list[Event]) -> None:
         else:
             counts.fp += 1
             rule.fp += 1
-            card.false_positives.append(
-                Finding(doc.id, event.type, event.rule_id, event.text[:200])
-            )
+            card.false_positives.append(Finding(doc.id, event.type, event.rule_id, event.text[:200]))
     for gold in doc.events:
         if not _counts_for_recall(doc, gold):
             continue

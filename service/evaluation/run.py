@@ -11,7 +11,7 @@ from service.engine.compiled import compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import model_components
 from service.evaluation.gold import GoldDoc
-from service.evaluation.match import Scorecard, score_doc
+from service.evaluation.match import Counts, Scorecard, score_doc
 from service.events.model import Event
 from service.rules.loader import load_rules
 
@@ -27,7 +27,10 @@ class PackRun:
     seconds: float
 
 
-def predict(nlp: Language, rules: Path, docs: list[GoldDoc]) -> tuple[str, tuple[str, ...], list[list[Event]], float]:  # fmt: skip
+Predictions = tuple[str, tuple[str, ...], list[list[Event]], float]
+
+
+def predict(nlp: Language, rules: Path, docs: list[GoldDoc]) -> Predictions:
     """(pack version, runnable rule ids, events per document, extraction seconds)."""
     spec = load_rules(rules, model_components(nlp))
     compiled = compile_rules(spec, nlp)
@@ -43,7 +46,7 @@ def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc]) -> PackRun:
     for doc, found in zip(docs, events, strict=True):
         score_doc(card, doc, found)
     for rule_id in ids:
-        card.rules[rule_id]  # every runnable rule gets a row, silent ones too
+        card.rules.setdefault(rule_id, Counts())  # silent rules get a row too
     return PackRun(rules, version, ids, card, seconds)
 
 
