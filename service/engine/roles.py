@@ -59,11 +59,14 @@ def _quantity(doc: Doc, index: int) -> tuple[int, int]:
         return tok.like_num or tok.lower_ in _QUANTITY_WORDS
 
     start = end = index
-    while start > 0 and numeric(doc[start - 1]) and not doc[start - 1].is_sent_start:
+    while start > 0 and numeric(doc[start - 1]) and not doc[start].is_sent_start:
         start -= 1
     while end + 1 < len(doc) and (doc[end + 1].like_num or doc[end + 1].lower_ in {"-", "–"}):
         end += 1
-    while start < index and doc[start].lower_ in {"of", "and", "-", "to", "as"}:
+    while start < index and (
+        doc[start].lower_ in {"of", "and", "-", "to", "as"}
+        or (doc[start].lower_ == "at" and doc[start + 1].lower_ not in {"least", "most"})
+    ):
         start += 1
     if doc[end].lower_ in {"-", "–"}:
         end -= 1
