@@ -32,7 +32,8 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[tuple[int, int]]) -> tuple[in
     for nxt in sentences[index + 1 :]:
         if not _is_quotation(nxt, quotes):
             break
-        last = next(q for q in quotes if q[0] >= nxt.start_char - 1)
+        # the quote that makes `nxt` a quotation: it may have opened in an earlier sentence
+        last = max((q for q in quotes if q[0] < nxt.end_char and q[1] >= nxt.start_char), key=lambda q: q[1])
     return first[0] + 1, last[1] - 1
 
 
