@@ -23,8 +23,8 @@ serve: $(STAMP) $(GEN)
 	$(BIN)/sitrep serve --rules rules
 
 lint: $(STAMP) $(GEN)
-	$(BIN)/ruff check service tests bench scripts
-	$(BIN)/ruff format --check service tests bench scripts
+	$(BIN)/ruff check service tests scripts
+	$(BIN)/ruff format --check service tests scripts
 
 typecheck: $(STAMP) $(GEN)
 	$(BIN)/mypy service
@@ -34,7 +34,7 @@ unit: $(STAMP) $(GEN)
 
 test: lint typecheck unit
 
-bench: $(STAMP) $(GEN)
+bench: $(STAMP) $(GEN)  # the benchmark is not written yet (performance issue)
 	$(BIN)/python bench/run.py
 
 soak: $(STAMP) $(GEN)

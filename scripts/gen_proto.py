@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
-
 import sys
 import tempfile
 from importlib.resources import files
@@ -62,8 +61,7 @@ def main() -> int:
         stale = [
             str(p.relative_to(tmp))
             for p in Path(tmp).rglob("*.py*")
-            if not (OUT / p.relative_to(tmp)).exists()
-            or not filecmp.cmp(p, OUT / p.relative_to(tmp), shallow=False)
+            if not (OUT / p.relative_to(tmp)).exists() or not filecmp.cmp(p, OUT / p.relative_to(tmp), shallow=False)
         ]
     if stale:
         print("stale generated code, run `make proto`:", *stale, sep="\n  ", file=sys.stderr)
@@ -72,5 +70,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-
     sys.exit(main())

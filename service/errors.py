@@ -30,9 +30,7 @@ class E(enum.Enum):
     R207 = "REGEX {regex!r} is not allowed: {problem}"
     R208 = "`expand` names role {role!r}, which the rule never assigns"
     R209 = "`casualty_kind` only applies to casualty rules, not {event}"
-    R301 = (
-        "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
-    )
+    R301 = "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
     R401 = "example {index}: {problem}"
     S101 = "text must not be empty"
     S102 = "text is {size} bytes, over the limit of {limit} bytes"
@@ -44,9 +42,7 @@ class E(enum.Enum):
     S201 = "server is at its limit of {limit} concurrent requests; retry with backoff"
     S202 = "the extraction worker stopped while processing this request; retry"
     S203 = "the admin API is disabled; start the server with --enable-admin"
-    S204 = (
-        "the admin API needs a valid token in the `authorization` metadata or a client certificate"
-    )
+    S204 = "the admin API needs a valid token in the `authorization` metadata or a client certificate"
     S205 = "no rule set is loaded yet"
 
     def format(self, **kwargs: object) -> str:

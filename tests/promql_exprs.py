@@ -193,11 +193,7 @@ def _top_level_split(expr: str) -> tuple[str, str, str, str] | None:
     for i, tok in enumerate(toks):
         if tok.depth == 0:
             op = tok.text.lower() if tok.kind == "ident" else tok.text
-            is_binary = (
-                op in _PRECEDENCE
-                and (tok.kind == "ident" or tok.kind == "op")
-                and _is_operand_end(prev)
-            )
+            is_binary = op in _PRECEDENCE and (tok.kind == "ident" or tok.kind == "op") and _is_operand_end(prev)
             if is_binary:
                 prec = _PRECEDENCE[op]
                 # Left-associative: the last operator of the lowest precedence is the root.

@@ -74,10 +74,7 @@ def _check_exprs_parse(tmp_path: Path, exprs: list[str]) -> None:
         "groups": [
             {
                 "name": "parse-check",
-                "rules": [
-                    {"record": f"sitrep_parse_check:expr_{i}", "expr": expr}
-                    for i, expr in enumerate(exprs)
-                ],
+                "rules": [{"record": f"sitrep_parse_check:expr_{i}", "expr": expr} for i, expr in enumerate(exprs)],
             }
         ]
     }
@@ -90,9 +87,7 @@ def _check_exprs_parse(tmp_path: Path, exprs: list[str]) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 0, (
-        f"promtool rejects:\n{chr(10).join(exprs)}\n{result.stdout}{result.stderr}"
-    )
+    assert result.returncode == 0, f"promtool rejects:\n{chr(10).join(exprs)}\n{result.stdout}{result.stderr}"
 
 
 def _panels() -> list[dict[str, Any]]:
@@ -395,11 +390,7 @@ def _slug(heading: str) -> str:
 
 
 def _doc_headings() -> list[str]:
-    return [
-        line.lstrip("#").strip()
-        for line in DOCS.read_text(encoding="utf-8").splitlines()
-        if line.startswith("#")
-    ]
+    return [line.lstrip("#").strip() for line in DOCS.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
 
 
 def test_docs_cover_every_metric() -> None:

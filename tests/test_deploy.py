@@ -238,9 +238,7 @@ def validate_object(doc: dict[str, Any]) -> str | None:
         validator = jsonschema.Draft202012Validator(schema)
         errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
         if errors:
-            return f"{where}: " + "; ".join(
-                f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
-            )
+            return f"{where}: " + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
         return None
     try:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
@@ -442,9 +440,7 @@ def test_rules_configmap_is_mounted_as_a_directory_at_the_rules_flag(name: str) 
     assert rules_dir, "the server must be told where the mounted rules are (--rules)"
 
     volumes = {v["name"]: v for v in pod["volumes"]}
-    rule_volumes = [
-        n for n, v in volumes.items() if v.get("configMap", {}).get("name") == RULES_CONFIGMAP
-    ]
+    rule_volumes = [n for n, v in volumes.items() if v.get("configMap", {}).get("name") == RULES_CONFIGMAP]
     assert len(rule_volumes) == 1, f"expected one volume from ConfigMap {RULES_CONFIGMAP}"
     volume = volumes[rule_volumes[0]]
     assert "items" not in volume["configMap"], "project every rule file, not a selection"
@@ -558,9 +554,7 @@ def test_servicemonitor_scrapes_the_metrics_port(name: str) -> None:
     endpoints = monitor["spec"]["endpoints"]
     assert [(e["port"], e.get("path", "/metrics")) for e in endpoints] == [("metrics", "/metrics")]
     selected = [
-        s
-        for s in objects(docs, "Service")
-        if selects(monitor["spec"]["selector"], s["metadata"].get("labels", {}))
+        s for s in objects(docs, "Service") if selects(monitor["spec"]["selector"], s["metadata"].get("labels", {}))
     ]
     with_metrics = [s for s in selected if any(p["name"] == "metrics" for p in s["spec"]["ports"])]
     assert [s["metadata"]["name"] for s in with_metrics] == ["sitrep"], "one scrape target set"
@@ -621,11 +615,7 @@ def rule_sources(root: Path) -> dict[str, Path]:
 def test_k8s_rules_are_a_byte_identical_copy_of_rules() -> None:
     hint = "run scripts/sync_k8s_rules.sh and commit k8s/base/rules/"
     expected = rule_sources(RULES_SRC)
-    actual = {
-        p.name: p
-        for p in RULES_K8S.glob("*.yaml")
-        if p.is_file() and p.name != "kustomization.yaml"
-    }
+    actual = {p.name: p for p in RULES_K8S.glob("*.yaml") if p.is_file() and p.name != "kustomization.yaml"}
     assert sorted(actual) == sorted(expected), hint
     for file_name, src in expected.items():
         assert actual[file_name].read_bytes() == src.read_bytes(), f"{file_name}: {hint}"
@@ -813,10 +803,7 @@ def test_dockerfile_runtime_stage() -> None:
     env = " ".join(args_of("ENV"))
     assert re.search(r"(^|\s)SITREP_RULES=/app/rules(\s|$)", env)
     assert any(a.split()[-1].rstrip("/") == "/app/rules" for a in args_of("COPY"))
-    assert any(
-        a.startswith("--from=builder") and a.split()[-2:] == ["/opt/venv", "/opt/venv"]
-        for a in args_of("COPY")
-    )
+    assert any(a.startswith("--from=builder") and a.split()[-2:] == ["/opt/venv", "/opt/venv"] for a in args_of("COPY"))
     exposed = {p.split("/")[0] for a in args_of("EXPOSE") for p in a.split()}
     assert {str(GRPC_PORT), str(METRICS_PORT)} <= exposed
 
@@ -874,9 +861,7 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
     for keyword, args in dockerfile_instructions():
         if keyword == "COPY" and "--from=" not in args:
             sources += [a for a in args.split()[:-1] if not a.startswith("--")]
-    assert {"requirements.lock", "pyproject.toml", "README.md", "service/", "rules/"} <= set(
-        sources
-    )
+    assert {"requirements.lock", "pyproject.toml", "README.md", "service/", "rules/"} <= set(sources)
     for source in sources:
         assert not _dockerignore_excludes(patterns, source.rstrip("/")), source
         if source != "rules/":  # the rule pack may not be committed yet
