@@ -84,6 +84,9 @@ class RuleSetManager:
                     return self.last_reload or ReloadOutcome(True, now, snapshot.version)
                 # The files went back to what is serving: the earlier failure no longer applies.
                 return self._finish(ReloadOutcome(True, now, snapshot.version))
+            last = self.last_reload
+            if not force and last and not last.success and last.attempted_version == snapshot.version:
+                return last  # already refused these exact files; wait for the next edit
             try:
                 if not snapshot.files:
                     raise RuleSetError(
