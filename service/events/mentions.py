@@ -26,6 +26,24 @@ def mention(doc: Doc, start: int, end: int, resolve: bool = False) -> Mention:
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
+SPEECH_LEMMAS = frozenset({"say", "tell", "add", "announce", "state", "claim", "explain", "insist", "warn"})
+_PLACE_PREPS = frozenset({"in", "near", "at", "from", "to", "into", "outside", "inside", "around", "of"})
+
+
+def _person_antecedent(ent: Span) -> bool:
+    """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
+    ("near Kyiv", which the small model often tags PERSON), or a person-or-organisation name that
+    reports speech (the previous speaker, often mis-tagged ORG: "Oleksiy Arestovych said ...")."""
+    root = ent.root
+    verb = root.head
+    reports = any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
+    if ent.label_ in {"PERSON", "ORG"} and root.dep_ == "nsubj" and verb.lemma_ in SPEECH_LEMMAS and reports:
+        return True
+    if ent.label_ != "PERSON":
+        return False
+    return not (root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS)
+
+
 def resolve_name(doc: Doc, span: Span, label: str) -> str:
     """The canonical name for a speaker-like mention.
 
@@ -36,7 +54,7 @@ def resolve_name(doc: Doc, span: Span, label: str) -> str:
     lowered = span.text.lower()
     before = [ent for ent in doc.ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
-        people = [ent for ent in before if ent.label_ == "PERSON"]
+        people = [ent for ent in before if _person_antecedent(ent)]
         return people[-1].text if people else ""
     if lowered in BODY_PRONOUNS:
         bodies = [ent for ent in before if ent.label_ in BODY_LABELS]
