@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from spacy.language import Language
+
 from service.engine.pipeline import DEFAULT_MODEL, load_pipeline
 from service.evaluation.gold import GoldFormatError, read_gold
 from service.evaluation.report import diff_report, json_report, text_report
@@ -20,9 +22,11 @@ __all__ = ["main"]
 
 def main(
     gold: Path, rules: Path, baseline: Path | None = None, model: str = DEFAULT_MODEL,
-    *, as_json: bool = False, limit: int | None = None, show: int = 0,
+    *, as_json: bool = False, limit: int | None = None, show: int = 0, nlp: Language | None = None,
 ) -> int:  # fmt: skip
     """Score `rules` (and optionally `baseline`) on `gold`; print the report.
+
+    `nlp` reuses an already loaded pipeline (tests); otherwise `model` is loaded.
 
     Exit codes: 0 scored, 2 unreadable gold or rules, 3 the model could not be loaded.
     """
@@ -32,7 +36,7 @@ def main(
         print(f"sitrep eval: cannot read gold: {exc}", file=sys.stderr)
         return 2
     try:
-        nlp = load_pipeline(model)
+        nlp = nlp if nlp is not None else load_pipeline(model)
     except OSError as exc:
         print(f"sitrep eval: cannot load model {model!r}: {exc}", file=sys.stderr)
         return 3

@@ -1,0 +1,147 @@
+"""The shipped rule pack: its layout, its examples, and the seed-article targets.
+
+The pack is run through the real pipeline (en_core_web_sm) exactly as the service runs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.extractor import extract
+from service.engine.pipeline import load_pipeline, model_components
+from service.evaluation.gold import read_gold
+from service.evaluation.run import PackRun, evaluate
+from service.rules.examples import run_examples
+from service.rules.loader import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+SEED_GOLD = ROOT / "seeds" / "seed_gold.jsonl"
+FAMILY_FILES = {
+    "casualties.yaml": "casualty",
+    "statements.yaml": "statement",
+    "attacks.yaml": "attack",
+    "sieges.yaml": "siege",
+}
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def compiled(nlp: Language) -> CompiledRuleSet:
+    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
+
+
+@pytest.fixture(scope="module")
+def seed_run(nlp: Language) -> PackRun:
+    return evaluate(nlp, RULES, read_gold(SEED_GOLD))
+
+
+def _events(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[tuple[str, str]]:
+    """Attack, casualty and siege events of `text` (statements about them are legitimate)."""
+    events = extract(nlp, compiled, [text]).docs[0].events
+    return [(e.type, e.text) for e in events if e.type != "statement"]
+
+
+def test_one_file_per_family_plus_shared_lexicons() -> None:
+    names = sorted(p.name for p in RULES.glob("*.yaml"))
+    assert names == sorted([*FAMILY_FILES, "lexicons.yaml"])
+    lexicons = yaml.safe_load((RULES / "lexicons.yaml").read_text(encoding="utf-8"))
+    assert set(lexicons) == {"version", "lexicons"} and lexicons["lexicons"]
+    for name, event in FAMILY_FILES.items():
+        data = yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
+        assert data["rules"], name
+        assert {rule["event"] for rule in data["rules"]} == {event}, name
+        assert all(rule["id"].startswith(event + ".") for rule in data["rules"]), name
+
+
+def test_every_rule_has_three_positive_and_one_negative_examples(compiled: CompiledRuleSet) -> None:
+    thin = []
+    for rule in compiled.spec.rules:
+        positive = sum(1 for example in rule.examples if example.expect)
+        negative = sum(1 for example in rule.examples if not example.expect)
+        if positive < 3 or negative < 1:
+            thin.append(f"{rule.id}: {positive} positive, {negative} negative")
+    assert not thin, "\n".join(thin)
+    assert all(rule.status == "active" for rule in compiled.spec.rules)
+
+
+def test_all_examples_pass(nlp: Language, compiled: CompiledRuleSet) -> None:
+    results = run_examples(nlp, compiled)
+    assert len(results) >= 4 * len(compiled.spec.rules)
+    failures = [result.describe() for result in results if not result.passed]
+    assert not failures, "\n\n".join(failures)
+
+
+def test_seed_recall_and_precision(seed_run: PackRun) -> None:
+    types = seed_run.card.types.values()
+    gold = sum(c.gold for c in types)
+    found = sum(c.found for c in types)
+    tp = sum(c.tp for c in types)
+    fp = sum(c.fp for c in types)
+    assert gold == 19
+    assert found / gold >= 0.95, seed_run.card.misses
+    assert tp / (tp + fp) >= 0.9, seed_run.card.false_positives
+
+
+def test_seed_nothing_inside_must_not_match(seed_run: PackRun) -> None:
+    assert seed_run.card.violations == []
+
+
+def test_seed_every_statement_speaker_resolved(seed_run: PackRun) -> None:
+    speaker = seed_run.card.roles["statement.speaker"]
+    assert speaker.gold == seed_run.card.types["statement"].gold == 8
+    assert speaker.found == speaker.gold, [e for e in seed_run.card.role_errors if "speaker" in e.type]
+
+
+def test_seed_casualty_count_kind_and_victims(seed_run: PackRun) -> None:
+    for role in ("count", "kind", "victims"):
+        tally = seed_run.card.roles[f"casualty.{role}"]
+        assert tally.found == tally.gold == 1, role
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The hospital itself was not shelled, officials stressed.", []),
+        ("The opposition leader is under siege over an allegation of bribery.", []),
+        ("Parliament declared a state of siege in three provinces.", []),
+        ("Senators ended their blockade of the budget bill on Tuesday.", []),
+        ("The two companies struck a deal in March.", []),
+    ],
+)
+def test_figurative_and_negated_uses_are_rejected(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _events(nlp, compiled, text) == expected
+
+
+def test_whole_pack_on_one_report(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Artillery pounded the northern suburbs of the port overnight. "
+        "At least 14 civilians were killed and 30 wounded, according to the regional governor. "
+        "“We have no water and no power,” Deputy Mayor Ines Varga told reporters. "
+        "About 20,000 people remain trapped in the besieged city, she said."
+    )
+    events = extract(nlp, compiled, [text]).docs[0].events
+    by_type: dict[str, list[str]] = {}
+    for event in events:
+        by_type.setdefault(event.type, []).append(event.rule_id)
+    assert set(by_type) == {"attack", "casualty", "statement", "siege"}
+    killed = next(e for e in events if e.type == "casualty" and e.attrs["kind"] == "KILLED")
+    assert killed.quantities["count"].min == 14
+    assert killed.quantities["count"].qualifier == "AT_LEAST"
+    assert killed.roles["source"].text == "according to the regional governor"
+    quote = next(e for e in events if e.type == "statement" and e.attrs.get("kind") == "DIRECT")
+    assert quote.roles["speaker"].text == "Ines Varga"
+    assert quote.roles["content"].text.startswith("We have no water")
+    she = next(e for e in events if e.type == "statement" and e.roles["speaker"].text == "she")
+    assert she.roles["speaker"].resolved == "Ines Varga"
