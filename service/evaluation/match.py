@@ -188,10 +188,12 @@ def role_result(doc: GoldDoc, gold: GoldEvent, event: Event, role: str) -> tuple
         right = mention is not None and (coverage((mention.start, mention.end), gold.content_spans) > CONTENT_COVERAGE)
         return True, mention is not None, right
     values = gold.roles.get(role, ())
-    right = mention is not None and any(
-        text_matches(value, text) for value in values for text in _mention_text(role, mention)
-    )
-    return bool(values), mention is not None, right
+    texts = _mention_text(role, mention) if mention is not None else []
+    if role == "victims" and "count" in event.quantities:
+        # gold victims may be the number itself ("wounded 71"): our count holds it
+        texts.append(event.quantities["count"].text)
+    right = any(text_matches(value, text) for value in values for text in texts)
+    return bool(values), bool(texts), right
 
 
 def _trigger_hit(doc: GoldDoc, gold: GoldEvent, event: Event) -> bool:
