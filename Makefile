@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock bench soak clean
+.PHONY: serve test lint typecheck unit proto lock clean
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,6 @@ unit: $(STAMP) $(GEN)
 	$(BIN)/python -m pytest -q -m "not soak"
 
 test: lint typecheck unit
-
-bench: $(STAMP) $(GEN)  # the benchmark is not written yet (performance issue)
-	$(BIN)/python bench/run.py
-
-soak: $(STAMP) $(GEN)
-	$(BIN)/python -m pytest -q -m soak
 
 lock:
 	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in

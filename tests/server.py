@@ -18,6 +18,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "ukraine-2022-03-30.txt"
+# A small real pack (an attack and a casualty rule) for tests that must not depend on rules/.
+BASIC_RULES = (ROOT / "tests" / "data" / "rules" / "basic.yaml").read_text(encoding="utf-8")
 
 
 def free_port() -> int:

@@ -21,44 +21,13 @@ from typing import Any
 
 import pytest
 
-from tests.server import ROOT, SEED, RunningServer, run_server
+from tests.server import BASIC_RULES, ROOT, SEED, RunningServer, run_server
 
 BUF = ROOT / "node_modules" / ".bin" / "buf"
 SERVICE = "sitrep.v1.ExtractionService"
 
 # The rule pack the server runs: self-contained, so these tests do not depend on rules/.
-RULES = """\
-version: 1
-lexicons:
-  attack_verbs: [strike, bomb, bombard, shell, shoot]
-rules:
-  - id: attack.subject_verb_object
-    event: attack
-    description: Subject-verb-object attack clause
-    confidence: 0.8
-    priority: 10
-    status: active
-    dependency:
-      - {RIGHT_ID: trigger, RIGHT_ATTRS: {LEMMA: {IN: $attack_verbs}}}
-      - {LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: attacker, RIGHT_ATTRS: {DEP: nsubj}}
-      - {LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: target, RIGHT_ATTRS: {DEP: dobj}}
-    examples:
-      - text: Russian forces bombarded the outskirts of Kyiv.
-        expect: [{attacker: Russian forces, target: the outskirts of Kyiv}]
-      - text: The capital itself was not hit.
-        expect: []
-  - id: casualty.count_passive
-    event: casualty
-    pattern:
-      - {LIKE_NUM: true, as: count}
-      - {POS: ADJ, OP: "*", as: victims}
-      - {LEMMA: {IN: [soldier, civilian, person, child]}, as: victims}
-      - {LEMMA: be}
-      - {LOWER: {IN: [killed, injured, wounded]}, as: kind}
-    examples:
-      - text: Four Russian soldiers were injured.
-        expect: [{kind: INJURED, count: 4, victims: Russian soldiers}]
-"""
+RULES = BASIC_RULES
 
 # What these rules find in the seed article, in document order.
 SEED_EVENTS = [

@@ -58,7 +58,7 @@ from tests.promql_exprs import (
     strip_threshold,
     substitute,
 )
-from tests.server import ROOT, SEED, RunningServer, free_port, run_server
+from tests.server import BASIC_RULES, ROOT, SEED, RunningServer, free_port, run_server
 
 MONITORING = ROOT / "k8s" / "base" / "monitoring"
 DASHBOARD = MONITORING / "dashboard.json"
@@ -79,42 +79,15 @@ MIN_SCRAPES = 15  # one-second scrapes before querying: covers the 15s rate wind
 SCRAPES_AFTER_TRAFFIC = 3  # so the last reload and the failed calls are in the TSDB
 QUERY_PATIENCE = 20.0  # seconds, shared by all expressions, that data may still take to show
 
-RULES = """\
-version: 1
-lexicons:
-  attack_verbs: [strike, bomb, bombard, shell, shoot]
-rules:
-  - id: attack.subject_verb_object
-    event: attack
-    description: Subject-verb-object attack clause
-    confidence: 0.8
-    priority: 10
-    status: active
-    dependency:
-      - {RIGHT_ID: trigger, RIGHT_ATTRS: {LEMMA: {IN: $attack_verbs}}}
-      - {LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: attacker, RIGHT_ATTRS: {DEP: nsubj}}
-      - {LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: target, RIGHT_ATTRS: {DEP: dobj}}
-    examples:
-      - text: Russian forces bombarded the outskirts of Kyiv.
-        expect: [{attacker: Russian forces, target: the outskirts of Kyiv}]
-      - text: The capital itself was not hit.
-        expect: []
-  - id: casualty.count_passive
-    event: casualty
-    pattern:
-      - {LIKE_NUM: true, as: count}
-      - {POS: ADJ, OP: "*", as: victims}
-      - {LEMMA: {IN: [soldier, civilian, person, child]}, as: victims}
-      - {LEMMA: be}
-      - {LOWER: {IN: [killed, injured, wounded]}, as: kind}
-    examples:
-      - text: Four Russian soldiers were injured.
-        expect: [{kind: INJURED, count: 4, victims: Russian soldiers}]
+RULES = (
+    BASIC_RULES
+    + """\
   - id: siege.laid_siege
     event: siege
     description: Never fires on this test's traffic
     phrases: ["laid siege to"]
 """
+)
 # The good edit adds a rule; the broken edit refers to a lexicon that does not exist.
 ADDED_RULE = """\
   - id: attack.artillery_phrase

@@ -204,7 +204,6 @@ class ExtractionServicer:
                     error.error, [Violation(f"{where}.{v.field}", v.description) for v in error.violations]
                 ) from None
         published = self._published()
-        responses: list[pb.ExtractResponse] = []
         # Documents with the same filter and encoding go to the worker together.
         groups: dict[tuple[frozenset[str] | None, int], list[int]] = {}
         for i, job in enumerate(jobs):
@@ -217,8 +216,7 @@ class ExtractionServicer:
             result = await self._run(published, merged, context)
             for i, response in zip(indexes, self._responses(merged, result, published.version), strict=True):
                 by_index[i] = response
-        responses = [by_index[i] for i in range(len(jobs))]
-        return responses
+        return [by_index[i] for i in range(len(jobs))]
 
     async def GetRuleSet(self, request: pb.GetRuleSetRequest, context: Context) -> pb.GetRuleSetResponse:
         manager = self._runtime.manager
