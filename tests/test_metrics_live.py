@@ -79,6 +79,12 @@ MIN_SCRAPES = 15  # one-second scrapes before querying: covers the 15s rate wind
 SCRAPES_AFTER_TRAFFIC = 3  # so the last reload and the failed calls are in the TSDB
 QUERY_PATIENCE = 20.0  # seconds, shared by all expressions, that data may still take to show
 
+DROPPED_RULE = """\
+  - id: siege.dropped_by_edit
+    event: siege
+    description: Deleted by the reload; its series must go with it
+    phrases: ["encircled the town"]
+"""
 RULES = (
     BASIC_RULES
     + """\
@@ -87,15 +93,16 @@ RULES = (
     description: Never fires on this test's traffic
     phrases: ["laid siege to"]
 """
+    + DROPPED_RULE
 )
-# The good edit adds a rule; the broken edit refers to a lexicon that does not exist.
+# The good edit adds a rule and deletes one; the broken edit refers to a lexicon that does not exist.
 ADDED_RULE = """\
   - id: attack.artillery_phrase
     event: attack
     description: Added by the reload
     phrases: ["artillery fire"]
 """
-RULES_EDITED = RULES + ADDED_RULE
+RULES_EDITED = RULES.replace(DROPPED_RULE, "") + ADDED_RULE
 RULES_BROKEN = RULES_EDITED.replace("{IN: $attack_verbs}", "{IN: $no_such_lexicon}")
 ALL_RULES = {
     "attack.subject_verb_object": "attack",
@@ -439,7 +446,7 @@ def test_failed_calls_are_counted_by_code(live: Live) -> None:
 def test_rule_hits_has_a_series_for_every_rule(live: Live) -> None:
     result = live.prometheus.query("sitrep_rule_hits_total")
     series = {s["metric"]["rule_id"]: (s["metric"]["event_type"], float(s["value"][1])) for s in result}
-    assert {rule: event for rule, (event, _) in series.items()} == ALL_RULES
+    assert {rule: event for rule, (event, _) in series.items()} == ALL_RULES  # the deleted rule is gone
     assert series[NEVER_FIRES][1] == 0
     assert series["attack.subject_verb_object"][1] >= 3
     assert series["casualty.count_passive"][1] >= 1
@@ -464,13 +471,18 @@ def test_reload_outcomes_are_counted(live: Live) -> None:
     assert [s["metric"]["version"] for s in info] == [restored.version]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grpc_server_handled_total series are created at a code's first use, so Prometheus first "
-    "sees them at 1 and increase()/rate() miss that first error (go-grpc-prometheus pre-initialises "
-    "every method x code at 0); remove this marker once the service pre-initialises them",
-)
 def test_first_error_of_a_code_shows_in_increase(live: Live) -> None:
-    """The one INVALID_ARGUMENT of the traffic shows in the error-ratio panels' increase/rate."""
+    """The one INVALID_ARGUMENT of the traffic shows in the error-ratio panels' increase/rate:
+    every method x code series exists at 0 before the first call, as in go-grpc-prometheus."""
     query = 'sum(increase(grpc_server_handled_total{grpc_code="INVALID_ARGUMENT", grpc_method="Extract"}[1m]))'
     assert live.prometheus.value(query) >= 1
+
+
+def test_every_method_and_code_is_initialised(live: Live) -> None:
+    codes = {code.name for code in grpc.StatusCode}
+    result = live.prometheus.query(f'grpc_server_handled_total{{grpc_service="{SERVICE}"}}')
+    seen = {(s["metric"]["grpc_method"], s["metric"]["grpc_code"]) for s in result}
+    methods = {"Extract", "BatchExtract", "StreamExtract", "GetRuleSet", "ReloadRules"}
+    assert seen == {(method, code) for method in methods for code in codes}
+    never_failed = f'grpc_server_handled_total{{grpc_service="{SERVICE}", grpc_code="DATA_LOSS"}}'
+    assert [float(s["value"][1]) for s in live.prometheus.query(never_failed)] == [0.0] * len(methods)

@@ -1,22 +1,40 @@
 """go-grpc-prometheus metrics for the aio server, and the concurrent-RPC limit.
 
 The limit lives here rather than in grpc's `maximum_concurrent_rpcs` so a refused call is
-counted like any other (RESOURCE_EXHAUSTED), never missing from the metrics.
+counted like any other (RESOURCE_EXHAUSTED), never missing from the metrics. Like
+go-grpc-prometheus's `InitializeMetrics`, every method of the served services gets its series at
+0 for every status code at start-up: the first error of a code then shows in `rate()` and
+`increase()` instead of appearing as a series that starts at 1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 
 from service.errors import E
 from service.observability.metrics import Metrics
+from service.proto.sitrep.v1 import extraction_pb2
 
 LIMITED_SERVICE = "sitrep.v1.ExtractionService"
+SERVED = (
+    extraction_pb2.DESCRIPTOR.services_by_name["ExtractionService"],
+    health_pb2.DESCRIPTOR.services_by_name["Health"],
+    reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"],
+)
+_KINDS = {(False, False): "unary", (False, True): "server_stream",
+          (True, False): "client_stream", (True, True): "bidi_stream"}  # fmt: skip
+_ATTRS = {"unary": "unary_unary", "server_stream": "unary_stream",
+          "client_stream": "stream_unary", "bidi_stream": "stream_stream"}  # fmt: skip
+Labels = tuple[str, str, str]
 
 
 def _code(context: grpc.aio.ServicerContext[Any, Any], default: grpc.StatusCode) -> str:
@@ -28,11 +46,20 @@ def _code(context: grpc.aio.ServicerContext[Any, Any], default: grpc.StatusCode)
     return default.name
 
 
+def method_labels(method: MethodDescriptor) -> Labels:
+    """The (grpc_type, grpc_service, grpc_method) labels of one RPC."""
+    kind = _KINDS[(method.client_streaming, method.server_streaming)]
+    return kind, method.containing_service.full_name, method.name
+
+
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, metrics: Metrics, max_concurrent: int) -> None:
+    def __init__(self, metrics: Metrics, max_concurrent: int, services: Sequence[ServiceDescriptor] = SERVED) -> None:
         self._m = metrics
         self._max = max_concurrent
         self._active = 0
+        for service in services:
+            for method in service.methods:
+                metrics.initialise_rpc(method_labels(method), (code.name for code in grpc.StatusCode))
 
     async def intercept_service(
         self,
@@ -43,22 +70,15 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         service, _, method = details.method.lstrip("/").rpartition("/")
-        streaming = (handler.request_streaming, handler.response_streaming)
-        kind = {(False, False): "unary", (False, True): "server_stream",
-                (True, False): "client_stream", (True, True): "bidi_stream"}[streaming]  # fmt: skip
+        kind = _KINDS[(handler.request_streaming, handler.response_streaming)]
         labels = (kind, service, method)
-        attr = {"unary": "unary_unary", "server_stream": "unary_stream",
-                "client_stream": "stream_unary", "bidi_stream": "stream_stream"}[kind]  # fmt: skip
+        attr = _ATTRS[kind]
         behavior = getattr(handler, attr)
         limited = service == LIMITED_SERVICE
-        wrapped = (
-            self._wrap_stream(behavior, labels, limited)
-            if handler.response_streaming
-            else (self._wrap_unary(behavior, labels, limited))
-        )
-        return handler._replace(**{attr: wrapped})  # type: ignore[attr-defined, no-any-return]
+        wrap = self._wrap_stream if handler.response_streaming else self._wrap_unary
+        return handler._replace(**{attr: wrap(behavior, labels, limited)})  # type: ignore[attr-defined, no-any-return]
 
-    def _count_in(self, request: Any, labels: tuple[str, str, str]) -> Any:
+    def _count_in(self, request: Any, labels: Labels) -> Any:
         if not hasattr(request, "__aiter__"):
             self._m.received.labels(*labels).inc()
             return request
@@ -70,55 +90,44 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
         return counted()
 
-    async def _enter(self, context: Any, labels: tuple[str, str, str], limited: bool) -> None:
+    @contextlib.asynccontextmanager
+    async def _observed(self, context: Any, labels: Labels, limited: bool) -> AsyncIterator[None]:
+        """Start, limit, and finish one call: counted under the code it really ended with."""
+        t0, code = time.perf_counter(), "OK"
         self._m.started.labels(*labels).inc()
         self._m.inflight.inc()
         self._active += 1
-        if limited and self._active > self._max:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, E.S201.format(limit=self._max))
+        try:
+            if limited and self._active > self._max:
+                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, E.S201.format(limit=self._max))
+            yield
+            code = _code(context, grpc.StatusCode.OK)
+        except (asyncio.CancelledError, GeneratorExit):
+            code = "CANCELLED"
+            raise
+        except BaseException:
+            code = _code(context, grpc.StatusCode.UNKNOWN)
+            raise
+        finally:
+            self._active -= 1
+            self._m.inflight.dec()
+            self._m.handled.labels(*labels, code).inc()
+            self._m.latency.labels(*labels).observe(time.perf_counter() - t0)
 
-    def _exit(self, context: Any, labels: tuple[str, str, str], t0: float, code: str) -> None:
-        self._active -= 1
-        self._m.inflight.dec()
-        self._m.handled.labels(*labels, code).inc()
-        self._m.latency.labels(*labels).observe(time.perf_counter() - t0)
-
-    def _wrap_unary(self, behavior: Any, labels: tuple[str, str, str], limited: bool) -> Any:
+    def _wrap_unary(self, behavior: Any, labels: Labels, limited: bool) -> Any:
         async def wrapper(request: Any, context: Any) -> Any:
-            t0, code = time.perf_counter(), "OK"
-            try:
-                await self._enter(context, labels, limited)
+            async with self._observed(context, labels, limited):
                 response = await behavior(self._count_in(request, labels), context)
                 self._m.sent.labels(*labels).inc()
-                code = _code(context, grpc.StatusCode.OK)
                 return response
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            except BaseException:
-                code = _code(context, grpc.StatusCode.UNKNOWN)
-                raise
-            finally:
-                self._exit(context, labels, t0, code)
 
         return wrapper
 
-    def _wrap_stream(self, behavior: Any, labels: tuple[str, str, str], limited: bool) -> Any:
+    def _wrap_stream(self, behavior: Any, labels: Labels, limited: bool) -> Any:
         async def wrapper(request: Any, context: Any) -> AsyncIterator[Any]:
-            t0, code = time.perf_counter(), "OK"
-            try:
-                await self._enter(context, labels, limited)
+            async with self._observed(context, labels, limited):
                 async for response in behavior(self._count_in(request, labels), context):
                     self._m.sent.labels(*labels).inc()
                     yield response
-                code = _code(context, grpc.StatusCode.OK)
-            except (asyncio.CancelledError, GeneratorExit):
-                code = "CANCELLED"
-                raise
-            except BaseException:
-                code = _code(context, grpc.StatusCode.UNKNOWN)
-                raise
-            finally:
-                self._exit(context, labels, t0, code)
 
         return wrapper

@@ -8,7 +8,7 @@ Label values are bounded: rule ids, event types, stages, gRPC method names; neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import (
     CollectorRegistry,
@@ -80,6 +80,15 @@ class Metrics:
         for result in ("success", "failure"):
             self.reloads.labels(result)
 
+    def initialise_rpc(self, labels: tuple[str, str, str], codes: Iterable[str]) -> None:
+        """Create one RPC's series at 0, so its first call or first error shows in rate()."""
+        self.started.labels(*labels)
+        self.received.labels(*labels)
+        self.sent.labels(*labels)
+        self.latency.labels(*labels)
+        for code in codes:
+            self.handled.labels(*labels, code)
+
     def record_batch(self, result: BatchResult, texts: Sequence[str], types: dict[str, int]) -> None:
         """Record what a worker did for one request."""
         self.documents.inc(len(result.docs))
@@ -96,14 +105,24 @@ class Metrics:
             self.events.labels(kind).inc(count)
 
     def on_reload(self, outcome: ReloadOutcome, current: Published | None) -> None:
-        """Reload listener: outcome metrics, and a zero series for every known rule."""
+        """Reload listener: outcome metrics, and a zero series for every known rule.
+
+        Series of rules the new set no longer has are removed, so a deleted rule does not linger
+        in "rules with zero hits".
+        """
         self.reloads.labels("success" if outcome.success else "failure").inc()
         self.reload_ok.set(1 if outcome.success else 0)
         self.reload_time.set(outcome.at)
         if current is None:
             return
         rules = current.compiled.spec.rules
-        self._event_type = {rule.id: rule.event for rule in rules}
+        known: dict[str, str] = {rule.id: rule.event for rule in rules}
+        for rule_id, event in self._event_type.items():
+            if known.get(rule_id) != event:
+                self.hits.remove(rule_id, event)
+            if rule_id not in known:
+                self.suppressed.remove(rule_id)
+        self._event_type = known
         self.rules_loaded.set(len(rules))
         self.rule_set.clear()
         self.rule_set.labels(current.version).set(1)
