@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,58 @@ class RunningServer:
 
     def channel(self) -> grpc.Channel:
         return grpc.insecure_channel(self.target)
+
+    def metric(self, name: str) -> float:
+        """The value of an unlabelled sample on the server's /metrics (a gauge or a counter)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as reply:
+            for line in reply.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        raise KeyError(name)
+
+    def wait_metric(self, name: str, at_least: float, timeout: float = 30.0) -> None:
+        deadline = time.time() + timeout
+        while self.metric(name) < at_least:
+            if time.time() > deadline:
+                raise TimeoutError(f"{name} stayed below {at_least} for {timeout}s")
+            time.sleep(0.05)
+
+    def worker_pids(self) -> list[int]:
+        """The extraction workers: spawned children (the multiprocessing resource tracker is not one)."""
+        return [pid for pid in children(self.process.pid) if b"spawn_main" in _read(f"/proc/{pid}/cmdline")]
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and all its descendants."""
+        return rss_bytes([self.process.pid, *descendants(self.process.pid)])
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def children(pid: int) -> list[int]:
+    """Live child processes of `pid`, from the parent field of /proc/<pid>/stat."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _read(f"/proc/{entry.name}/stat").rsplit(b")", 1)[-1].split()
+            if len(stat) > 1 and int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return found + [grandchild for child in found for grandchild in descendants(child)]
+
+
+def rss_bytes(pids: Iterable[int]) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    return sum(int((_read(f"/proc/{pid}/statm").split() or [b"0", b"0"])[1]) * page for pid in pids)
 
 
 def wait_serving(target: str, timeout: float = 90.0, credentials: grpc.ChannelCredentials | None = None) -> None:

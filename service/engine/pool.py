@@ -5,18 +5,27 @@ Design (docs/architecture.md): an asyncio gRPC front end hands documents to a
 that version's pickled spec; a worker compiles a version on first use and keeps the newest few,
 so all workers switch on their next document and a request never mixes versions. Workers hold
 no metrics and no gRPC objects: they return plain results and counts.
+
+Work stops when nobody waits for it: a task carries the caller's deadline and the path of a
+cancel marker, and the worker checks both before each spaCy minibatch (`extract(should_stop=)`).
+When the awaiting coroutine is cancelled (the client cancelled, its deadline passed, or the
+server stopped) a task still queued is dropped, and a running one sees its marker and stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import pickle
+import shutil
+import tempfile
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +34,7 @@ from typing import ClassVar
 from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet, compile_rules
-from service.engine.extractor import BatchResult, extract
+from service.engine.extractor import BatchResult, Stopped, extract
 from service.engine.pipeline import load_pipeline
 from service.rules.schema import RuleSetSpec
 
@@ -38,6 +47,10 @@ class WorkerLost(Exception):
 
 class DeadlineExpired(Exception):
     """The caller's deadline passed before the work was done."""
+
+
+class Cancelled(Exception):
+    """The caller went away (its marker appeared), so the worker stopped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +84,22 @@ class _Worker:
         return cls.compiled[pinned.version]
 
 
-def _run(pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None, deadline: float | None) -> BatchResult:
-    if deadline is not None and time.time() > deadline:
-        raise DeadlineExpired()
-    assert _Worker.nlp is not None
-    return extract(_Worker.nlp, _Worker.rules(pinned), texts, types)
+def _run(
+    pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None, deadline: float | None, marker: str
+) -> BatchResult:
+    def expired() -> bool:
+        return deadline is not None and time.time() > deadline
+
+    def should_stop() -> bool:
+        return expired() or os.path.exists(marker)
+
+    try:
+        if should_stop():
+            raise Stopped()
+        assert _Worker.nlp is not None
+        return extract(_Worker.nlp, _Worker.rules(pinned), texts, types, should_stop=should_stop)
+    except Stopped:
+        raise DeadlineExpired() if expired() else Cancelled() from None
 
 
 def _ping() -> int:
@@ -89,6 +113,7 @@ class WorkerPool:
         self._model = model
         self._size = max(1, workers)
         self._executor = self._new_executor()
+        self._markers = Path(tempfile.mkdtemp(prefix="sitrep-cancel-"))
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -116,18 +141,32 @@ class WorkerPool:
         self, pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None,
         deadline: float | None = None,
     ) -> BatchResult:  # fmt: skip
-        loop = asyncio.get_running_loop()
         executor = self._executor
+        marker = self._markers / uuid.uuid4().hex
         try:
-            return await loop.run_in_executor(executor, _run, pinned, list(texts), types, deadline)
+            future = executor.submit(_run, pinned, list(texts), types, deadline, str(marker))
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             if self._executor is executor:
                 self._executor = self._new_executor()
                 executor.shutdown(wait=False, cancel_futures=True)
             raise WorkerLost() from exc
+        except asyncio.CancelledError:
+            self._abandon(future, marker)
+            raise
+
+    @staticmethod
+    def _abandon(future: Future[BatchResult], marker: Path) -> None:
+        """Nobody waits for this task any more: drop it if queued, else tell its worker to stop."""
+        if future.cancel():
+            return
+        with contextlib.suppress(OSError):  # the pool is closing
+            marker.touch()
+        future.add_done_callback(lambda _: marker.unlink(missing_ok=True))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._markers, ignore_errors=True)
 
 
 def publish_spec(spec: RuleSetSpec, directory: Path) -> Pinned:
