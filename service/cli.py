@@ -129,7 +129,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from service.evaluation import main as evaluate
 
-    return evaluate(Path(args.gold), Path(args.rules), Path(args.baseline) if args.baseline else None, args.model)
+    baseline = Path(args.baseline) if args.baseline else None
+    return evaluate(Path(args.gold), Path(args.rules), baseline, args.model,
+                    as_json=args.json, limit=args.limit, show=args.show)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="precision/recall/F1 against gold annotations")
     ev.add_argument("gold", help="gold JSONL (seed or dev format)")
     ev.add_argument("--baseline", help="a second rules directory to compare against")
+    ev.add_argument("--json", action="store_true", help="one JSON document instead of the text report")
+    ev.add_argument("--limit", type=int, default=None, help="score an even sample of N gold units")
+    ev.add_argument("--show", type=int, default=0, help="list the first N misses, false positives, role errors")
     add_arguments(ev, RULE_FLAGS)
     ev.set_defaults(func=cmd_eval)
     return parser

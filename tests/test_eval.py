@@ -277,3 +277,51 @@ def test_main_reports_unreadable_input(nlp: Language, packs: tuple[Path, Path], 
     broken.mkdir()
     (broken / "x.yaml").write_text("version: 1\nrules: [{id: x, event: nope}]\n", encoding="utf-8")
     assert main(_gold(tmp_path, SENTENCES), broken, None, nlp=nlp) == 2
+
+
+def test_sitrep_eval_passes_json_limit_and_show_through(
+    packs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.evaluation
+    from service.cli import main as sitrep
+
+    seen: dict[str, Any] = {}
+
+    def fake_main(gold: Path, rules: Path, baseline: Path | None, model: str, **kwargs: Any) -> int:
+        seen.update(gold=gold, rules=rules, baseline=baseline, model=model, **kwargs)
+        return 0
+
+    monkeypatch.setattr(service.evaluation, "main", fake_main)
+    gold = _gold(tmp_path, SENTENCES)
+    argv = [
+        "eval",
+        str(gold),
+        "--rules",
+        str(packs[0]),
+        "--baseline",
+        str(packs[1]),
+        "--json",
+        "--limit",
+        "3",
+        "--show",
+        "7",
+    ]
+    assert sitrep(argv) == 0
+    assert seen == {"gold": gold, "rules": packs[0], "baseline": packs[1], "model": seen["model"],
+                    "as_json": True, "limit": 3, "show": 7}  # fmt: skip
+    assert sitrep(["eval", str(gold), "--rules", str(packs[0])]) == 0
+    assert (seen["baseline"], seen["as_json"], seen["limit"], seen["show"]) == (None, False, None, 0)
+
+
+def test_sitrep_eval_json_and_limit_end_to_end(
+    packs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli import main as sitrep
+
+    gold = _gold(tmp_path, SENTENCES)
+    assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--json", "--limit", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["pack"]["units"] == 2  # an even sample: sentences 0 and 2
+    assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--show", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "misses (first 5 of 1):" in out and "false positives (first 5 of 1):" in out

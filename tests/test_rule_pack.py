@@ -124,6 +124,21 @@ def test_figurative_and_negated_uses_are_rejected(
     assert _events(nlp, compiled, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("Russia will not stop bombing the city.", "bombing"),  # "not stop X" asserts X
+        ("Troops never ceased shelling the town.", "shelling"),
+        ("Suicide Bombings Rock Capital", "Bombings"),  # a title-case PROPN still has its lemma
+    ],
+)
+def test_attacks_that_look_negated_or_capitalised_are_found(
+    nlp: Language, compiled: CompiledRuleSet, text: str, trigger: str
+) -> None:
+    attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+    assert attacks and trigger in attacks[0].text
+
+
 def test_whole_pack_on_one_report(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = (
         "Artillery pounded the northern suburbs of the port overnight. "

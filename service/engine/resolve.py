@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from service.engine.matching import Candidate
 from service.events.model import Suppressed
@@ -43,16 +43,35 @@ def anchor(candidate: Candidate) -> int:
     return candidate.start
 
 
+NOT_NEGATING_NEXT = frozenset({"only", "just", "merely", "simply"})
+"""`not only X`, `not just X` assert X."""
+CESSATION = frozenset({"stop", "cease", "halt", "quit", "end", "prevent", "avert", "deter"})
+"""`did not stop bombing X`, `never ceased shelling` assert the bombing and the shelling."""
+
+
+def _negates(neg: Token, target: Token) -> bool:
+    """Whether a negator really denies `target`: not `not only/just X`, and not a negated verb of
+    stopping that governs the target (`will not stop bombing it` reports the bombing)."""
+    following = neg.doc[neg.i + 1] if neg.i + 1 < len(neg.doc) else None
+    if following is not None and following.lower_ in NOT_NEGATING_NEXT:
+        return False
+    if neg.doc.has_annotation("DEP"):
+        head = neg.head
+        if head.i != target.i and head.lemma_.lower() in CESSATION and head.is_ancestor(target):
+            return False
+    return True
+
+
 def is_negated(doc: Doc, candidate: Candidate) -> bool:
     """`not`/`never`/`no` governing the anchor (parse) or just before it in its sentence."""
     token = doc[anchor(candidate)]
+    negators: list[Token] = []
     if doc.has_annotation("DEP"):
         heads = [token, token.head] if token.dep_ in {"acomp", "xcomp", "auxpass"} else [token]
-        if any(child.dep_ == "neg" for head in heads for child in head.children):
-            return True
+        negators += [child for head in heads for child in head.children if child.dep_ == "neg"]
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
-    window = doc[max(sent_start, token.i - 3) : token.i]
-    return any(tok.lower_ in NEGATORS for tok in window)
+    negators += [tok for tok in doc[max(sent_start, token.i - 3) : token.i] if tok.lower_ in NEGATORS]
+    return any(_negates(neg, token) for neg in negators)
 
 
 def _key(item: Grown) -> tuple[int, int, float, int, str]:

@@ -96,6 +96,19 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+EDGE_PUNCT = frozenset({",", ";", ":", "-", "–", "—", "/"})
+
+
+def trim_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Drop clause punctuation (`,;:` and dashes) and dangling conjunctions left at the edges of a
+    span, e.g. after `separate` cut it just before another role ("Y, X said" → "Y")."""
+    while end - start > 1 and (doc[end - 1].text in EDGE_PUNCT or doc[end - 1].dep_ == "cc"):
+        end -= 1
+    while end - start > 1 and (doc[start].text in EDGE_PUNCT or doc[start].dep_ == "cc"):
+        start += 1
+    return start, end
+
+
 def separate(spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:
     """Shrink grown spans in place so that none covers another role's matched tokens."""
     for role, (start, end) in list(spans.items()):

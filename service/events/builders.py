@@ -12,6 +12,7 @@ from collections.abc import Callable
 from spacy.tokens import Doc
 
 from service.engine.resolve import Grown
+from service.engine.roles import trim_edges
 from service.events.mentions import mention
 from service.events.model import QUANTITY_ROLES, Event, Mention, Quantity
 from service.events.quantities import parse_quantity
@@ -90,6 +91,8 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
             if quantity := _quantity(doc, start, end):
                 quantities[role] = quantity
         else:
+            if end - start > 1:
+                start, end = trim_edges(doc, start, end)
             roles[role] = mention(doc, start, end, resolve=role in RESOLVED_ROLES)
     attrs: dict[str, str] = {}
     BUILDERS[rule.event](doc, grown, roles, attrs, anchor)

@@ -20,7 +20,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
 
 def quote_for_cue(doc: Doc, cue: int, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The (start, end) characters of the quoted content a cue introduces, marks excluded."""
+    """The (start, end) characters of the quoted content a cue introduces, marks and trailing
+    clause punctuation excluded."""
     sentences = list(doc.sents)
     index = next(i for i, sent in enumerate(sentences) if sent.start <= cue < sent.end)
     sent = sentences[index]
@@ -34,7 +35,20 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[tuple[int, int]]) -> tuple[in
             break
         # the quote that makes `nxt` a quotation: it may have opened in an earlier sentence
         last = max((q for q in quotes if q[0] < nxt.end_char and q[1] >= nxt.start_char), key=lambda q: q[1])
-    return first[0] + 1, last[1] - 1
+    return _strip(doc.text, first[0] + 1, last[1] - 1)
+
+
+_TRAILING = " \t\n,;:"
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop the spaces and the clause punctuation (`,;:`) that end a quote before its mark
+    (“Nothing will change,” → `Nothing will change`); keep sentence-final . ! ? and `…`."""
+    while end > start + 1 and text[end - 1] in _TRAILING:
+        end -= 1
+    while start < end - 1 and text[start].isspace():
+        start += 1
+    return start, end
 
 
 def _is_quotation(sent: Span, quotes: list[tuple[int, int]]) -> bool:
