@@ -70,6 +70,11 @@ class RunningServer:
         return rss_bytes([self.process.pid, *descendants(self.process.pid)])
 
 
+def raw_unary(channel: grpc.Channel, method: str) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
+    """An ExtractionService method that sends and returns bytes as they are (no (de)serialising)."""
+    return channel.unary_unary(f"/sitrep.v1.ExtractionService/{method}")
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
