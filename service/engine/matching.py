@@ -1,9 +1,13 @@
 """Run the compiled matchers over a Doc and turn each match into a Candidate with role tokens.
 
-Before matching, proper-noun lemmas are normalised (`normalise_proper_lemmas`): the English
-lemmatizer returns a PROPN's text unchanged ("Bombings", "Americans"), so the lower-case lemma
-lists of the rules (`LEMMA: {IN: $attack_nouns}`) would never match a capitalised word in a
-title-case headline or a nationality ("Two Americans were killed").
+Before matching, capitalised lemmas are normalised (`normalise_proper_lemmas`): the English
+lemmatizer returns a PROPN's text unchanged ("Bombings", "Americans") and keeps the capital of
+some sentence-initial words ("Police"), so the lower-case lemma lists of the rules
+(`LEMMA: {IN: $attack_nouns}`) would never match a capitalised word in a title-case headline, a
+nationality ("Two Americans were killed") or a sentence's first word.
+
+A pattern token with `OP: "!"` (a token that must not match, e.g. `accidental` before
+`explosion`) constrains the match but is not part of the candidate's extent.
 """
 
 from __future__ import annotations
@@ -44,10 +48,13 @@ def proper_lemma(text: str) -> str:
 
 
 def normalise_proper_lemmas(doc: Doc) -> None:
-    """Give every PROPN token a lower-case, singular lemma (in place; idempotent)."""
+    """Lower-case every capitalised lemma, in place (idempotent): a PROPN's also loses its regular
+    plural; a common word keeps its lemma, only lower-cased (a sentence-initial "Police" NNS has
+    the lemma "Police")."""
     for token in doc:
-        if token.pos_ == "PROPN" and token.lemma_ and token.lemma_[0].isupper():
-            token.lemma_ = proper_lemma(token.lemma_)
+        lemma = token.lemma_
+        if lemma and not lemma.islower() and any(ch.isupper() for ch in lemma):
+            token.lemma_ = proper_lemma(lemma) if token.pos_ == "PROPN" else lemma.lower()
 
 
 def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
@@ -57,11 +64,15 @@ def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
         for key, start, end, alignments in compiled.matcher(doc, with_alignments=True):  # type: ignore[misc]
             rule = compiled.rules[key]
             roles: dict[str, list[int]] = defaultdict(list)
+            kept: list[int] = []
             for offset, index in enumerate(alignments):
+                if rule.pattern[index].get("OP") == "!":
+                    continue  # a negated token is context ("not an accidental ..."), not the event
+                kept.append(start + offset)
                 role = rule.token_roles[index]
                 if role is not None:
                     roles[role].append(start + offset)
-            found.append(_candidate(rule, roles, range(start, end)))
+            found.append(_candidate(rule, roles, kept or range(start, end)))
     if len(compiled.dependency) and doc.has_annotation("DEP"):
         for key, token_ids in compiled.dependency(doc):
             rule = compiled.rules[key]
