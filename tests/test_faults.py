@@ -139,10 +139,6 @@ def test_sigterm_drains_in_flight_calls_and_exits_zero(tmp_path: Path) -> None:
         assert time.perf_counter() - stopped_at < grace
 
 
-# MetricsInterceptor._wrap_stream iterates the handler's result, but grpc_health's aio Watch is a
-# coroutine that writes with context.write(): every Watch call ends in UNKNOWN before its first
-# message. strict: when the interceptor is fixed, this passes and the marker must go.
-@pytest.mark.xfail(raises=grpc.RpcError, strict=True, reason="the metrics interceptor breaks Health.Watch")
 def test_health_watch_sees_not_serving_on_sigterm(tmp_path: Path) -> None:
     with run_server(RULES, log_dir=tmp_path) as server, server.channel() as channel:
         watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE), timeout=60)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -124,6 +125,16 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         return wrapper
 
     def _wrap_stream(self, behavior: Any, labels: Labels, limited: bool) -> Any:
+        if inspect.iscoroutinefunction(behavior):
+            # A handler that writes with context.write() (grpc_health's Watch): grpc runs a
+            # coroutine wrapper in the same reader-writer style.
+            async def writer(request: Any, context: Any) -> None:
+                async with self._observed(context, labels, limited):
+                    counted = _CountingWriter(context, self._m.sent.labels(*labels))
+                    await behavior(self._count_in(request, labels), counted)
+
+            return writer
+
         async def wrapper(request: Any, context: Any) -> AsyncIterator[Any]:
             async with self._observed(context, labels, limited):
                 async for response in behavior(self._count_in(request, labels), context):
@@ -131,3 +142,18 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
                     yield response
 
         return wrapper
+
+
+class _CountingWriter:
+    """The servicer context as a writing handler sees it, counting each message it writes."""
+
+    def __init__(self, context: Any, sent: Any) -> None:
+        self._context = context
+        self._sent = sent
+
+    async def write(self, message: Any) -> None:
+        await self._context.write(message)
+        self._sent.inc()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
