@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean
+.PHONY: serve test lint typecheck unit proto lock clean bench
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: $(STAMP) $(GEN)
 	$(BIN)/python -m pytest -q -m "not soak"
 
 test: lint typecheck unit
+
+# Throughput, latency and memory (docs/performance.md); BENCH_ARGS=--quick for a smoke run.
+bench: $(STAMP) $(GEN)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lock:
 	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
