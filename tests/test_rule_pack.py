@@ -139,6 +139,14 @@ def test_attacks_that_look_negated_or_capitalised_are_found(
     assert attacks and trigger in attacks[0].text
 
 
+def test_casualties_of_two_kinds_in_one_clause_are_both_reported(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Six service members were killed, with two other Americans and an Afghan injured."
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    assert sorted(e.attrs["kind"] for e in events) == ["INJURED", "KILLED"]
+    injured = next(e for e in events if e.attrs["kind"] == "INJURED")
+    assert injured.roles["victims"].text == "two other Americans and an Afghan"
+
+
 def test_whole_pack_on_one_report(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = (
         "Artillery pounded the northern suburbs of the port overnight. "

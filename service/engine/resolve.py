@@ -3,6 +3,8 @@
 Overlap: among candidates of one event type whose spans overlap, the winner has the highest
 priority, then the longest span, then the highest confidence, then the earliest start and the
 smallest rule id (so results never depend on match order). Losers are kept as `Suppressed`.
+Casualties of two different specific kinds (KILLED, INJURED, MISSING, CAPTURED) anchored on
+different words are not rivals: "six were killed with two others injured" reports both.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from service.engine.matching import Candidate
+from service.events.kinds import SPECIFIC_KINDS, token_kind
 from service.events.model import Suppressed
 
 NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "without"})
@@ -90,16 +93,31 @@ def _reason(winner: Grown, loser: Grown) -> str:
     return "tie broken by position and rule id"
 
 
+def _kind(item: Grown, doc: Doc) -> str:
+    candidate = item.candidate
+    return token_kind(doc[anchor(candidate)], candidate.rule.casualty_kind)
+
+
+def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
+    """Two candidates are rivals when they have the same event type and overlap, except casualties
+    of two different specific kinds on different words ("killing three and wounding 12")."""
+    if kept.candidate.rule.event != item.candidate.rule.event:
+        return False
+    if not (kept.start < item.end and item.start < kept.end):
+        return False
+    if item.candidate.rule.event == "casualty" and anchor(kept.candidate) != anchor(item.candidate):
+        kinds = {_kind(kept, doc), _kind(item, doc)}
+        if len(kinds) == 2 and kinds <= SPECIFIC_KINDS:
+            return False
+    return True
+
+
 def resolve_overlaps(items: list[Grown], doc: Doc) -> tuple[list[Grown], list[Suppressed]]:
     """Keep non-overlapping winners per event type; return (kept in text order, suppressed)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
     for item in sorted(items, key=_key):
-        rival = next(
-            (k for k in kept if k.candidate.rule.event == item.candidate.rule.event
-             and k.start < item.end and item.start < k.end),
-            None,
-        )  # fmt: skip
+        rival = next((k for k in kept if _conflict(k, item, doc)), None)
         if rival is None:
             kept.append(item)
             continue

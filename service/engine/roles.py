@@ -6,7 +6,8 @@ The documented growth rules (see rules/README.md):
 - `entity`: the named entity holding the token, else the token.
 - `phrase`: a token inside a named entity grows to that entity ("Dmitry Peskov", not "Kremlin
   spokesman Dmitry Peskov"); any other noun grows to its noun phrase: everything to its left in
-  its subtree plus `of`-phrases, compounds and appositions to its right ("the outskirts of Kyiv").
+  its subtree plus `of`-phrases, compounds and appositions to its right ("the outskirts of Kyiv"),
+  and a following "more"/"others" that qualifies it ("injuring scores more").
 - `subtree`: the token's whole syntactic subtree (reported speech).
 - `conjuncts`: the phrase plus coordinated phrases ("Kyiv and Chernihiv").
 A role matched by several tokens (a Matcher rule with `OP`) keeps exactly those tokens. A grown
@@ -28,6 +29,7 @@ _QUANTITY_WORDS = frozenset(
 )  # fmt: skip
 _RIGHT_DEPS = frozenset({"compound", "flat", "appos", "nummod"})
 _PUNCT_EDGE = frozenset({"punct", "cc"})
+_MORE = frozenset({"more", "others"})
 
 
 def grow(doc: Doc, tokens: tuple[int, ...], how: Expansion) -> tuple[int, int]:
@@ -84,7 +86,10 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
         if not wanted:
             break
         end = child.right_edge.i + 1
-    return _trim(token.doc, start, end)
+    doc = token.doc
+    if end < len(doc) and doc[end].lower_ in _MORE and doc[end].head.i in {token.i, token.head.i}:
+        end += 1  # "scores more", "130 more", "two others": the count's own qualifier
+    return _trim(doc, start, end)
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:

@@ -13,37 +13,15 @@ from spacy.tokens import Doc
 
 from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
+from service.events.kinds import casualty_kind
 from service.events.mentions import mention
 from service.events.model import QUANTITY_ROLES, Event, Mention, Quantity
 from service.events.quantities import parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
-KIND_WORDS: dict[str, str] = {
-    **dict.fromkeys(
-        ("kill", "killed", "dead", "die", "died", "death", "deaths", "toll", "fatality",
-         "fatalities", "body", "bodies", "massacre", "massacred", "slain", "slay", "murder",
-         "murdered", "execute", "executed", "perish", "perished", "killing", "killings"),
-        "KILLED",
-    ),
-    **dict.fromkeys(
-        ("injure", "injured", "wound", "wounded", "hurt", "injury", "injuries", "maim",
-         "maimed", "hospitalised", "hospitalized"),
-        "INJURED",
-    ),
-    **dict.fromkeys(("missing", "disappeared", "unaccounted"), "MISSING"),
-    **dict.fromkeys(
-        ("capture", "captured", "taken", "abduct", "abducted", "kidnap", "kidnapped", "detain",
-         "detained", "prisoner", "prisoners", "hostage", "hostages", "seized"),
-        "CAPTURED",
-    ),
-}  # fmt: skip
 LOCATION_PREPS = frozenset({"in", "near", "at", "outside", "inside", "on", "around", "across"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 RESOLVED_ROLES = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
-
-
-def casualty_kind(text: str, lemma: str) -> str:
-    return KIND_WORDS.get(text.lower(), KIND_WORDS.get(lemma.lower(), "UNSPECIFIED"))
 
 
 def _quantity(doc: Doc, start: int, end: int) -> Quantity | None:
