@@ -70,6 +70,12 @@ def errors_of(tmp_path: Path, text: str, components: set[str] | None = None, nam
             "r.yaml:6:17: rule a.b: [R207] REGEX '(a+)+b' is not allowed",
         ),
         (
+            "version: 1\nrules:\n  - id: a.b\n    event: attack\n    pattern:\n"
+            "      - {LOWER: {REGEX: '^(a|ab)*$'}, as: trigger}\n",
+            "r.yaml:6:18: rule a.b: [R207] REGEX '^(a|ab)*$' is not allowed: a quantified group contains a "
+            "quantifier or alternatives",
+        ),
+        (
             "version: 1\nrules:\n  - id: a.b\n    event: attack\n    phrases: [x]\n    expand: {target: token}\n",
             "r.yaml:6:14: rule a.b: [R208] `expand` names role 'target'",
         ),

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 
 from service.engine.pipeline import PipelinePlan, plan
+from service.engine.regex import bound_pattern
 from service.rules.schema import RuleSetSpec, RuleSpec
 
 
@@ -42,9 +43,9 @@ def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:
         rules[key] = rule
         attrs |= rule.attrs
         if rule.kind == "pattern":
-            matcher.add(rule.id, [list(rule.pattern)])
+            matcher.add(rule.id, [bound_pattern(list(rule.pattern))])
         elif rule.kind == "dependency":
-            dependency.add(rule.id, [list(rule.pattern)])
+            dependency.add(rule.id, [bound_pattern(list(rule.pattern), dependency=True)])
         else:
             phrases[rule.phrase_attr].add(rule.id, [nlp.make_doc(p) for p in rule.pattern])
     return CompiledRuleSet(spec, plan(nlp, attrs), matcher, dependency, phrases, rules)

@@ -29,8 +29,10 @@ REL_OPS = frozenset(
      ">--", "<+", "<-", "<++", "<--"}
 )  # fmt: skip
 _SPACY_PATH = re.compile(r"^\[pattern -> (.*?)\] (.*)$")
-# A group holding a quantifier that is itself quantified: the classic catastrophic backtracking.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+# A quantified group holding a quantifier, `(a+)+`, or alternatives that may overlap, `(a|ab)*`:
+# the shapes whose backtracking is exponential. (Polynomial cases are bounded at match time:
+# service/engine/regex.py.)
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}|](?:[^()\\]|\\.)*\)\s*[+*{]")
 MAX_REGEX_LENGTH = 200
 
 
@@ -91,7 +93,7 @@ def _regex_problem(regex: str) -> str:
     except re.error as exc:
         return f"does not compile ({exc})"
     if _NESTED_QUANTIFIER.search(regex):
-        return "a quantified group contains a quantifier (catastrophic backtracking)"
+        return "a quantified group contains a quantifier or alternatives (catastrophic backtracking)"
     if re.search(r"\\[1-9]|\(\?P=", regex):
         return "backreferences are not allowed"
     return ""
