@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,28 +126,27 @@ class ExtractionServicer:
 
     # -- RPCs ----------------------------------------------------------------------------
 
-    async def Extract(self, request: pb.ExtractRequest, context: Context) -> pb.ExtractResponse:
+    async def _answer(
+        self, request: Any, validate: Callable[[Any, validation.Limits], validation.Job], context: Context
+    ) -> tuple[list[pb.ExtractResponse], str]:
+        """Validate, pin, run and convert one unary request; any RequestError becomes its status."""
         try:
             self._check(request)
-            job = validation.single(request, self._limits)
+            job = validate(request, self._limits)
             published = self._published()
             result = await self._run(published, job, context)
         except RequestError as error:
             await self._fail(context, error)
             raise
-        return self._responses(job, result, published.version)[0]
+        return self._responses(job, result, published.version), published.version
+
+    async def Extract(self, request: pb.ExtractRequest, context: Context) -> pb.ExtractResponse:
+        responses, _ = await self._answer(request, validation.single, context)
+        return responses[0]
 
     async def BatchExtract(self, request: pb.BatchExtractRequest, context: Context) -> pb.BatchExtractResponse:
-        try:
-            self._check(request)
-            job = validation.batch(request, self._limits)
-            published = self._published()
-            result = await self._run(published, job, context)
-        except RequestError as error:
-            await self._fail(context, error)
-            raise
-        responses = self._responses(job, result, published.version)
-        return pb.BatchExtractResponse(results=responses, rule_set_version=published.version)
+        responses, version = await self._answer(request, validation.batch, context)
+        return pb.BatchExtractResponse(results=responses, rule_set_version=version)
 
     async def StreamExtract(
         self, requests: AsyncIterator[pb.StreamExtractRequest], context: Context
