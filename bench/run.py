@@ -50,6 +50,8 @@ ALL_ATTRS = ("POS", "TAG", "MORPH", "LEMMA", "DEP", "ENT_TYPE")
 """Every attribute a rule can read: the plan for these is the full pipeline."""
 BATCH = 8
 """Documents per BatchExtract call in the batch rows and the memory run."""
+NOISY = 0.25
+"""Cores used by other processes above which a measurement is flagged as disturbed."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Size:
     """How much work each measurement does; `--quick` shrinks every part."""
 
     corpus_every: int  # use every n-th corpus document
+    warmup_every: int  # warm-up before each throughput measurement: every n-th of those (long ones too)
     min_seconds: float  # fast measurements repeat whole passes until at least this long
     latency_seconds: float
     capacity_requests: int
@@ -65,8 +68,8 @@ class Size:
     memory_steps: int
 
 
-FULL = Size(1, 10.0, 60.0, 40, 2_000, 20_000, 10)
-QUICK = Size(6, 2.0, 15.0, 12, 300, 2_000, 4)
+FULL = Size(1, 8, 10.0, 60.0, 40, 2_000, 20_000, 10)
+QUICK = Size(6, 4, 2.0, 15.0, 12, 300, 2_000, 4)
 
 
 def _log(message: str) -> None:
@@ -127,12 +130,21 @@ def usage(before: Snapshot, after: Snapshot, docs: int) -> dict[str, Any]:
 
 
 def in_process(
-    nlp: Language, compiled: CompiledRuleSet, docs: Sequence[Doc], min_seconds: float = 0.0, per_doc: bool = False
+    nlp: Language, compiled: CompiledRuleSet, docs: Sequence[Doc], size: Size, per_doc: bool = False
 ) -> dict[str, Any]:
     """`extract` over all `docs`: one nlp.pipe call per pass (or one call per document), repeated
-    until `min_seconds`. Returns rates, CPU use, and (as `_rules`, `_tokens`) what each doc gave."""
+    until `size.min_seconds`. Returns rates, CPU use, and (`_rules`, `_tokens`) what each doc gave.
+
+    The warm-up includes long documents: a first pass over them is several percent slower
+    (allocator growth), and the workers of (b) get the same warm-up."""
     texts = [d.text for d in docs]
-    extract(nlp, compiled, texts[:16])  # warm-up: first-call allocations, matcher caches
+    min_seconds = size.min_seconds
+    warmup = texts[:: size.warmup_every]
+    if per_doc:
+        for text in warmup:
+            extract(nlp, compiled, [text])
+    else:
+        extract(nlp, compiled, warmup)
     passes, tokens = 0, 0
     rules: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
@@ -177,9 +189,9 @@ def pruning(
     """(e): the token-only pack pruned vs on the full pipeline; the real pack's plan."""
     full = full_pipeline(nlp, token_only)
     _log(f"(e) token-only pack, pruned pipeline {token_only.plan.active}")
-    pruned_run = in_process(nlp, token_only, docs, size.min_seconds)
+    pruned_run = in_process(nlp, token_only, docs, size)
     _log(f"(e) token-only pack, full pipeline {full.plan.active}")
-    full_run = in_process(nlp, full, docs)
+    full_run = in_process(nlp, full, docs, size)
     report: dict[str, Any] = {
         "token_only": {
             "pruned": pruned_run,
@@ -192,7 +204,7 @@ def pruning(
         report["real"]["note"] = "the shipped pack needs every component: pruned == full, nothing to compare"
     else:
         _log("(e) real pack, full pipeline")
-        report["real"]["full"] = in_process(nlp, full_pipeline(nlp, real), docs)
+        report["real"]["full"] = in_process(nlp, full_pipeline(nlp, real), docs, size)
     return report
 
 
@@ -244,9 +256,10 @@ def rule_set(running: RunningServer) -> pb.GetRuleSetResponse:
         return reply
 
 
-async def warm(running: RunningServer, docs: Sequence[Doc], workers: int) -> None:
-    """Short documents, several per worker at once: every worker compiles the pinned rules."""
-    await closed_loop(running.target, docs[-4 * workers :], 2 * workers)
+async def warm(running: RunningServer, docs: Sequence[Doc], workers: int, size: Size) -> None:
+    """The in-process warm-up documents, two requests per worker at once: every worker compiles
+    the pinned rules and has seen long documents before the measurement starts."""
+    await closed_loop(running.target, docs[:: size.warmup_every], 2 * workers)
 
 
 async def service_run(
@@ -446,13 +459,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     _log(f"corpus: {len(corpus)} documents from {args.corpus}; workers {worker_counts}; {clients} clients")
 
     _log("(a) in-process baseline")
-    baseline = in_process(nlp, real, corpus, size.min_seconds)
+    baseline = in_process(nlp, real, corpus, size)
     tokens: dict[str, int] = baseline["_tokens"]
     report["corpus"] = {"documents": len(corpus), "words": sum(words(d.text) for d in corpus),
                         "tokens": sum(tokens.values()), "source": str(args.corpus)}  # fmt: skip
     report["baseline"] = baseline
     _log("(a') in process, one extract() call per document")
-    per_doc = in_process(nlp, real, corpus, size.min_seconds, per_doc=True)
+    per_doc = in_process(nlp, real, corpus, size, per_doc=True)
     per_doc["result_mismatches_vs_batched"] = _mismatches(baseline["_rules"], per_doc["_rules"])
     report["baseline_per_doc"] = per_doc
     report["pruning"] = pruning(nlp, token_only, real, corpus, size)
@@ -462,7 +475,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"(b) server, {workers} worker(s)")
 
         async def body(running: RunningServer, workers: int = workers) -> dict[str, Any]:
-            await warm(running, corpus, workers)
+            await warm(running, corpus, workers, size)
             entry: dict[str, Any] = {
                 "extract": await service_run(running, corpus, clients, 1, tokens, size.min_seconds)
             }
@@ -483,7 +496,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     _log(f"(e) token-only pack through the server, {top} worker(s)")
 
     async def token_body(running: RunningServer) -> dict[str, Any]:
-        await warm(running, corpus, top)
+        await warm(running, corpus, top, size)
         return {
             "extract": await service_run(running, corpus, clients, 1, tokens, size.min_seconds),
             "batch": await service_run(running, corpus, batch_clients, BATCH, tokens, size.min_seconds),
@@ -494,10 +507,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report["memory_zone_control"] = memory_zone_control(nlp, token_only, sentences(corpus), size.memory_docs)
 
     report["ratios"] = [r.as_dict() for r in ratios(report, top)]
+    report["others_cores"] = others(report)
     report["loadavg_end"] = procs.loadavg()
     report["seconds"] = round(time.time() - started, 1)
     shutil.rmtree(args.log_dir, ignore_errors=True)
     return report
+
+
+def others(report: dict[str, Any]) -> dict[str, float]:
+    """Cores used by other processes during each measurement (the noise on a shared machine)."""
+    found = {
+        "baseline": report["baseline"]["others_cores"],
+        "baseline_per_doc": report["baseline_per_doc"]["others_cores"],
+    }
+    for e in report["service"]:
+        found[f"service w={e['workers']} Extract"] = e["extract"]["others_cores"]
+    for name in ("pruned", "full"):
+        found[f"token-only {name}"] = report["pruning"]["token_only"][name]["others_cores"]
+    for name in ("latency", "memory"):
+        if name in report:
+            found[name] = report[name]["others_cores"]
+    return found
 
 
 def ratios(report: dict[str, Any], top: int) -> list[Ratio]:
@@ -585,9 +615,17 @@ def table(report: dict[str, Any]) -> str:
         f"    CPU ms per document, Extract (in process {report['baseline']['cpu_ms_per_doc']['bench']}): {cpu}"
     )
     lines += ["", f"{'ratio':<52}{'value':>8}{'target':>10}  result"]
+    busiest = max(report["others_cores"].values(), default=0.0)
     for r in report["ratios"]:
         target = f"{r['op']} {r['target']}"
         lines.append(f"{r['name']:<52}{r['value']:>8.3f}{target:>10}  {'PASS' if r['pass'] else 'FAIL'}")
+    if busiest > NOISY:
+        worst = ", ".join(f"{k} {v:.2f}" for k, v in report["others_cores"].items() if v > NOISY)
+        lines += [
+            "",
+            f"WARNING: other processes used up to {busiest:.2f} cores during measurements ({worst});",
+            "the ratios above compare runs that had different amounts of CPU: rerun on a quiet machine.",
+        ]
     return "\n".join(lines)
 
 
