@@ -139,6 +139,21 @@ def test_attacks_that_look_negated_or_capitalised_are_found(
     assert attacks and trigger in attacks[0].text
 
 
+@pytest.mark.parametrize(
+    ("text", "event", "location"),
+    [
+        ("Russian forces bombarded the outskirts of Kyiv.", "attack", "Kyiv"),  # inside the target
+        ("The Ukrainian forces struck a target inside Russia.", "attack", "Russia"),
+        ("Militants detonated at least 20 bombs across the city.", "attack", "city"),
+        ("More than 40 civilians were killed in the shelling of Chernihiv on Monday.", "casualty", "Chernihiv"),
+        ("Aid could not reach the besieged port city of Mariupol.", "siege", "Mariupol"),
+    ],
+)
+def test_event_locations(nlp: Language, compiled: CompiledRuleSet, text: str, event: str, location: str) -> None:
+    found = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == event]
+    assert found and found[0].roles["location"].text == location, found
+
+
 def test_casualties_of_two_kinds_in_one_clause_are_both_reported(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "Six service members were killed, with two other Americans and an Afghan injured."
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]

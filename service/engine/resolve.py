@@ -52,9 +52,14 @@ CESSATION = frozenset({"stop", "cease", "halt", "quit", "end", "prevent", "avert
 """`did not stop bombing X`, `never ceased shelling` assert the bombing and the shelling."""
 
 
+PRENOMINAL = frozenset({"amod", "compound", "nmod"})
+"""A trigger that modifies a noun ("the besieged city") is not denied by a negated verb."""
+
+
 def _negates(neg: Token, target: Token) -> bool:
-    """Whether a negator really denies `target`: not `not only/just X`, and not a negated verb of
-    stopping that governs the target (`will not stop bombing it` reports the bombing)."""
+    """Whether a negator really denies `target`: not `not only/just X`, not a negated verb of
+    stopping that governs the target (`will not stop bombing it` reports the bombing), and not a
+    negated verb governing a noun the target modifies (`could not reach the besieged city`)."""
     following = neg.doc[neg.i + 1] if neg.i + 1 < len(neg.doc) else None
     if following is not None and following.lower_ in NOT_NEGATING_NEXT:
         return False
@@ -62,6 +67,8 @@ def _negates(neg: Token, target: Token) -> bool:
         head = neg.head
         if head.i != target.i and head.lemma_.lower() in CESSATION and head.is_ancestor(target):
             return False
+        if target.dep_ in PRENOMINAL and head.i != target.i:
+            return False  # "could not reach the besieged city": the city is still besieged
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
@@ -19,8 +19,17 @@ from service.events.model import QUANTITY_ROLES, Event, Mention, Quantity
 from service.events.quantities import parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
-LOCATION_PREPS = frozenset({"in", "near", "at", "outside", "inside", "on", "around", "across"})
+LOCATION_PREPS = frozenset({"in", "near", "at", "outside", "inside", "on", "around", "across", "into", "throughout"})
+PLACE_NOUNS = frozenset(
+    {"city", "town", "village", "area", "district", "province", "region", "street", "road",
+     "square", "market", "neighbourhood", "neighborhood", "suburb", "outskirts", "capital",
+     "station", "airport", "port", "base", "camp", "border", "country", "republic", "county",
+     "compound", "building", "hospital", "school", "mosque", "church", "hotel", "restaurant",
+     "cafe", "embassy", "checkpoint", "valley", "coast", "island", "enclave",
+     "territory", "state", "quarter", "centre", "center", "airfield", "airbase", "highway"}
+)  # fmt: skip
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
 RESOLVED_ROLES = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
 
 
@@ -45,17 +54,80 @@ def _attribution(doc: Doc, anchor: int) -> Mention | None:
     return None
 
 
-def _location(doc: Doc, anchor: int) -> Mention | None:
-    """A place attached to the anchor by a locative preposition ("struck ... in Mariupol")."""
+def _entity_at(doc: Doc, i: int) -> Span | None:
+    for ent in doc.ents:
+        if ent.start <= i < ent.end:
+            return ent
+    return None
+
+
+def _is_place_noun(token: Token) -> bool:
+    return token.lower_ in PLACE_NOUNS or token.lemma_.lower() in PLACE_NOUNS
+
+
+def _named_place(doc: Doc, token: Token) -> tuple[int, int] | None:
+    """The place `token` names: a GPE/LOC/FAC entity holding it, or the proper noun of
+    "the (port) city of X" (the small model often tags such names PERSON or ORG)."""
+    ent = _entity_at(doc, token.i)
+    if ent is not None and ent.label_ in PLACE_LABELS:
+        return ent.start, ent.end
+    of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head)
+    if token.pos_ == "PROPN" and of_place:
+        if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
+            return ent.start, ent.end
+        return token.left_edge.i, token.i + 1
+    return None
+
+
+def _place_of(doc: Doc, obj: Token, common: bool) -> tuple[int, int] | None:
+    """The place a locative object stands for: a named place inside its phrase (the first that
+    is not a modifier: "the port city of Mariupol" → Mariupol), else with `common` the object
+    itself when it is a place noun ("across the city")."""
+    for tok in obj.subtree:
+        if tok.i != obj.i and tok.dep_ in _MODIFIERS:
+            ent = _entity_at(doc, tok.i)
+            if ent is None or not ent.start <= tok.head.i < ent.end:
+                continue  # "southern Ukraine port city": a modifier, not the place itself
+        if (found := _named_place(doc, tok)) is not None:
+            return found
+    if common and _is_place_noun(obj):
+        start = obj.left_edge.i
+        while start < obj.i and doc[start].dep_ in {"det", "poss"}:
+            start += 1
+        return start, obj.i + 1
+    return None
+
+
+def _location(doc: Doc, anchor: int, within: tuple[int, int] | None = None) -> Mention | None:
+    """Where the event took place.
+
+    1. A place attached by a locative preposition to the anchor or, failing that, to the words
+       that govern it up to the clause's verb ("were killed in attacks in X", "struck ... in X").
+    2. A named place inside the target phrase ("shelled the outskirts of Kyiv" → Kyiv, "a target
+       inside Russia" → Russia, "a facility in the port city of Mariupol" → Mariupol).
+    Named places win over common place nouns ("across the city")."""
     if not doc.has_annotation("DEP"):
         return None
-    head = doc[anchor]
-    for prep in [c for c in head.children if c.dep_ == "prep" and c.lower_ in LOCATION_PREPS]:
-        for obj in prep.children:
-            if obj.dep_ == "pobj":
-                for ent in doc.ents:
-                    if ent.label_ in PLACE_LABELS and ent.start <= obj.i < ent.end:
-                        return mention(doc, ent.start, ent.end)
+    chain = [doc[anchor]]
+    while chain[-1].pos_ not in {"VERB", "AUX"} and chain[-1].head.i != chain[-1].i and len(chain) < 4:
+        chain.append(chain[-1].head)
+    objects = [
+        obj
+        for head in chain
+        for prep in head.children
+        if prep.dep_ == "prep" and prep.lower_ in LOCATION_PREPS
+        for obj in prep.children
+        if obj.dep_ == "pobj"
+    ]
+    for common in (False, True):
+        for obj in objects:
+            if (found := _place_of(doc, obj, common)) is not None:
+                return mention(doc, *found)
+        if within is not None and not common:
+            start, end = within
+            root = doc[start:end].root
+            if (found := _place_of(doc, root, common=False)) is not None:
+                return mention(doc, *found)
     return None
 
 
@@ -112,8 +184,26 @@ def _statement(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) 
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
 
 
+def _named_head(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """The name a common place noun introduces: "the port city of Mariupol" → Mariupol."""
+    head = doc[start:end].root
+    while head.dep_ == "compound" and head.head.i != head.i:
+        head = head.head
+    if not _is_place_noun(head):
+        return None
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and (found := _named_place(doc, obj)) is not None:
+                    return found
+    return None
+
+
 def _place(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -> None:
-    if "location" not in roles and (place := _location(doc, anchor)):
+    if "location" in roles and "location" in grown.spans:
+        if (name := _named_head(doc, *grown.spans["location"])) is not None:
+            roles["location"] = mention(doc, *name)
+    elif place := _location(doc, anchor, grown.spans.get("target")):
         roles["location"] = place
 
 
