@@ -154,6 +154,33 @@ def test_event_locations(nlp: Language, compiled: CompiledRuleSet, text: str, ev
     assert found and found[0].roles["location"].text == location, found
 
 
+@pytest.mark.parametrize(
+    ("text", "pronoun", "resolved"),
+    [
+        # he/she take the nearest person of agreeing (or unknown) gender
+        ("Mr. Cole met Anna Berg on Monday. He said the road was closed.", "He", "Cole"),
+        ("Mrs. Anna Berg met John Cole on Monday. She said the road was closed.", "She", "Anna Berg"),
+        ("Foreign Ministry spokeswoman Maria Zakharova spoke after Peter Lind. She said talks had failed.",
+         "She", "Maria Zakharova"),
+        ("Mayor Olena Petrenko met Sergei Ivanov. She said the shelling had stopped.", "She", "Olena Petrenko"),
+        ("Mayor Olena Petrenko met Sergei Ivanov. He said the shelling had stopped.", "He", "Sergei Ivanov"),
+        # ... and never an organisation
+        ("Peter Hale spoke to Bloomberg News on Monday. He said the road was closed.", "He", "Peter Hale"),
+        # it/they take a body: a named organisation or an unnamed one that spoke last
+        ("John Cole visited the United Nations. They said aid convoys would wait.", "They", "the United Nations"),
+        ("The ministry said on Monday that the road was closed. It said repairs would take a week.",
+         "It", "The ministry"),
+        ("Anna Berg said the road was closed. It said repairs would take a week.", "It", ""),
+    ],
+)  # fmt: skip
+def test_pronoun_speakers_resolve_to_agreeing_antecedents(
+    nlp: Language, compiled: CompiledRuleSet, text: str, pronoun: str, resolved: str
+) -> None:
+    events = extract(nlp, compiled, [text]).docs[0].events
+    speakers = [e.roles["speaker"] for e in events if e.type == "statement"]
+    assert [(s.text, s.resolved) for s in speakers if s.text == pronoun] == [(pronoun, resolved)]
+
+
 def test_casualties_of_two_kinds_in_one_clause_are_both_reported(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "Six service members were killed, with two other Americans and an Afghan injured."
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]

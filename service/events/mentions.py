@@ -1,4 +1,23 @@
-"""Mentions from token ranges, and resolution of pronouns and short names to canonical names."""
+"""Mentions from token ranges, and resolution of pronouns and short names to canonical names.
+
+Pronoun resolution (speakers, attackers, besiegers, perpetrators) takes the nearest preceding
+antecedent that agrees with the pronoun:
+
+- `he`/`him` and `she`/`her` take a person: a PERSON entity (not a place-like prepositional object
+  such as "near Kyiv", which the small model often tags PERSON), or an ORG-tagged span that is
+  shaped like a personal name and reports speech ("Oleksiy Arestovych said ..." tagged ORG). A
+  person whose gender the document shows (a title, a gendered role noun, a common given name, or
+  the same surname already known) must agree: `he` never takes "Mrs. Lynch" or "spokeswoman Anna
+  Berg", `she` never takes "Mr. Cole". A person of unknown gender agrees with both.
+- `it`, `they`, `them` and `we` take a body: an organisation or a country (ORG, GPE; NORP for the
+  plural pronouns, "Republicans ... they said"), or an unnamed body that spoke last ("The ministry
+  said ... It said" → "The ministry"), never a person.
+- `i` and `me` are left unresolved: outside quotes they are the writer, inside quotes the speaker
+  the quote is attributed to, which the statement itself names.
+
+A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
+entity is its own canonical name; other phrases have none ("").
+"""
 
 from __future__ import annotations
 
@@ -6,9 +25,83 @@ from spacy.tokens import Doc, Span
 
 from service.events.model import Mention
 
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "i", "we"})
-BODY_PRONOUNS = frozenset({"it", "they", "them"})
-BODY_LABELS = ("ORG", "GPE", "NORP")
+MALE_PRONOUNS = frozenset({"he", "him"})
+FEMALE_PRONOUNS = frozenset({"she", "her"})
+PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
+BODY_PRONOUNS = frozenset({"it", "they", "them", "we"})
+BODY_NOUNS = frozenset(
+    {"ministry", "government", "army", "military", "police", "agency", "company", "group",
+     "department", "office", "council", "committee", "court", "union", "party", "campaign",
+     "administration", "commission", "embassy", "authority", "authorities", "kremlin", "cabinet",
+     "parliament", "board", "coalition", "alliance", "regime", "organisation", "organization"}
+)  # fmt: skip
+SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
+PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
+
+SPEECH_LEMMAS = frozenset({"say", "tell", "add", "announce", "state", "claim", "explain", "insist", "warn"})
+_PLACE_PREPS = frozenset({"in", "near", "at", "from", "to", "into", "outside", "inside", "around", "of"})
+
+MALE_TITLES = frozenset({"mr", "sir", "lord", "king", "prince", "father", "brother", "monsignor", "sheikh"})
+FEMALE_TITLES = frozenset({"mrs", "ms", "miss", "madam", "madame", "lady", "dame", "queen", "princess", "sister"})
+MALE_NOUNS = frozenset(
+    {"man", "boy", "father", "husband", "son", "brother", "uncle", "grandfather", "spokesman",
+     "chairman", "congressman", "businessman", "policeman", "councilman", "alderman", "actor",
+     "king", "prince", "widower", "nephew", "gentleman", "sportsman", "statesman"}
+)  # fmt: skip
+FEMALE_NOUNS = frozenset(
+    {"woman", "girl", "mother", "wife", "daughter", "sister", "aunt", "grandmother", "spokeswoman",
+     "chairwoman", "congresswoman", "businesswoman", "policewoman", "councilwoman", "actress",
+     "queen", "princess", "widow", "niece", "lady", "stateswoman", "sportswoman", "mom", "mum"}
+)  # fmt: skip
+MALE_NAMES = frozenset(
+    {"john", "james", "robert", "michael", "william", "david", "richard", "joseph", "thomas",
+     "charles", "christopher", "daniel", "matthew", "anthony", "mark", "donald", "steven", "paul",
+     "andrew", "joshua", "kenneth", "kevin", "brian", "george", "timothy", "ronald", "edward",
+     "jason", "jeffrey", "ryan", "jacob", "gary", "nicholas", "eric", "jonathan", "stephen",
+     "larry", "justin", "scott", "brandon", "benjamin", "samuel", "gregory", "frank", "alexander",
+     "raymond", "patrick", "jack", "dennis", "jerry", "tyler", "aaron", "jose", "adam", "henry",
+     "nathan", "douglas", "zachary", "peter", "kyle", "walter", "ethan", "jeremy", "harold",
+     "keith", "christian", "roger", "noah", "gerald", "carl", "terry", "sean", "austin", "arthur",
+     "lawrence", "jesse", "dylan", "bryan", "joe", "jordan", "billy", "bruce", "albert", "willie",
+     "gabriel", "logan", "alan", "juan", "wayne", "roy", "ralph", "randy", "eugene", "vincent",
+     "russell", "elijah", "louis", "bobby", "philip", "johnny", "barack", "bernie", "mike", "bill",
+     "jim", "tom", "bob", "ted", "mitch", "rand", "marco", "chris", "ben", "dan", "vladimir",
+     "dmitry", "sergei", "sergey", "alexei", "alexey", "ivan", "oleksiy", "oleksandr", "volodymyr",
+     "vitali", "vitaliy", "andriy", "mykola", "petro", "yuri", "mikhail", "nikolai", "igor",
+     "boris", "viktor", "pavel", "mohammed", "muhammad", "mohammad", "ahmed", "ahmad", "ali",
+     "omar", "hassan", "hussein", "ibrahim", "mustafa", "abdul", "khalid", "bashar", "recep",
+     "emmanuel", "francois", "jean", "pierre", "jacques", "olaf", "helmut", "hans", "klaus",
+     "carlos", "luis", "jorge", "miguel", "pedro", "nicolas", "hugo", "xi", "narendra", "shinzo"}
+)  # fmt: skip
+FEMALE_NAMES = frozenset(
+    {"mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica", "sarah",
+     "karen", "lisa", "nancy", "betty", "sandra", "margaret", "ashley", "kimberly", "emily",
+     "donna", "michelle", "carol", "amanda", "melissa", "deborah", "stephanie", "dorothy",
+     "rebecca", "sharon", "laura", "cynthia", "amy", "kathleen", "angela", "shirley", "brenda",
+     "emma", "anna", "pamela", "nicole", "samantha", "katherine", "christine", "helen", "debra",
+     "rachel", "carolyn", "janet", "maria", "catherine", "heather", "diane", "olivia", "julie",
+     "joyce", "victoria", "ruth", "virginia", "lauren", "kelly", "christina", "joan", "evelyn",
+     "judith", "andrea", "hannah", "megan", "cheryl", "jacqueline", "martha", "madison", "teresa",
+     "gloria", "sara", "janice", "ann", "kathryn", "abigail", "sophia", "frances", "jean", "alice",
+     "judy", "isabella", "julia", "grace", "amber", "denise", "danielle", "marilyn", "beverly",
+     "charlotte", "natalie", "theresa", "diana", "brittany", "doris", "kayla", "alexis", "lori",
+     "marie", "hillary", "nikki", "condoleezza", "loretta", "ivanka", "melania", "kellyanne",
+     "huma", "chelsea", "michele", "kamala", "ursula", "marine", "segolene", "natalia", "olena",
+     "olga", "irina", "tatiana", "svetlana",
+     "yulia", "iryna", "oksana", "ekaterina", "yekaterina", "elena", "ludmila", "lyudmila",
+     "fatima", "aisha", "layla", "leila", "zainab", "mariam", "miriam", "nour", "carmen", "lucia",
+     "ana", "isabel", "sofia", "ines", "claire", "sophie", "camille", "ingrid", "greta", "malala",
+     "indira", "benazir", "golda", "dilma", "cristina"}
+)  # fmt: skip
+_ORG_WORDS = frozenset(
+    {"ministry", "agency", "department", "party", "news", "post", "times", "journal", "press",
+     "group", "council", "committee", "office", "inc", "corp", "company", "bank", "university",
+     "institute", "center", "centre", "association", "union", "service", "services", "police",
+     "army", "force", "forces", "court", "house", "senate", "congress", "commission", "foundation",
+     "network", "tv", "radio", "reuters", "bloomberg", "fox", "cnn", "bbc", "nbc", "abc", "cbs",
+     "tass", "interfax", "ria", "associated", "daily", "herald", "tribune", "guardian",
+     "observatory", "organization", "organisation", "federation", "republic", "state", "states"}
+)  # fmt: skip
 
 
 def entity_label(span: Span) -> str:
@@ -26,38 +119,85 @@ def mention(doc: Doc, start: int, end: int, resolve: bool = False) -> Mention:
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
-SPEECH_LEMMAS = frozenset({"say", "tell", "add", "announce", "state", "claim", "explain", "insist", "warn"})
-_PLACE_PREPS = frozenset({"in", "near", "at", "from", "to", "into", "outside", "inside", "around", "of"})
-
-
-def _person_antecedent(ent: Span) -> bool:
-    """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
-    ("near Kyiv", which the small model often tags PERSON), or a person-or-organisation name that
-    reports speech (the previous speaker, often mis-tagged ORG: "Oleksiy Arestovych said ...")."""
+def _reports_speech(ent: Span) -> bool:
+    """The entity is the subject of a speech verb that has reported or quoted content."""
     root = ent.root
     verb = root.head
-    reports = any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
-    if ent.label_ in {"PERSON", "ORG"} and root.dep_ == "nsubj" and verb.lemma_ in SPEECH_LEMMAS and reports:
-        return True
+    if root.dep_ != "nsubj" or verb.lemma_.lower() not in SPEECH_LEMMAS:
+        return False
+    return any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
+
+
+def _name_shaped(ent: Span) -> bool:
+    """Two or three capitalised proper nouns and no organisation word: "Oleksiy Arestovych"."""
+    words = [tok for tok in ent if not tok.is_punct]
+    if not 2 <= len(words) <= 3:
+        return False
+    if any(tok.lower_ in _ORG_WORDS for tok in words):
+        return False
+    return all(tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.text.isupper() for tok in words)
+
+
+def is_person(ent: Span) -> bool:
+    """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
+    ("near Kyiv"), or a person's name mis-tagged ORG that reports speech."""
+    if ent.label_ == "ORG":
+        return _name_shaped(ent) and (_reports_speech(ent) or ent[0].lower_ in MALE_NAMES | FEMALE_NAMES)
     if ent.label_ != "PERSON":
         return False
+    root = ent.root
     return not (root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS)
 
 
-def resolve_name(doc: Doc, span: Span, label: str) -> str:
-    """The canonical name for a speaker-like mention.
+def _gender_evidence(ent: Span) -> str:
+    """'M', 'F' or '' from the words around one mention of a person."""
+    doc = ent.doc
+    before = [doc[ent.start - 1]] if ent.start > ent.sent.start else []  # "Mrs. X", "spokeswoman X"
+    around = before + [c for tok in ent for c in tok.children if c.dep_ in {"appos", "compound"}]
+    around += [ent.root.head] if ent.root.dep_ in {"appos", "compound"} else []
+    words = {tok.lower_.rstrip(".") for tok in around if not (ent.start <= tok.i < ent.end)}
+    appos = {gc.lower_ for c in ent.root.children if c.dep_ == "appos" for gc in c.subtree}
+    male = bool(words & (MALE_TITLES | MALE_NOUNS) or appos & MALE_NOUNS)
+    female = bool(words & (FEMALE_TITLES | FEMALE_NOUNS) or appos & FEMALE_NOUNS)
+    if male != female:
+        return "M" if male else "F"
+    first = ent[0].lower_
+    if len(ent) > 1 and (first in MALE_NAMES) != (first in FEMALE_NAMES):
+        return "M" if first in MALE_NAMES else "F"
+    return ""
 
-    A pronoun takes the nearest preceding compatible entity (a person for he/she, an
-    organisation or place for it/they). A surname alone takes the earlier full name it ends.
-    A named entity is its own canonical name; other phrases have none ("").
-    """
+
+def person_genders(doc: Doc, people: list[Span]) -> dict[int, str]:
+    """Gender per person mention (keyed by entity start), shared by every mention with the same
+    last word (a surname seen once with "Mrs." or "spokeswoman" is female throughout)."""
+    by_surname: dict[str, str] = {}
+    for ent in people:
+        if evidence := _gender_evidence(ent):
+            by_surname.setdefault(ent[-1].lower_, evidence)
+    return {ent.start: by_surname.get(ent[-1].lower_, "") for ent in people}
+
+
+def _agrees(pronoun: str, gender: str) -> bool:
+    if pronoun in MALE_PRONOUNS:
+        return gender != "F"
+    return gender != "M"
+
+
+def resolve_name(doc: Doc, span: Span, label: str) -> str:
+    """The canonical name for a speaker-like mention (see the module docstring)."""
     lowered = span.text.lower()
     before = [ent for ent in doc.ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
-        people = [ent for ent in before if _person_antecedent(ent)]
-        return people[-1].text if people else ""
+        people = [ent for ent in doc.ents if is_person(ent)]
+        genders = person_genders(doc, people)
+        agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
+        return _full_name(agreeing[-1], people) if agreeing else ""
     if lowered in BODY_PRONOUNS:
-        bodies = [ent for ent in before if ent.label_ in BODY_LABELS]
+        labels = SINGULAR_BODY_LABELS if lowered == "it" else PLURAL_BODY_LABELS
+        bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent)]
+        speaking = _speaking_body(doc, span.start)
+        if speaking is not None and (not bodies or bodies[-1].end <= speaking.start):
+            return speaking.text
         return bodies[-1].text if bodies else ""
     if label == "PERSON":
         longer = [
@@ -70,3 +210,18 @@ def resolve_name(doc: Doc, span: Span, label: str) -> str:
         if ent.start <= span.root.i < ent.end:
             return str(ent.text)
     return ""
+
+
+def _speaking_body(doc: Doc, before: int) -> Span | None:
+    """The latest unnamed body that spoke before `before` ("The ministry said ... It said")."""
+    for tok in reversed(doc[:before]):
+        if tok.dep_ == "nsubj" and tok.lemma_.lower() in BODY_NOUNS and tok.head.lemma_.lower() in SPEECH_LEMMAS:
+            start = tok.left_edge.i
+            return doc[start : tok.i + 1]
+    return None
+
+
+def _full_name(ent: Span, people: list[Span]) -> str:
+    """A surname-only antecedent takes the earlier full name it ends."""
+    longer = [p.text for p in people if p.start < ent.start and len(p) > len(ent) and p[-1].text == ent[-1].text]
+    return longer[-1] if longer else ent.text
