@@ -105,10 +105,11 @@ EDGE_PUNCT = frozenset({",", ";", ":", "-", "–", "—", "/"})
 
 
 def trim_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Drop clause punctuation (`,;:` and dashes) and dangling conjunctions left at the edges of a
-    span, e.g. after `separate` cut it just before another role ("Y, X said" → "Y")."""
-    while end - start > 1 and (doc[end - 1].text in EDGE_PUNCT or doc[end - 1].dep_ == "cc"):
-        end -= 1
+    """Drop clause punctuation (`,;:` and dashes), dangling conjunctions and a final possessive
+    left at the edges of a span, e.g. after `separate` cut it just before another role
+    ("Y, X said" → "Y")."""
+    while end - start > 1 and (doc[end - 1].text in EDGE_PUNCT or doc[end - 1].dep_ in {"cc", "case"}):
+        end -= 1  # also a possessive ending the span: "Northern Ireland's" → "Northern Ireland"
     while end - start > 1 and (doc[start].text in EDGE_PUNCT or doc[start].dep_ == "cc"):
         start += 1
     return start, end
