@@ -142,11 +142,11 @@ def test_attacks_that_look_negated_or_capitalised_are_found(
 @pytest.mark.parametrize(
     ("text", "event", "location"),
     [
-        ("Russian forces bombarded the outskirts of Kyiv.", "attack", "Kyiv"),  # inside the target
-        ("The Ukrainian forces struck a target inside Russia.", "attack", "Russia"),
-        ("Militants detonated at least 20 bombs across the city.", "attack", "city"),
+        ("Rebel artillery bombarded the outskirts of Tarsk.", "attack", "Tarsk"),  # inside the target
+        ("Army drones struck a depot inside Belarus.", "attack", "Belarus"),
+        ("Militants planted several bombs across the city.", "attack", "city"),
         ("More than 40 civilians were killed in the shelling of Chernihiv on Monday.", "casualty", "Chernihiv"),
-        ("Aid could not reach the besieged port city of Mariupol.", "siege", "Mariupol"),
+        ("Aid could not reach the besieged port city of Odesa.", "siege", "Odesa"),
     ],
 )
 def test_event_locations(nlp: Language, compiled: CompiledRuleSet, text: str, event: str, location: str) -> None:
@@ -182,11 +182,11 @@ def test_pronoun_speakers_resolve_to_agreeing_antecedents(
 
 
 def test_casualties_of_two_kinds_in_one_clause_are_both_reported(nlp: Language, compiled: CompiledRuleSet) -> None:
-    text = "Six service members were killed, with two other Americans and an Afghan injured."
+    text = "Four border guards were killed, with three other officers and a driver injured."
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
     assert sorted(e.attrs["kind"] for e in events) == ["INJURED", "KILLED"]
     injured = next(e for e in events if e.attrs["kind"] == "INJURED")
-    assert injured.roles["victims"].text == "two other Americans and an Afghan"
+    assert injured.roles["victims"].text == "three other officers and a driver"
 
 
 def test_whole_pack_on_one_report(nlp: Language, compiled: CompiledRuleSet) -> None:
