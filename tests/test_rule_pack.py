@@ -115,6 +115,9 @@ def test_seed_casualty_count_kind_and_victims(seed_run: PackRun) -> None:
         ("The opposition leader is under siege over an allegation of bribery.", []),
         ("Parliament declared a state of siege in three provinces.", []),
         ("Senators ended their blockade of the budget bill on Tuesday.", []),
+        ("The opposition staged a political blockade of the nomination.", []),
+        ("The company is under siege from activist investors.", []),
+        ("Fans laid siege to the box office.", []),
         ("The two companies struck a deal in March.", []),
     ],
 )
