@@ -18,11 +18,13 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -41,6 +43,7 @@ from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components, plan, resolve_model_name
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
+from service.rules.examples import run_examples
 from service.rules.loader import load_rules
 from tests.server import RunningServer, run_server, wait_serving
 
@@ -422,6 +425,22 @@ class Bench:
             return entry
 
 
+def snapshot_rules(rules: Path, rev: str | None, target: Path) -> Path:
+    """One copy of the rules for the whole run (the in-process and served packs are the same files
+    even if someone edits the checkout meanwhile): the directory as it is, or as of git `rev`."""
+    if rev is None:
+        shutil.copytree(rules, target, ignore=shutil.ignore_patterns(".*"))
+        return target
+    relative = rules.resolve().relative_to(ROOT)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev, str(relative)], cwd=ROOT, capture_output=True, check=True
+    )
+    target.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target / relative
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     size = QUICK if args.quick else FULL
     if args.memory_docs:
@@ -437,12 +456,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     # One snapshot of the rules for the whole run: the in-process and served packs are the same
     # files even if someone edits the checkout meanwhile.
-    rules_dir = args.log_dir / "rules"
-    shutil.copytree(args.rules, rules_dir, ignore=shutil.ignore_patterns(".*"))
+    rules_dir = snapshot_rules(args.rules, args.rules_rev, args.log_dir / "rules")
     nlp = load_pipeline(args.model)
     model = resolve_model_name(args.model)
     components = model_components(nlp)
     real = compile_rules(load_rules(rules_dir, components), nlp)
+    failures = [r.describe() for r in run_examples(nlp, real) if not r.passed]
+    if failures:  # the server would refuse this pack and never report SERVING
+        raise SystemExit("rule examples fail (rules being edited? try --rules-rev HEAD):\n" + "\n".join(failures))
     token_only = compile_rules(load_rules(TOKEN_ONLY_RULES, components), nlp)
     corpus = subset(load_corpus(args.corpus), size.corpus_every)
     report = bench.report
@@ -454,7 +475,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "git": _git(),
         "loadavg_start": procs.loadavg(),
         "settings": {**dataclasses.asdict(size), "clients": clients, "batch_clients": batch_clients,
-                     "batch": BATCH, "workers": worker_counts, "rules": str(args.rules),
+                     "batch": BATCH, "workers": worker_counts, "rules": str(args.rules), "rules_rev": args.rules_rev,
                      "rules_version": real.version, "rules_count": len(real.spec.runnable),
                      "token_only_rules": str(TOKEN_ONLY_RULES.relative_to(ROOT))},
     }  # fmt: skip
@@ -651,6 +672,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=0, help="concurrent Extract clients (default: 4 x cores)")
     parser.add_argument("--memory-docs", type=int, default=0, help="unique documents for (d) (default 20000)")
     parser.add_argument("--rules", type=Path, default=ROOT / "rules", help="rule pack for (a)-(d)")
+    parser.add_argument("--rules-rev", metavar="REV", help="take --rules as of this git revision (e.g. HEAD)")
     parser.add_argument("--model", default="en_core_web_sm", help="spaCy model, as for sitrep serve")
     parser.add_argument("--corpus", type=Path, default=DEV, help="directory with the dev *.jsonl files")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON results go")
