@@ -9,6 +9,7 @@ import pytest
 from service.errors import E
 from service.rules.errors import RuleSetError
 from service.rules.loader import load_rules
+from service.rules.needs import ModelComponents
 
 GOOD_RULE = """\
   - id: ok.rule
@@ -18,7 +19,7 @@ GOOD_RULE = """\
 """
 
 
-def errors_of(tmp_path: Path, text: str, components: set[str] | None = None, name: str = "r.yaml") -> list[str]:
+def errors_of(tmp_path: Path, text: str, components: ModelComponents | None = None, name: str = "r.yaml") -> list[str]:
     (tmp_path / name).write_text(text)
     with pytest.raises(RuleSetError) as info:
         load_rules(tmp_path, components)
@@ -86,13 +87,14 @@ def errors_of(tmp_path: Path, text: str, components: set[str] | None = None, nam
         (
             "version: 1\nrules:\n  - id: a.b\n    event: attack\n    dependency:\n"
             "      - {RIGHT_ID: trigger, RIGHT_ATTRS: {DEP: ROOT}}\n",
-            "r.yaml:5:5: rule a.b: [R301] the rule reads DEP, which needs the 'parser' component",
+            "r.yaml:5:5: rule a.b: [R301] the rule reads DEP, which needs the 'parser' component; "
+            "model 'en_tokens_only' has no components",
         ),
         ("version: 1\nrules: !!python/object:os.system {}\n", "r.yaml:2:8: [R101] invalid YAML: tag"),
     ],
 )
 def test_each_error_class_has_its_position(tmp_path: Path, text: str, expected: str) -> None:
-    found = errors_of(tmp_path, text, components=set())
+    found = errors_of(tmp_path, text, components=ModelComponents("en_tokens_only", frozenset()))
     assert any(line.startswith(expected) for line in found), found
 
 

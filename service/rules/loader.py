@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from service.errors import E
 from service.rules.errors import RuleError, RuleSetError
-from service.rules.needs import components_for
+from service.rules.needs import ModelComponents, components_for
 from service.rules.schema import RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
 from service.rules.validate import build_spec
 from service.rules.yamlpos import Path, Positions, YamlError, load
@@ -65,12 +65,12 @@ def read_snapshot(root: FsPath) -> Snapshot:
     return Snapshot(str(root), tuple(files))
 
 
-def load_rules(root: FsPath | str, components: set[str] | None = None) -> RuleSetSpec:
+def load_rules(root: FsPath | str, components: ModelComponents | None = None) -> RuleSetSpec:
     """Load and validate a rules directory. `components`: what the model provides, if known."""
     return load_snapshot(read_snapshot(FsPath(root)), components)
 
 
-def load_snapshot(snapshot: Snapshot, components: set[str] | None = None) -> RuleSetSpec:
+def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None) -> RuleSetSpec:
     errors: list[RuleError] = []
     parsed: list[tuple[str, RuleFileModel, Any, Positions]] = []
     for name, data in snapshot.files:
@@ -185,11 +185,11 @@ def _dotted(path: Path) -> str:
     return ".".join(str(p) for p in path) or "(file)"
 
 
-def _check_needs(spec: RuleSpec, components: set[str], report: Any) -> None:
+def _check_needs(spec: RuleSpec, model: ModelComponents, report: Any) -> None:
     for attr in sorted(spec.attrs):
-        for component in sorted(components_for([attr]) - components):
+        for component in sorted(components_for([attr]) - model.components):
             report(
                 (spec.kind,),
-                E.R301.format(attr=attr, component=component, model="the configured model",
-                              have=", ".join(sorted(components)) or "no components"),
+                E.R301.format(attr=attr, component=component, model=model.model,
+                              have=", ".join(sorted(model.components)) or "no components"),
             )  # fmt: skip

@@ -7,6 +7,7 @@ tokenizer alone, a DEP pattern pulls in the parser, LEMMA the tagger and lemmati
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from service.rules.schema import Expansion
 
@@ -25,6 +26,15 @@ ATTR_COMPONENTS: dict[str, tuple[str, ...]] = {
     "ENT_KB_ID": ("ner",),
 }
 """Token attributes that a statistical component sets; the rest come from the tokenizer."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelComponents:
+    """What a model offers rules: its components, and its name for the messages that lack one."""
+
+    model: str
+    components: frozenset[str]
+
 
 EXPANSION_ATTRS: dict[Expansion, tuple[str, ...]] = {
     "token": (),
