@@ -23,8 +23,8 @@ serve: $(STAMP) $(GEN)
 	$(BIN)/sitrep serve --rules rules
 
 lint: $(STAMP) $(GEN)
-	$(BIN)/ruff check service tests scripts
-	$(BIN)/ruff format --check service tests scripts
+	$(BIN)/ruff check service tests scripts bench
+	$(BIN)/ruff format --check service tests scripts bench
 
 typecheck: $(STAMP) $(GEN)
 	$(BIN)/mypy service
