@@ -31,7 +31,7 @@ RULES = BASIC_RULES
 
 # What these rules find in the seed article, in document order.
 SEED_EVENTS = [
-    ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "The Ukrainian forces struck a target"),
+    ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "The Ukrainian forces struck a target inside Russia"),
     ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "Russian forces bombarded the outskirts of Kyiv"),
     ("EVENT_TYPE_CASUALTY", "casualty.count_passive", "four Russian soldiers were injured, according to Russian news agency Tass"),
     ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "Russian forces also struck a Red Cross facility"),
