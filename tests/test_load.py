@@ -267,7 +267,7 @@ SIZES = [
     pytest.param(
         Size(clients=32, requests_per_client=1500, reloads=60, max_concurrent_rpcs=28),
         id="soak",
-        marks=pytest.mark.soak,
+        marks=[pytest.mark.soak, pytest.mark.timeout(3600)],  # the suite's 300 s would cut it short
     ),
 ]
 
