@@ -121,6 +121,17 @@ def wait_serving(target: str, timeout: float = 90.0, credentials: grpc.ChannelCr
     raise TimeoutError(f"server at {target} not SERVING after {timeout}s")
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM a child still running, as Kubernetes would; SIGKILL it if it outlives `timeout`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextlib.contextmanager
 def run_server(
     rules: Path, *extra: str, workers: int = 1, log_dir: Path | None = None,
@@ -142,10 +153,4 @@ def run_server(
             wait_serving(server.target, credentials=credentials)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout=30)

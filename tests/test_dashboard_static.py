@@ -24,26 +24,15 @@ from typing import Any
 import pytest
 import yaml
 
-try:  # the repo root on sys.path (python -m pytest, or tests/ as a package)
-    from tests.promql_exprs import (
-        alert_exprs,
-        dashboard_exprs,
-        iter_panels,
-        load_dashboard,
-        load_rules,
-        strip_threshold,
-        substitute,
-    )
-except ModuleNotFoundError:  # plain `pytest`: only tests/ is on sys.path
-    from promql_exprs import (  # type: ignore[no-redef,import-not-found,unused-ignore]
-        alert_exprs,
-        dashboard_exprs,
-        iter_panels,
-        load_dashboard,
-        load_rules,
-        strip_threshold,
-        substitute,
-    )
+from tests.promql_exprs import (
+    alert_exprs,
+    dashboard_exprs,
+    iter_panels,
+    load_dashboard,
+    load_rules,
+    strip_threshold,
+    substitute,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MONITORING = ROOT / "k8s" / "base" / "monitoring"

@@ -31,7 +31,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -58,7 +57,7 @@ from tests.promql_exprs import (
     strip_threshold,
     substitute,
 )
-from tests.server import BASIC_RULES, ROOT, SEED, RunningServer, free_port, run_server
+from tests.server import BASIC_RULES, ROOT, SEED, RunningServer, free_port, run_server, terminate
 
 MONITORING = ROOT / "k8s" / "base" / "monitoring"
 DASHBOARD = MONITORING / "dashboard.json"
@@ -207,13 +206,7 @@ def run_prometheus(metrics_port: int, workdir: Path) -> Iterator[Prometheus]:
             time.sleep(0.2)
         yield prometheus
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout=15)
 
 
 # --- traffic -------------------------------------------------------------------------------------
