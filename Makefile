@@ -2,24 +2,42 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-dev
+RUNTIME := $(VENV)/.installed-runtime
+NPM    := node_modules/.bin/buf
+# System tools the test suite drives for real (command:Debian package); kubectl renders the manifests.
+SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-client
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean bench
+.PHONY: serve test lint typecheck unit proto lock clean bench system-tools
 
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+# `make serve` needs the runtime lock only; the dev tools come with `make test`.
+$(RUNTIME): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --require-hashes -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --require-hashes -r requirements.lock
 	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
 
+$(STAMP): $(RUNTIME) requirements-dev.lock
+	$(BIN)/pip install --require-hashes -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+# buf (proto lint, breaking-change check, `buf curl` for the non-Python client test), from the npm lock.
+$(NPM): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+system-tools:
+	scripts/ensure_system_tools.sh $(SYSTEM_TOOLS)
+
 $(GEN): $(PROTO) scripts/gen_proto.py $(STAMP)
 	$(BIN)/python scripts/gen_proto.py
+	touch $@
 
 proto: $(GEN)
 
-serve: $(STAMP) $(GEN)
+serve: $(RUNTIME)
 	$(BIN)/sitrep serve --rules rules
 
 lint: $(STAMP) $(GEN)
@@ -29,8 +47,8 @@ lint: $(STAMP) $(GEN)
 typecheck: $(STAMP) $(GEN)
 	$(BIN)/mypy service
 
-unit: $(STAMP) $(GEN)
-	$(BIN)/python -m pytest -q -m "not soak"
+unit: $(STAMP) $(GEN) $(NPM) system-tools
+	CI=true $(BIN)/python -m pytest -q -m "not soak"
 
 test: lint typecheck unit
 
@@ -38,9 +56,12 @@ test: lint typecheck unit
 bench: $(STAMP) $(GEN)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lock:
-	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
-	pip-compile -q --generate-hashes --allow-unsafe --strip-extras -o requirements-dev.lock requirements-dev.in
+# Regenerate the hashed locks (pip-tools comes with the dev lock). Index settings stay in the
+# user's pip configuration, never in the locks.
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.in
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
