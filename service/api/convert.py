@@ -44,12 +44,18 @@ def _fill(message: object, event: Event, conv: OffsetConverter) -> None:
             getattr(message, role).CopyFrom(_quantity(q, conv))
 
 
+def _event_id(document_id: str, index: int) -> str:
+    return f"{document_id}:{index}"
+
+
 def to_event(event: Event, index: int, document_id: str, conv: OffsetConverter) -> pb.Event:
     out = pb.Event(
-        id=f"{document_id}:{index}", type=EVENT_TYPES[event.type], rule_id=event.rule_id,
+        id=_event_id(document_id, index), type=EVENT_TYPES[event.type], rule_id=event.rule_id,
         span=_span(event.start, event.end, conv), text=event.text,
         sentence_index=event.sentence_index, confidence=event.confidence,
     )  # fmt: skip
+    if event.coreferent_of is not None:
+        out.coreferent_of = _event_id(document_id, event.coreferent_of)
     detail = getattr(out, event.type)
     _fill(detail, event, conv)
     kind = event.attrs.get("kind")
@@ -57,15 +63,24 @@ def to_event(event: Event, index: int, document_id: str, conv: OffsetConverter) 
         detail.kind = pb.CasualtyKind.Value(f"CASUALTY_KIND_{kind or 'UNSPECIFIED'}")
     elif event.type == "statement":
         detail.kind = pb.StatementKind.Value(f"STATEMENT_KIND_{kind or 'UNSPECIFIED'}")
+        source = event.attrs.get("speaker_source")
+        detail.speaker_source = pb.SpeakerSource.Value(f"SPEAKER_SOURCE_{source or 'UNSPECIFIED'}")
     else:
         detail.SetInParent()
     return out
 
 
-def to_response(document_id: str, text: str, events: list[Event], encoding: int, version: str) -> pb.ExtractResponse:
+def to_response(
+    document_id: str, text: str, events: list[Event], encoding: int, version: str, drop_coreferent: bool = False
+) -> pb.ExtractResponse:
+    """Ids stay those of the full event list, so a dropped re-mention leaves a gap, never a renumbering."""
     conv = OffsetConverter(text, encoding)
     return pb.ExtractResponse(
         document_id=document_id,
-        events=[to_event(e, i, document_id, conv) for i, e in enumerate(events)],
+        events=[
+            to_event(e, i, document_id, conv)
+            for i, e in enumerate(events)
+            if not (drop_coreferent and e.coreferent_of is not None)
+        ],
         rule_set_version=version,
     )

@@ -115,7 +115,7 @@ class ExtractionServicer:
 
     def _responses(self, job: validation.Job, result: BatchResult, version: str) -> list[pb.ExtractResponse]:
         return [
-            to_response(doc_id, text, doc.events, job.encoding, version)
+            to_response(doc_id, text, doc.events, job.encoding, version, job.drop_coreferent)
             for doc_id, text, doc in zip(job.ids, job.texts, result.docs, strict=True)
         ]
 
@@ -204,13 +204,13 @@ class ExtractionServicer:
                 ) from None
         published = self._published()
         # Documents with the same filter and encoding go to the worker together.
-        groups: dict[tuple[frozenset[str] | None, int], list[int]] = {}
+        groups: dict[tuple[frozenset[str] | None, int, bool], list[int]] = {}
         for i, job in enumerate(jobs):
-            groups.setdefault((job.types, job.encoding), []).append(i)
+            groups.setdefault((job.types, job.encoding, job.drop_coreferent), []).append(i)
         by_index: dict[int, pb.ExtractResponse] = {}
-        for (types, encoding), indexes in groups.items():
+        for (types, encoding, drop), indexes in groups.items():
             merged = validation.Job(
-                tuple(jobs[i].ids[0] for i in indexes), tuple(jobs[i].texts[0] for i in indexes), types, encoding
+                tuple(jobs[i].ids[0] for i in indexes), tuple(jobs[i].texts[0] for i in indexes), types, encoding, drop
             )
             result = await self._run(published, merged, context)
             for i, response in zip(indexes, self._responses(merged, result, published.version), strict=True):

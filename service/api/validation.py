@@ -27,6 +27,7 @@ class Job:
     texts: tuple[str, ...]
     types: frozenset[str] | None
     encoding: int
+    drop_coreferent: bool = False
 
 
 def _options(types: Sequence[int], encoding: int, out: list[Violation]) -> frozenset[str] | None:
@@ -57,7 +58,7 @@ def single(request: pb.ExtractRequest | pb.StreamExtractRequest, limits: Limits)
     if out:
         raise invalid(out)
     doc = request.document
-    return Job((doc.id,), (doc.text,), types, request.offset_encoding)
+    return Job((doc.id,), (doc.text,), types, request.offset_encoding, request.drop_coreferent)
 
 
 def batch(request: pb.BatchExtractRequest, limits: Limits) -> Job:
@@ -77,7 +78,9 @@ def batch(request: pb.BatchExtractRequest, limits: Limits) -> Job:
     if out:
         raise invalid(out)
     docs = request.documents
-    return Job(tuple(d.id for d in docs), tuple(d.text for d in docs), types, request.offset_encoding)
+    return Job(
+        tuple(d.id for d in docs), tuple(d.text for d in docs), types, request.offset_encoding, request.drop_coreferent
+    )
 
 
 def undecodable(message: str, problem: str) -> RequestError:

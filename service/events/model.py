@@ -45,7 +45,7 @@ class Quantity:
 @dataclass(frozen=True, slots=True)
 class Event:
     """One event. `roles` holds mentions, `quantities` the counts, `attrs` the enum-valued fields
-    (casualty `kind`, statement `kind`)."""
+    (casualty `kind`, statement `kind` and `speaker_source`)."""
 
     type: EventKind
     rule_id: str
@@ -57,6 +57,8 @@ class Event:
     roles: dict[str, Mention] = field(default_factory=dict)
     quantities: dict[str, Quantity] = field(default_factory=dict)
     attrs: dict[str, str] = field(default_factory=dict)
+    coreferent_of: int | None = None
+    """Index (in the document's event list) of the earlier event this one only re-mentions."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,38 @@ STATEMENT_KIND_MIXED: StatementKind.ValueType  # 3
 """Reported speech with a quoted fragment."""
 Global___StatementKind: _TypeAlias = StatementKind  # noqa: Y015
 
+class _SpeakerSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SpeakerSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SpeakerSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SPEAKER_SOURCE_UNSPECIFIED: _SpeakerSource.ValueType  # 0
+    SPEAKER_SOURCE_CUE: _SpeakerSource.ValueType  # 1
+    """Named in the statement's own cue clause ("the minister said")."""
+    SPEAKER_SOURCE_PRONOUN: _SpeakerSource.ValueType  # 2
+    """A pronoun or unnamed body in the cue clause, resolved to an earlier mention ("he said")."""
+    SPEAKER_SOURCE_CARRIED_OVER: _SpeakerSource.ValueType  # 3
+    """A quotation with no cue of its own, carried over from the nearest preceding attributed
+    statement (same or previous paragraph).
+    """
+
+class SpeakerSource(_SpeakerSource, metaclass=_SpeakerSourceEnumTypeWrapper):
+    """Who said what.
+    How a statement's speaker was found.
+    """
+
+SPEAKER_SOURCE_UNSPECIFIED: SpeakerSource.ValueType  # 0
+SPEAKER_SOURCE_CUE: SpeakerSource.ValueType  # 1
+"""Named in the statement's own cue clause ("the minister said")."""
+SPEAKER_SOURCE_PRONOUN: SpeakerSource.ValueType  # 2
+"""A pronoun or unnamed body in the cue clause, resolved to an earlier mention ("he said")."""
+SPEAKER_SOURCE_CARRIED_OVER: SpeakerSource.ValueType  # 3
+"""A quotation with no cue of its own, carried over from the nearest preceding attributed
+statement (same or previous paragraph).
+"""
+Global___SpeakerSource: _TypeAlias = SpeakerSource  # noqa: Y015
+
 class _RuleStatus:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -347,8 +379,6 @@ Global___Casualty: _TypeAlias = Casualty  # noqa: Y015
 
 @_typing.final
 class Statement(_message.Message):
-    """Who said what."""
-
     DESCRIPTOR: _descriptor.Descriptor
 
     SPEAKER_FIELD_NUMBER: _builtins.int
@@ -356,7 +386,10 @@ class Statement(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     CUE_FIELD_NUMBER: _builtins.int
     ADDRESSEE_FIELD_NUMBER: _builtins.int
+    SPEAKER_SOURCE_FIELD_NUMBER: _builtins.int
     kind: Global___StatementKind.ValueType
+    speaker_source: Global___SpeakerSource.ValueType
+    """How `speaker` was found."""
     @_builtins.property
     def speaker(self) -> Global___Mention: ...
     @_builtins.property
@@ -379,10 +412,11 @@ class Statement(_message.Message):
         kind: Global___StatementKind.ValueType = ...,
         cue: Global___Mention | None = ...,
         addressee: Global___Mention | None = ...,
+        speaker_source: Global___SpeakerSource.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["addressee", b"addressee", "content", b"content", "cue", b"cue", "speaker", b"speaker"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressee", b"addressee", "content", b"content", "cue", b"cue", "kind", b"kind", "speaker", b"speaker"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addressee", b"addressee", "content", b"content", "cue", b"cue", "kind", b"kind", "speaker", b"speaker", "speaker_source", b"speaker_source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -475,6 +509,7 @@ class Event(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     SENTENCE_INDEX_FIELD_NUMBER: _builtins.int
     CONFIDENCE_FIELD_NUMBER: _builtins.int
+    COREFERENT_OF_FIELD_NUMBER: _builtins.int
     CASUALTY_FIELD_NUMBER: _builtins.int
     STATEMENT_FIELD_NUMBER: _builtins.int
     ATTACK_FIELD_NUMBER: _builtins.int
@@ -488,6 +523,10 @@ class Event(_message.Message):
     sentence_index: _builtins.int
     """Zero-based index of the sentence the event starts in."""
     confidence: _builtins.float
+    coreferent_of: _builtins.str
+    """Set on a bare re-mention ("the blast", "the attack") of an event reported earlier in the same
+    document: the `id` of that event. Callers may merge or drop it (see `drop_coreferent`).
+    """
     @_builtins.property
     def span(self) -> Global___Span: ...
     @_builtins.property
@@ -508,6 +547,7 @@ class Event(_message.Message):
         text: _builtins.str = ...,
         sentence_index: _builtins.int = ...,
         confidence: _builtins.float = ...,
+        coreferent_of: _builtins.str = ...,
         casualty: Global___Casualty | None = ...,
         statement: Global___Statement | None = ...,
         attack: Global___Attack | None = ...,
@@ -515,7 +555,7 @@ class Event(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "detail", b"detail", "siege", b"siege", "span", b"span", "statement", b"statement"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "confidence", b"confidence", "detail", b"detail", "id", b"id", "rule_id", b"rule_id", "sentence_index", b"sentence_index", "siege", b"siege", "span", b"span", "statement", b"statement", "text", b"text", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "confidence", b"confidence", "coreferent_of", b"coreferent_of", "detail", b"detail", "id", b"id", "rule_id", b"rule_id", "sentence_index", b"sentence_index", "siege", b"siege", "span", b"span", "statement", b"statement", "text", b"text", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["casualty", "statement", "attack", "siege"]  # noqa: Y015
     _WhichOneofArgType_detail: _TypeAlias = _typing.Literal["detail", b"detail"]  # noqa: Y015
@@ -532,7 +572,10 @@ class ExtractRequest(_message.Message):
     DOCUMENT_FIELD_NUMBER: _builtins.int
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
+    DROP_COREFERENT_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
+    drop_coreferent: _builtins.bool
+    """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
     @_builtins.property
     def document(self) -> Global___Document: ...
     @_builtins.property
@@ -545,10 +588,11 @@ class ExtractRequest(_message.Message):
         document: Global___Document | None = ...,
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
+        drop_coreferent: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -592,7 +636,10 @@ class BatchExtractRequest(_message.Message):
     DOCUMENTS_FIELD_NUMBER: _builtins.int
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
+    DROP_COREFERENT_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
+    drop_coreferent: _builtins.bool
+    """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
     @_builtins.property
     def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___Document]: ...
     @_builtins.property
@@ -603,10 +650,11 @@ class BatchExtractRequest(_message.Message):
         documents: _abc.Iterable[Global___Document] | None = ...,
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
+        drop_coreferent: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["documents", b"documents", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["documents", b"documents", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -647,7 +695,10 @@ class StreamExtractRequest(_message.Message):
     DOCUMENT_FIELD_NUMBER: _builtins.int
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
+    DROP_COREFERENT_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
+    drop_coreferent: _builtins.bool
+    """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
     @_builtins.property
     def document(self) -> Global___Document: ...
     @_builtins.property
@@ -658,10 +709,11 @@ class StreamExtractRequest(_message.Message):
         document: Global___Document | None = ...,
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
+        drop_coreferent: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
