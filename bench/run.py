@@ -39,12 +39,12 @@ from spacy.language import Language
 from bench import procs
 from bench.client import RunResult, closed_loop, open_loop, percentile
 from bench.corpus import DEV, ROOT, Doc, document_of_words, load_corpus, sentences, subset, unique_documents, words
+from service.authoring.examples import run_examples
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components, plan, resolve_model_name
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
-from service.rules.examples import run_examples
 from service.rules.loader import load_rules
 from tests.server import RunningServer, run_server, wait_serving
 

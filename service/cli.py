@@ -15,14 +15,14 @@ from google.protobuf import json_format
 from spacy.language import Language
 
 from service.api.convert import to_response
+from service.authoring.examples import run_examples
+from service.authoring.explain import explain
 from service.config import add_arguments, from_args
 from service.engine.compiled import CompiledRuleSet, compile_rules
-from service.engine.explain import explain
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.rules.errors import RuleSetError
-from service.rules.examples import run_examples
 from service.rules.loader import load_rules
 
 RULE_FLAGS = ("rules", "model")
@@ -127,7 +127,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from service.evaluation import main as evaluate
+    from service.authoring.evaluation import main as evaluate
 
     baseline = Path(args.baseline) if args.baseline else None
     return evaluate(Path(args.gold), Path(args.rules), baseline, args.model,

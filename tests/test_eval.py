@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from spacy.language import Language
 
+from service.authoring.evaluation import main
+from service.authoring.evaluation.gold import detect_mode, is_speech_cue, parse_record, read_gold
+from service.authoring.evaluation.match import coverage, head_word, text_matches
+from service.authoring.evaluation.run import PackRun, evaluate, sample
 from service.engine.pipeline import load_pipeline
-from service.evaluation import main
-from service.evaluation.gold import detect_mode, is_speech_cue, parse_record, read_gold
-from service.evaluation.match import coverage, head_word, text_matches
-from service.evaluation.run import PackRun, evaluate, sample
 
 PACK = """
 version: 1
@@ -282,7 +282,7 @@ def test_main_reports_unreadable_input(nlp: Language, packs: tuple[Path, Path], 
 def test_sitrep_eval_passes_json_limit_and_show_through(
     packs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import service.evaluation
+    import service.authoring.evaluation
     from service.cli import main as sitrep
 
     seen: dict[str, Any] = {}
@@ -291,7 +291,7 @@ def test_sitrep_eval_passes_json_limit_and_show_through(
         seen.update(gold=gold, rules=rules, baseline=baseline, model=model, **kwargs)
         return 0
 
-    monkeypatch.setattr(service.evaluation, "main", fake_main)
+    monkeypatch.setattr(service.authoring.evaluation, "main", fake_main)
     gold = _gold(tmp_path, SENTENCES)
     argv = [
         "eval",

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from spacy.language import Language
 
+from service.authoring.evaluation.gold import read_gold
+from service.authoring.evaluation.run import PackRun, evaluate
+from service.authoring.examples import run_examples
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components
-from service.evaluation.gold import read_gold
-from service.evaluation.run import PackRun, evaluate
-from service.rules.examples import run_examples
 from service.rules.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent

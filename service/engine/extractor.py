@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from service.engine.builders import build_event
 from service.engine.compiled import CompiledRuleSet
 from service.engine.matching import Candidate, find_candidates
 from service.engine.resolve import Grown, anchor, is_negated, resolve_overlaps
 from service.engine.roles import grow, separate
-from service.events.builders import build_event
 from service.events.model import DocResult
 
 STAGES = ("nlp", "match", "build")

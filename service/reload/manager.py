@@ -18,11 +18,11 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from service.authoring.examples import run_examples
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.pipeline import model_components
 from service.engine.pool import Pinned, publish_spec
 from service.rules.errors import RuleError, RuleSetError
-from service.rules.examples import run_examples
 from service.rules.loader import Snapshot, load_snapshot, read_snapshot
 
 log = logging.getLogger("sitrep.reload")

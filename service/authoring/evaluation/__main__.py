@@ -1,16 +1,16 @@
-"""python -m service.evaluation GOLD.jsonl [--rules DIR] [--baseline DIR] [--model M] [--json]"""
+"""python -m service.authoring.evaluation GOLD.jsonl [--rules DIR] [--baseline DIR] [--model M] [--json]"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from service.authoring.evaluation import main
 from service.engine.pipeline import DEFAULT_MODEL
-from service.evaluation import main
 
 
 def cli(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.evaluation", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m service.authoring.evaluation", description=__doc__)
     parser.add_argument("gold", type=Path, help="gold JSON Lines file")
     parser.add_argument("--rules", type=Path, default=Path("rules"), help="rule pack directory")
     parser.add_argument("--baseline", type=Path, default=None, help="a second pack to compare")

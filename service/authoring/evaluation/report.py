@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.evaluation.match import Counts, RoleCounts, Scorecard
-from service.evaluation.run import PackRun
+from service.authoring.evaluation.match import Counts, RoleCounts, Scorecard
+from service.authoring.evaluation.run import PackRun
 
 
 def _num(value: float | None) -> str:

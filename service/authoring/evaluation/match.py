@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from service.evaluation.gold import GoldDoc, GoldEvent, Span
+from service.authoring.evaluation.gold import GoldDoc, GoldEvent, Span
 from service.events.model import Event, Mention
 
 CONTENT_COVERAGE = 0.3

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from service.authoring.evaluation.gold import GoldDoc
+from service.authoring.evaluation.match import Counts, Scorecard, score_doc
 from service.engine.compiled import compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import model_components
-from service.evaluation.gold import GoldDoc
-from service.evaluation.match import Counts, Scorecard, score_doc
 from service.events.model import Event
 from service.rules.loader import load_rules
 

@@ -1,6 +1,6 @@
 """`sitrep eval`: precision, recall and F1 of a rule pack against gold data.
 
-`main` is what the CLI calls; `python -m service.evaluation` runs it standalone.
+`main` is what the CLI calls; `python -m service.authoring.evaluation` runs it standalone.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from service.authoring.evaluation.gold import GoldFormatError, read_gold
+from service.authoring.evaluation.report import diff_report, json_report, text_report
+from service.authoring.evaluation.run import evaluate, sample
 from service.engine.pipeline import DEFAULT_MODEL, load_pipeline
-from service.evaluation.gold import GoldFormatError, read_gold
-from service.evaluation.report import diff_report, json_report, text_report
-from service.evaluation.run import evaluate, sample
 from service.rules.errors import RuleSetError
 
 __all__ = ["main"]
