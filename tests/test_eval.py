@@ -16,6 +16,7 @@ from spacy.language import Language
 from service.authoring.evaluation import main
 from service.authoring.evaluation.gold import detect_mode, is_speech_cue, parse_record, read_gold
 from service.authoring.evaluation.match import coverage, head_word, text_matches
+from service.authoring.evaluation.report import text_report
 from service.authoring.evaluation.run import PackRun, evaluate, sample
 from service.engine.pipeline import load_pipeline
 
@@ -325,3 +326,20 @@ def test_sitrep_eval_json_and_limit_end_to_end(
     assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--show", "5"]) == 0
     out = capsys.readouterr().out
     assert "misses (first 5 of 1):" in out and "false positives (first 5 of 1):" in out
+
+
+def test_halves_split_by_record_order(nlp: Language, packs: tuple[Path, Path], tmp_path: Path) -> None:
+    again = {**SENTENCES[0], "sent_idx": 4}
+    run = _run(nlp, packs[0], tmp_path, [SENTENCES[0], SENTENCES[2], again, SENTENCES[3]])
+    first, second = run.halves
+    # first half: a TP and a miss (F1 0.667); second half: a TP and a statement (F1 1.0)
+    assert (first.types["attack"].tp, first.types["attack"].gold, first.types["attack"].f1) == (
+        1,
+        2,
+        pytest.approx(2 / 3),
+    )
+    assert (second.types["attack"].tp, second.types["attack"].gold, second.types["attack"].f1) == (1, 1, 1.0)
+    assert first.types["attack"].tp + second.types["attack"].tp == run.card.types["attack"].tp
+    assert "gap > 0.05" in text_report(run)
+    same = _run(nlp, packs[0], tmp_path, [SENTENCES[0], SENTENCES[3], again, SENTENCES[3]])
+    assert "halves" in text_report(same) and "gap > 0.05" not in text_report(same)

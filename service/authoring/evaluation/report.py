@@ -48,6 +48,23 @@ def rule_rows(card: Scorecard) -> list[str]:
     return rows
 
 
+HALF_GAP = 0.05
+"""Halves whose F1 differ by more than this are flagged: the pack fits one half, not the task."""
+
+
+def half_rows(run: PackRun) -> list[str]:
+    first, second = run.halves
+    rows = [f"{'halves':<10} {'1st P':>6} {'1st R':>6} {'1st F1':>6} {'2nd P':>6} {'2nd R':>6} {'2nd F1':>6}"]
+    for name in sorted(set(first.types) | set(second.types)):
+        a, b = first.types.get(name, Counts()), second.types.get(name, Counts())
+        gap = a.f1 is not None and b.f1 is not None and abs(a.f1 - b.f1) > HALF_GAP
+        rows.append(
+            f"{name:<10} {_num(a.precision)} {_num(a.recall)} {_num(a.f1)}"
+            f" {_num(b.precision)} {_num(b.recall)} {_num(b.f1)}{'  gap > 0.05' if gap else ''}"
+        )
+    return rows
+
+
 def text_report(run: PackRun, show: int = 0) -> str:
     card = run.card
     lines = [
@@ -55,6 +72,8 @@ def text_report(run: PackRun, show: int = 0) -> str:
         f" {card.docs} gold units, {run.seconds:.1f}s extraction",
         "",
         *type_rows(card),
+        "",
+        *half_rows(run),
         "",
         *role_rows(card),
         "",
@@ -114,6 +133,7 @@ def json_report(run: PackRun) -> dict[str, Any]:
         "units": card.docs,
         "seconds": round(run.seconds, 3),
         "types": {name: _counts(c) for name, c in sorted(card.types.items())},
+        "halves": [{name: _counts(c) for name, c in sorted(half.types.items())} for half in run.halves],
         "roles": {name: _roles(r) for name, r in sorted(card.roles.items()) if r.gold},
         "rules_breakdown": {name: _counts(c) for name, c in sorted(card.rules.items())},
         "violations": [{"doc": v.doc, "rule": v.rule, "text": v.text} for v in card.violations],

@@ -25,6 +25,9 @@ class PackRun:
     rule_ids: tuple[str, ...]
     card: Scorecard
     seconds: float
+    halves: tuple[Scorecard, Scorecard]
+    """The first and second half of the gold file by record order, scored apart: a change that
+    only helps the half its author looked at shows up as a gap between them."""
 
 
 Predictions = tuple[str, tuple[str, ...], list[list[Event]], float]
@@ -42,12 +45,14 @@ def predict(nlp: Language, rules: Path, docs: list[GoldDoc]) -> Predictions:
 
 def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc]) -> PackRun:
     version, ids, events, seconds = predict(nlp, rules, docs)
-    card = Scorecard()
-    for doc, found in zip(docs, events, strict=True):
+    card, halves = Scorecard(), (Scorecard(), Scorecard())
+    middle = (len(docs) + 1) // 2
+    for index, (doc, found) in enumerate(zip(docs, events, strict=True)):
         score_doc(card, doc, found)
+        score_doc(halves[index >= middle], doc, found)
     for rule_id in ids:
         card.rules.setdefault(rule_id, Counts())  # silent rules get a row too
-    return PackRun(rules, version, ids, card, seconds)
+    return PackRun(rules, version, ids, card, seconds, halves)
 
 
 def sample(docs: list[GoldDoc], limit: int | None) -> list[GoldDoc]:
