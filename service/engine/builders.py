@@ -15,7 +15,7 @@ from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
 from service.events.kinds import casualty_kind
 from service.events.mentions import mention
-from service.events.model import QUANTITY_ROLES, Event, Mention, Quantity
+from service.events.model import Event, Mention, Quantity
 from service.events.quantities import parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
@@ -137,15 +137,16 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
     roles: dict[str, Mention] = {}
     quantities: dict[str, Quantity] = {}
     for role, (start, end) in grown.spans.items():
-        if role in QUANTITY_ROLES:
+        if role in rule.quantity_roles:
             if quantity := _quantity(doc, start, end):
                 quantities[role] = quantity
         else:
             if end - start > 1:
                 start, end = trim_edges(doc, start, end)
             roles[role] = mention(doc, start, end, resolve=role in RESOLVED_ROLES)
-    attrs: dict[str, str] = {}
-    BUILDERS[rule.event](doc, grown, roles, attrs, anchor)
+    attrs: dict[str, str] = dict(rule.attributes)
+    if (builder := BUILDERS.get(rule.event)) is not None:  # a pack's own types need none
+        builder(doc, grown, roles, attrs, anchor)
     start, end = grown.char_span(doc)
     items: list[Mention | Quantity] = [*roles.values(), *quantities.values()]
     for item in items:

@@ -5,11 +5,19 @@ priority, then the longest span, then the highest confidence, then the earliest 
 smallest rule id (so results never depend on match order). Losers are kept as `Suppressed`.
 Casualties of two different specific kinds (KILLED, INJURED, MISSING, CAPTURED) anchored on
 different words are not rivals: "six were killed with two others injured" reports both.
+
+Role fusion: rules are written one shape at a time ("X launched the attack", "an attack on Y",
+"a drone attack"), so several candidates often describe one event. When a loser describes the
+same event as its winner (the same anchor word, or its anchor is one of the winner's matched
+words), the winner takes every role it lacks from the loser, each role as the loser found it,
+unless that role would overlap a role or the anchor of the winner ("Houthi rebels launched a
+drone attack on an oil facility" reports attacker, weapon and target). The loser is still
+reported as suppressed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Token
 
@@ -119,19 +127,61 @@ def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
     return True
 
 
+def _matched(candidate: Candidate) -> set[int]:
+    return {i for tokens in candidate.tokens.values() for i in tokens}
+
+
+def same_event(winner: Grown, loser: Grown) -> bool:
+    """Whether two rivals describe one event: the same anchor word, or the anchor of one is a
+    matched word of the other (one clause seen through two rules)."""
+    a, b = anchor(winner.candidate), anchor(loser.candidate)
+    return a == b or a in _matched(loser.candidate) or b in _matched(winner.candidate)
+
+
+def _overlaps(span: tuple[int, int], other: tuple[int, int]) -> bool:
+    return span[0] < other[1] and other[0] < span[1]
+
+
+def fuse(winner: Grown, loser: Grown) -> tuple[Grown, list[str]]:
+    """The winner with the roles it lacks taken from the loser (see the module docstring), and
+    the names of the roles taken. A role is not taken when it would overlap one of the winner's
+    roles or its anchor: a target never spans the winner's trigger."""
+    spans = dict(winner.spans)
+    taken: list[str] = []
+    point = anchor(winner.candidate)
+    for role, span in loser.spans.items():
+        if role in spans or span[0] <= point < span[1]:
+            continue
+        if any(_overlaps(span, other) for other in spans.values()):
+            continue
+        spans[role] = span
+        taken.append(role)
+    if not taken:
+        return winner, taken
+    start = min(winner.start, *(spans[role][0] for role in taken))
+    end = max(winner.end, *(spans[role][1] for role in taken))
+    return replace(winner, spans=spans, start=start, end=end), taken
+
+
 def resolve_overlaps(items: list[Grown], doc: Doc) -> tuple[list[Grown], list[Suppressed]]:
-    """Keep non-overlapping winners per event type; return (kept in text order, suppressed)."""
+    """Keep non-overlapping winners per event type, each with the roles fused from the losers
+    that describe the same event; return (kept in text order, suppressed)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
     for item in sorted(items, key=_key):
-        rival = next((k for k in kept if _conflict(k, item, doc)), None)
-        if rival is None:
+        index = next((i for i, k in enumerate(kept) if _conflict(k, item, doc)), None)
+        if index is None:
             kept.append(item)
             continue
+        rival = kept[index]
+        reason = _reason(rival, item)
+        if same_event(rival, item):
+            kept[index], taken = fuse(rival, item)
+            if taken:
+                reason += f"; roles given to the winner: {', '.join(taken)}"
         start, end = item.char_span(doc)
         suppressed.append(
-            Suppressed(item.rule_id, item.candidate.rule.event, start, end, rival.rule_id,
-                       _reason(rival, item))
+            Suppressed(item.rule_id, item.candidate.rule.event, start, end, rival.rule_id, reason)
         )  # fmt: skip
     kept.sort(key=lambda g: (g.start, g.end, g.rule_id))
     return kept, suppressed
