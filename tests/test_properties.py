@@ -15,7 +15,7 @@ from spacy.language import Language
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components
-from service.events.model import ROLES
+from service.events.registry import BUILTIN
 from service.rules.errors import RuleSetError
 from service.rules.loader import load_rules
 
@@ -31,7 +31,7 @@ token = st.dictionaries(
     max_size=3,
 )
 rule = st.fixed_dictionaries(
-    {"id": st.text(min_size=1, max_size=6), "event": st.sampled_from([*ROLES, "war"])},
+    {"id": st.text(min_size=1, max_size=6), "event": st.sampled_from([*BUILTIN, "war"])},
     optional={
         "pattern": st.lists(token, max_size=4),
         "phrases": st.lists(st.text(max_size=10), max_size=3),

@@ -19,11 +19,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from spacy import about as spacy_about
 
 from service.api import validation
-from service.api.convert import EVENT_TYPES, to_response
+from service.api.convert import to_response, type_value
 from service.api.errors import RequestError, Violation
 from service.engine.extractor import BatchResult
 from service.engine.pool import DeadlineExpired, WorkerLost, WorkerPool
 from service.errors import E
+from service.events.registry import EventType
 from service.observability.metrics import Metrics
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.reload.manager import Published, ReloadOutcome, RuleSetManager
@@ -67,6 +68,21 @@ def reload_status(outcome: ReloadOutcome | None) -> pb.ReloadStatus:
     return pb.ReloadStatus(
         success=outcome.success, attempted_at=_timestamp(outcome.at),
         errors=list(outcome.errors), attempted_version=outcome.attempted_version,
+    )  # fmt: skip
+
+
+def _in_stream(index: int, error: RequestError) -> RequestError:
+    """The error with its fields located in the stream: `requests[3].document.text`."""
+    return RequestError(
+        error.error, [Violation(f"requests[{index}].{v.field}", v.description) for v in error.violations]
+    )
+
+
+def type_info(event_type: EventType) -> pb.EventTypeInfo:
+    return pb.EventTypeInfo(
+        name=event_type.name, type=type_value(event_type.name), roles=event_type.roles,
+        quantity_roles=event_type.quantity_roles, description=event_type.description,
+        attributes=[pb.AttributeInfo(name=a.name, values=a.values) for a in event_type.attributes],
     )  # fmt: skip
 
 
@@ -134,6 +150,7 @@ class ExtractionServicer:
             self._check(request)
             job = validate(request, self._limits)
             published = self._published()
+            job = validation.with_rule_set(job, published.compiled.spec.types)
             result = await self._run(published, job, context)
         except RequestError as error:
             await self._fail(context, error)
@@ -198,11 +215,13 @@ class ExtractionServicer:
                 self._check(item)
                 jobs.append(validation.single(item, self._limits))
             except RequestError as error:
-                where = f"requests[{first + offset}]"
-                raise RequestError(
-                    error.error, [Violation(f"{where}.{v.field}", v.description) for v in error.violations]
-                ) from None
+                raise _in_stream(first + offset, error) from None
         published = self._published()
+        for offset, job in enumerate(jobs):
+            try:
+                jobs[offset] = validation.with_rule_set(job, published.compiled.spec.types)
+            except RequestError as error:
+                raise _in_stream(first + offset, error) from None
         # Documents with the same filter and encoding go to the worker together.
         groups: dict[tuple[frozenset[str] | None, int, bool], list[int]] = {}
         for i, job in enumerate(jobs):
@@ -241,11 +260,12 @@ class ExtractionServicer:
         for rule in current.compiled.spec.rules:
             response.rules.append(
                 pb.RuleInfo(
-                    id=rule.id, event_type=EVENT_TYPES[rule.event], file=rule.file, line=rule.line,
+                    id=rule.id, event_type=type_value(rule.event), file=rule.file, line=rule.line,
                     status=RULE_STATUS[rule.status], description=rule.description,
-                    priority=rule.priority, confidence=rule.confidence,
+                    priority=rule.priority, confidence=rule.confidence, event_label=rule.event,
                 )
             )  # fmt: skip
+        response.event_types.extend(type_info(t) for t in current.compiled.spec.types.values())
         return response
 
     async def ReloadRules(self, request: pb.ReloadRulesRequest, context: Context) -> pb.ReloadRulesResponse:

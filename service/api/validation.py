@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from service.api.convert import TYPE_NAMES
 from service.api.errors import RequestError, Violation, invalid
 from service.errors import E
+from service.events.registry import EventType
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 
 ENCODINGS = frozenset(pb.OffsetEncoding.values())
@@ -21,22 +22,44 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A validated unit of work: documents plus the caller's filter and encoding."""
+    """A validated unit of work: documents plus the caller's filter and encoding.
+
+    `types` holds the built-in names the request's `event_types` ask for; `labels` and `custom`
+    (EVENT_TYPE_CUSTOM: every declared type) need the serving rule set and are folded into
+    `types` by `with_rule_set` once one is pinned."""
 
     ids: tuple[str, ...]
     texts: tuple[str, ...]
     types: frozenset[str] | None
     encoding: int
     drop_coreferent: bool = False
+    labels: tuple[str, ...] = ()
+    custom: bool = False
 
 
 def _options(types: Sequence[int], encoding: int, out: list[Violation]) -> frozenset[str] | None:
     for i, value in enumerate(types):
-        if value not in TYPE_NAMES:
+        if value not in TYPE_NAMES and value != pb.EVENT_TYPE_CUSTOM:
             out.append(Violation(f"event_types[{i}]", E.S105.format(enum="EventType", value=value)))
     if encoding not in ENCODINGS:
         out.append(Violation("offset_encoding", E.S105.format(enum="OffsetEncoding", value=encoding)))
     return frozenset(TYPE_NAMES[t] for t in types if t in TYPE_NAMES) or None
+
+
+def with_rule_set(job: Job, known: Mapping[str, EventType]) -> Job:
+    """The job with its labels checked against the serving rule set's types and its filter the
+    set of type names to keep (None: all)."""
+    out = [
+        Violation(f"event_labels[{i}]", E.S108.format(label=label, known=", ".join(known)))
+        for i, label in enumerate(job.labels)
+        if label not in known
+    ]
+    if out:
+        raise invalid(out)
+    if not job.labels and not job.custom:
+        return job
+    declared = {name for name, event_type in known.items() if not event_type.builtin} if job.custom else set()
+    return replace(job, types=(job.types or frozenset()) | frozenset(job.labels) | declared, labels=(), custom=False)
 
 
 def _document(doc: pb.Document, prefix: str, limits: Limits, out: list[Violation]) -> None:
@@ -58,7 +81,10 @@ def single(request: pb.ExtractRequest | pb.StreamExtractRequest, limits: Limits)
     if out:
         raise invalid(out)
     doc = request.document
-    return Job((doc.id,), (doc.text,), types, request.offset_encoding, request.drop_coreferent)
+    return Job(
+        (doc.id,), (doc.text,), types, request.offset_encoding, request.drop_coreferent,
+        tuple(request.event_labels), pb.EVENT_TYPE_CUSTOM in request.event_types,
+    )  # fmt: skip
 
 
 def batch(request: pb.BatchExtractRequest, limits: Limits) -> Job:
@@ -79,8 +105,9 @@ def batch(request: pb.BatchExtractRequest, limits: Limits) -> Job:
         raise invalid(out)
     docs = request.documents
     return Job(
-        tuple(d.id for d in docs), tuple(d.text for d in docs), types, request.offset_encoding, request.drop_coreferent
-    )
+        tuple(d.id for d in docs), tuple(d.text for d in docs), types, request.offset_encoding,
+        request.drop_coreferent, tuple(request.event_labels), pb.EVENT_TYPE_CUSTOM in request.event_types,
+    )  # fmt: skip
 
 
 def undecodable(message: str, problem: str) -> RequestError:

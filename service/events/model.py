@@ -7,20 +7,6 @@ caller's encoding is the api layer's job, done once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
-
-EventKind = Literal["casualty", "statement", "attack", "siege"]
-EVENT_KINDS: tuple[EventKind, ...] = ("casualty", "statement", "attack", "siege")
-
-ROLES: dict[EventKind, tuple[str, ...]] = {
-    "attack": ("attacker", "target", "location", "weapon", "trigger"),
-    "casualty": ("count", "kind", "victims", "perpetrator", "location", "source"),
-    "statement": ("speaker", "content", "cue", "addressee"),
-    "siege": ("location", "besieger", "trapped", "trigger"),
-}
-"""The roles a rule may assign for each event type: exactly the fields of the typed event."""
-
-QUANTITY_ROLES = frozenset({"count", "trapped"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +30,10 @@ class Quantity:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One event. `roles` holds mentions, `quantities` the counts, `attrs` the enum-valued fields
-    (casualty `kind`, statement `kind` and `speaker_source`)."""
+    """One event of a type in `service.events.registry`: `roles` holds its mentions, `quantities`
+    its counts, `attrs` its enum attributes (casualty `kind`, statement `kind` and `speaker_source`)."""
 
-    type: EventKind
+    type: str
     rule_id: str
     start: int
     end: int
@@ -66,7 +52,7 @@ class Suppressed:
     """A candidate that lost overlap resolution, kept for `explain` and metrics."""
 
     rule_id: str
-    type: EventKind
+    type: str
     start: int
     end: int
     winner: str

@@ -3,7 +3,8 @@
 gRPC metrics follow go-grpc-prometheus names and labels so existing dashboards work. Workers
 hold no metrics: the front process records the counts each worker returns, so prometheus-client
 runs in its plain single-process mode and values from all workers are summed by construction.
-Label values are bounded: rule ids, event types, stages, gRPC method names; never document ids.
+Label values are bounded: rule ids, event types (built-in, or declared by the serving pack),
+stages, gRPC method names; never document ids.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from prometheus_client import (
 )
 
 from service.engine.extractor import STAGES, BatchResult
-from service.events.model import EVENT_KINDS
+from service.events.registry import BUILTIN
 from service.reload.manager import Published, ReloadOutcome
 
 GRPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
@@ -75,7 +76,7 @@ class Metrics:
         self.workers = Gauge("sitrep_workers", "Extraction worker processes.", registry=r)
         for stage in STAGES:
             self.stage.labels(stage)
-        for kind in EVENT_KINDS:
+        for kind in BUILTIN:
             self.events.labels(kind)
         for result in ("success", "failure"):
             self.reloads.labels(result)
@@ -129,3 +130,5 @@ class Metrics:
         for rule in rules:
             self.hits.labels(rule.id, rule.event)
             self.suppressed.labels(rule.id)
+        for declared in current.compiled.spec.event_types:
+            self.events.labels(declared.name)

@@ -14,10 +14,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.errors import E
+from service.events.registry import BUILTIN, EventType, all_types
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.needs import ModelComponents, components_for
-from service.rules.schema import RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
-from service.rules.validate import build_spec
+from service.rules.schema import EventTypeModel, RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
+from service.rules.validate import build_spec, declared_type
 from service.rules.yamlpos import Path, Positions, YamlError, load
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -90,6 +91,8 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
                 continue
             lexicons[name], lexicon_at[name] = words, f"{shown}:{line}"
 
+    declared = _declared_types(parsed, errors)
+    types = all_types(declared)
     rules: list[RuleSpec] = []
     first_seen: dict[str, str] = {}
     for shown, model, raw, positions in parsed:
@@ -113,13 +116,43 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
                 report(("id",), E.R110.format(rule_id=rule.id, first=first_seen[rule.id]))
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
-            spec = build_spec(rule, raw["rules"][index], lexicons, shown, line, example_lines, report)
+            spec = build_spec(rule, raw["rules"][index], lexicons, shown, line, example_lines, report, types)
             if components is not None and spec.status != "disabled":
                 _check_needs(spec, components, report)
             rules.append(spec)
     if errors:
         raise RuleSetError(errors, snapshot.version)
-    return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files))
+    return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files), declared)
+
+
+def _declared_types(
+    parsed: list[tuple[str, RuleFileModel, Any, Positions]], errors: list[RuleError]
+) -> tuple[EventType, ...]:
+    """The `event_types` of every file: any file may declare one, for the rules of all files."""
+    declared: dict[str, EventType] = {}
+    first: dict[str, str] = {name: "built in" for name in BUILTIN}
+    for shown, model, raw, positions in parsed:
+        for index, type_raw in enumerate(model.event_types):
+            base: Path = ("event_types", index)
+            line = positions.of(base)[0]
+            try:
+                type_model = EventTypeModel.model_validate(type_raw)
+            except ValidationError as exc:
+                _schema_errors(shown, raw, positions, exc, base, errors)
+                continue
+
+            def report(
+                path: Path, message: str, _base: Path = base, _file: str = shown, _pos: Positions = positions
+            ) -> None:
+                at = _pos.of((*_base, *path))
+                errors.append(RuleError(_file, at[0], at[1], "", message))
+
+            if type_model.name in first:
+                report(("name",), E.R113.format(name=type_model.name, first=first[type_model.name]))
+                continue
+            first[type_model.name] = f"at {shown}:{line}"
+            declared[type_model.name] = declared_type(type_model, report)
+    return tuple(declared.values())
 
 
 def _parse_file(shown: str, data: bytes, errors: list[RuleError]) -> tuple[RuleFileModel, Any, Positions] | None:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.events.model import EventKind
+from service.events.registry import EventType, all_types
 
 Status = Literal["active", "shadow", "disabled"]
 Expansion = Literal["token", "phrase", "entity", "subtree", "conjuncts", "quantity"]
@@ -21,11 +21,11 @@ DEFAULT_EXPANSION: dict[str, Expansion] = {
     "trigger": "token",
     "cue": "token",
     "kind": "token",
-    "count": "quantity",
-    "trapped": "quantity",
     "content": "subtree",
 }
-"""Role expansion when a rule does not say; every other role grows to its `phrase`."""
+"""Role expansion when a rule does not say; quantity roles grow to their `quantity`, every other
+role to its `phrase`."""
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class _Strict(BaseModel):
@@ -37,9 +37,19 @@ class ExampleModel(_Strict):
     expect: list[dict[str, str | int | float]]
 
 
+class EventTypeModel(_Strict):
+    """A pack's own event type: `{name: displacement, roles: [displaced, origin]}` at least."""
+
+    name: str = Field(pattern=NAME_PATTERN, max_length=60)
+    roles: list[str] = Field(default_factory=list)
+    quantity_roles: list[str] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    description: str = ""
+
+
 class RuleModel(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=120)
-    event: Literal["casualty", "statement", "attack", "siege"]
+    event: str = Field(pattern=NAME_PATTERN, max_length=60)
     description: str = ""
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
     priority: int = Field(default=0, ge=-1000, le=1000)
@@ -51,6 +61,7 @@ class RuleModel(_Strict):
     phrase_role: str = "trigger"
     expand: dict[str, Expansion] = Field(default_factory=dict)
     casualty_kind: Literal["KILLED", "INJURED", "MISSING", "CAPTURED"] | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
     negation: Literal["drop", "keep"] = "drop"
     examples: list[ExampleModel] = Field(default_factory=list)
 
@@ -59,6 +70,7 @@ class RuleFileModel(_Strict):
     """The file envelope. Rules are validated one by one, so one bad rule hides no other error."""
 
     version: Literal[1]
+    event_types: list[dict[str, Any]] = Field(default_factory=list)
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -75,7 +87,7 @@ class RuleSpec:
     """One validated rule, ready to compile."""
 
     id: str
-    event: EventKind
+    event: str
     description: str
     confidence: float
     priority: int
@@ -91,12 +103,15 @@ class RuleSpec:
     phrase_role: str = "trigger"
     expand: tuple[tuple[str, Expansion], ...] = ()
     casualty_kind: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
     negation: Literal["drop", "keep"] = "drop"
     examples: tuple[Example, ...] = ()
     attrs: frozenset[str] = frozenset()
+    quantity_roles: frozenset[str] = frozenset()  # of the rule's event type
 
     def expansion(self, role: str) -> Expansion:
-        return dict(self.expand).get(role, DEFAULT_EXPANSION.get(role, "phrase"))
+        default: Expansion = "quantity" if role in self.quantity_roles else DEFAULT_EXPANSION.get(role, "phrase")
+        return dict(self.expand).get(role, default)
 
     @property
     def location(self) -> str:
@@ -110,6 +125,12 @@ class RuleSetSpec:
     version: str
     rules: tuple[RuleSpec, ...]
     files: tuple[str, ...] = field(default=())
+    event_types: tuple[EventType, ...] = ()  # declared by the pack, beside the built-in ones
+
+    @property
+    def types(self) -> dict[str, EventType]:
+        """Every type the pack's rules may produce, built-in and declared."""
+        return all_types(self.event_types)
 
     @property
     def runnable(self) -> tuple[RuleSpec, ...]:

@@ -1,6 +1,7 @@
 """Semantic checks of one schema-valid rule, producing its `RuleSpec`.
 
-Checks: lexicon references, roles known for the event type, spaCy's own token-pattern validation,
+Checks: declared event types; the rule's event type, roles and attributes; lexicon references,
+spaCy's own token-pattern validation,
 dependency-pattern structure, REGEX safety and the roles that `expand` names. Every problem is
 reported with the YAML position of the offending value.
 """
@@ -8,16 +9,16 @@ reported with the YAML position of the offending value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Literal, cast
 
 from spacy.schemas import validate_token_pattern
 
 from service.errors import E
-from service.events.model import ROLES
+from service.events.registry import NAME, Attribute, EventType
 from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
-from service.rules.schema import Example, RuleModel, RuleSpec
+from service.rules.schema import EventTypeModel, Example, RuleModel, RuleSpec
 from service.rules.yamlpos import Path
 
 RuleKind = Literal["pattern", "dependency", "phrases"]
@@ -117,18 +118,64 @@ def _spacy_errors(pattern: list[dict[str, Any]], base: Path, report: Report, sin
         report((*base, *where), E.R201.format(path=key, problem=match.group(2)))
 
 
+def declared_type(model: EventTypeModel, report: Report) -> EventType:
+    """A pack's own event type: role, quantity-role and attribute names distinct lower-case
+    identifiers, attribute values upper-case ones (as the proto's enum values are)."""
+    seen: set[str] = set()
+    for key in ("roles", "quantity_roles"):
+        for i, role in enumerate(getattr(model, key)):
+            if not NAME.match(role) or role in seen:
+                problem = f"role {role!r} is repeated" if role in seen else f"role {role!r} is not a lower-case name"
+                report((key, i), E.R114.format(name=model.name, problem=problem))
+            seen.add(role)
+    for name, values in model.attributes.items():
+        if not NAME.match(name) or name in seen:
+            report(("attributes", name), E.R114.format(name=model.name, problem=f"bad or repeated name {name!r}"))
+        seen.add(name)
+        for i, value in enumerate(values):
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+                problem = f"attribute value {value!r} is not an upper-case name"
+                report(("attributes", name, i), E.R114.format(name=model.name, problem=problem))
+    return EventType(
+        model.name, tuple(model.roles), tuple(model.quantity_roles),
+        tuple(Attribute(name, tuple(values)) for name, values in model.attributes.items()), model.description,
+    )  # fmt: skip
+
+
+def _event_type(model: RuleModel, types: Mapping[str, EventType], report: Report) -> EventType:
+    """The rule's event type; an unknown one is reported and stands in with no roles."""
+    if model.event in types:
+        return types[model.event]
+    report(("event",), E.R112.format(event=model.event, known=", ".join(types)))
+    return EventType(model.event, ())
+
+
+def _check_attributes(model: RuleModel, event: EventType, report: Report) -> None:
+    for name, value in model.attributes.items():
+        declared = event.attribute(name)
+        if declared is None:
+            known = ", ".join(a.name for a in event.attributes) or "none"
+            report(("attributes", name), E.R210.format(name=name, event=event.name, problem=f"not declared ({known})"))
+        elif value not in declared.values:
+            problem = f"{value!r} is not one of {', '.join(declared.values)}"
+            report(("attributes", name), E.R210.format(name=name, event=event.name, problem=problem))
+
+
 def build_spec(
     model: RuleModel, raw: dict[str, Any], lexicons: dict[str, list[str]],
     file: str, line: int, examples_lines: list[int], report: Report,
+    types: Mapping[str, EventType],
 ) -> RuleSpec:  # fmt: skip
-    """Validate `model` (its raw dict gives the pre-schema values) and normalise it."""
-    roles = set(ROLES[model.event])
-    role_list = ", ".join(ROLES[model.event])
+    """Validate `model` (its raw dict gives the pre-schema values) against the pack's event
+    `types` and normalise it."""
+    event = _event_type(model, types, report)
+    roles = set(event.rule_roles)
+    role_list = ", ".join(event.rule_roles)
     assigned: set[str] = set()
     attrs: set[str] = set()
 
     def need_role(role: str, where: Path) -> None:
-        if role not in roles:
+        if role not in roles and event.name in types:
             report(where, E.R203.format(role=role, event=model.event, roles=role_list))
         assigned.add(role)
 
@@ -162,6 +209,7 @@ def build_spec(
 
     if model.casualty_kind and model.event != "casualty":
         report(("casualty_kind",), E.R209.format(event=model.event))
+    _check_attributes(model, event, report)
     for role in model.expand:
         if role not in assigned:
             report(("expand", role), E.R208.format(role=role))
@@ -171,7 +219,8 @@ def build_spec(
         file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
         phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
         expand=tuple(sorted(model.expand.items())), casualty_kind=model.casualty_kind,
-        negation=model.negation,
+        attributes=tuple(sorted(model.attributes.items())), negation=model.negation,
+        quantity_roles=frozenset(event.quantity_roles),
         examples=tuple(
             Example(text=ex.text, expect=tuple(ex.expect), line=examples_lines[i])
             for i, ex in enumerate(model.examples)

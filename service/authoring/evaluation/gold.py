@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from service.events.model import EVENT_KINDS, EventKind
+from service.events.registry import BUILTIN, NAME
 
 Mode = Literal["seed", "sentence", "window", "attribution"]
 Span = tuple[int, int]
 
-SCORED_TYPES: dict[Mode, frozenset[EventKind]] = {
-    "seed": frozenset(EVENT_KINDS),
+SCORED_TYPES: dict[Mode, frozenset[str] | None] = {
+    "seed": None,
     "sentence": frozenset({"attack", "casualty"}),
     "window": frozenset(),
     "attribution": frozenset({"statement"}),
 }
-"""Types whose absence in a unit is a true negative, so precision can be measured."""
+"""Types whose absence in a unit is a true negative, so precision can be measured (None: every
+type, a pack's own included)."""
 
 ROLE_KEYS: dict[str, str] = {
     "attacker": "attacker", "target": "target", "location": "location", "weapon": "weapon",
@@ -35,7 +35,12 @@ ROLE_KEYS: dict[str, str] = {
     "perpetrator": "perpetrator", "speaker": "speaker", "besieger": "besieger",
     "content": "content", "cue": "cue", "addressee": "addressee", "recipient": "addressee",
 }  # fmt: skip
-"""Gold role keys of every format → our role names."""
+"""Gold role keys of every format → our role names. Any other key with text or numbers keeps its
+name, so gold for a pack's own event type names its roles as the type declares them."""
+_NOT_ROLES = frozenset(
+    {"type", "start", "end", "evidence", "required", "trigger", "kind", "casualty_kind", "count",
+     "count_min", "count_max", "trapped_min", "direct", "quote", "raw", "id", "sent_idx"}
+)  # fmt: skip
 
 _SPEECH_BASES = (
     "say", "tell", "state", "add", "claim", "report", "announce", "note", "write", "explain",
@@ -59,7 +64,7 @@ SPEECH_WORDS: frozenset[str] = frozenset({form for base in _SPEECH_BASES for for
 
 @dataclass(frozen=True, slots=True)
 class GoldEvent:
-    type: EventKind
+    type: str
     start: int  # evidence (seed) or unit (sentence, window, document) span
     end: int
     required: bool = True
@@ -84,9 +89,10 @@ class GoldDoc:
     unit: Span  # the stretch of text the gold speaks for (the trigger sentence in a window)
     forbidden: tuple[tuple[Span, str], ...] = ()  # must_not_match spans and their text
 
-    @property
-    def scored_types(self) -> frozenset[EventKind]:
-        return SCORED_TYPES[self.mode]
+    def scores(self, event_type: str) -> bool:
+        """Whether a prediction of this type with no gold to match counts as a false positive."""
+        scored = SCORED_TYPES[self.mode]
+        return scored is None or event_type in scored
 
 
 class GoldFormatError(ValueError):
@@ -141,19 +147,19 @@ def parse_record(record: dict[str, Any], fallback_id: str) -> GoldDoc:
     return GoldDoc(doc_id, mode, text, events, unit)
 
 
-def _type(value: str) -> EventKind:
+def _type(value: str) -> str:
+    """A built-in type name in any case, or the label of a pack's own type."""
     lowered = value.lower()
-    for kind in EVENT_KINDS:
-        if kind == lowered:
-            return kind
-    raise GoldFormatError(f"unknown event type {value!r}")
+    if lowered in BUILTIN or NAME.match(lowered):
+        return lowered
+    raise GoldFormatError(f"invalid event type {value!r}")
 
 
 def _values(value: Any) -> tuple[str, ...]:
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, (dict, bool)):
         return ()
     if isinstance(value, list):
-        return tuple(str(v) for v in value if v)
+        return tuple(str(v) for v in value if v and isinstance(v, (str, int)))
     return (str(value),)
 
 
@@ -163,6 +169,9 @@ def _roles(event: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         values = _values(event.get(key))
         if values and role not in roles:
             roles[role] = values
+    for key, value in event.items():
+        if key not in ROLE_KEYS and key not in _NOT_ROLES and (values := _values(value)):
+            roles.setdefault(key, values)
     return roles
 
 
@@ -248,9 +257,3 @@ def _attribution(raw: dict[str, Any], limit: int) -> GoldEvent:
         cue_spans=_spans(source, "Cue", limit),
         speech=is_speech_cue(cue),
     )
-
-
-def iter_types(docs: list[GoldDoc]) -> Iterator[EventKind]:
-    """Event types present in the gold or scored by its mode, in canonical order."""
-    present = {e.type for d in docs for e in d.events} | {t for d in docs for t in d.scored_types}
-    yield from (kind for kind in EVENT_KINDS if kind in present)

@@ -6,7 +6,7 @@ event is found when some prediction matches it (the README's definitions). Per m
 - sentence: same type, anywhere in the sentence;
 - window: same type and the predicted span overlaps the trigger sentence;
 - attribution: a statement covering more than 30% of the gold content's characters.
-Precision is counted only for the types a mode scores (`GoldDoc.scored_types`); a prediction that
+Precision is counted only for the types a mode scores (`GoldDoc.scores`); a prediction that
 matches only debatable gold (`required: false`, a non-speech attribution) is ignored.
 """
 
@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from service.authoring.evaluation.gold import GoldDoc, GoldEvent, Span
 from service.events.model import Event, Mention
+from service.events.registry import BUILTIN, EventType
 
 CONTENT_COVERAGE = 0.3
-ROLES_SCORED: dict[str, tuple[str, ...]] = {
-    "attack": ("attacker", "target", "location", "weapon"),
-    "casualty": ("victims", "perpetrator", "location", "kind", "count"),
-    "statement": ("speaker", "content", "cue", "addressee", "direct"),
-    "siege": ("location", "besieger", "trapped"),
-}
+GOLD_ATTRIBUTES = {("statement", "kind"): "direct"}
+"""Attributes that gold annotates under another name: a statement's kind as `direct`."""
 RESOLVED = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
 _HEAD_STOPS = frozenset(
     {"of", "in", "from", "at", "on", "near", "with", "that", "who", "which", "by", "for", "to",
@@ -140,6 +138,24 @@ def _statement_span(event: Event) -> Span:
     return (content.start, content.end) if content else (event.start, event.end)
 
 
+def scored_roles(event_type: EventType) -> tuple[str, ...]:
+    """Every role and attribute of the type; those gold never annotates (a trigger, a speaker
+    source) simply count nowhere."""
+    attributes = (GOLD_ATTRIBUTES.get((event_type.name, a.name), a.name) for a in event_type.attributes)
+    return (*event_type.roles, *event_type.quantity_roles, *attributes)
+
+
+def _declared_value(gold: GoldEvent, event: Event, role: str) -> tuple[bool, bool, bool]:
+    """A pack's own quantity (gold gives the number or its text) or attribute (gold gives the value)."""
+    values = gold.roles.get(role, ())
+    if role in event.quantities:
+        quantity = event.quantities[role]
+        right = any(v == str(quantity.min) or text_matches(v, quantity.text) for v in values)
+        return bool(values), True, right
+    predicted = event.attrs.get(role, "")
+    return bool(values), bool(predicted), any(v.upper() == predicted for v in values)
+
+
 def event_matches(doc: GoldDoc, gold: GoldEvent, event: Event) -> bool:
     if event.type != gold.type:
         return False
@@ -162,8 +178,12 @@ def _mention_text(role: str, mention: Mention) -> list[str]:
     return [mention.text, mention.resolved] if mention.resolved else [mention.text]
 
 
-def role_result(doc: GoldDoc, gold: GoldEvent, event: Event, role: str) -> tuple[bool, bool, bool]:
+def role_result(
+    doc: GoldDoc, gold: GoldEvent, event: Event, role: str, event_type: EventType
+) -> tuple[bool, bool, bool]:
     """(gold has the role, prediction has it, prediction is right) for one matched pair."""
+    if not event_type.builtin and role not in event_type.roles:
+        return _declared_value(gold, event, role)
     if role == "kind":
         predicted = event.attrs.get("kind", "").lower()
         return bool(gold.kind), bool(predicted), bool(gold.kind) and gold.kind == predicted
@@ -203,9 +223,9 @@ def _trigger_hit(doc: GoldDoc, gold: GoldEvent, event: Event) -> bool:
     return re.search(pattern, doc.text[event.start : event.end], re.IGNORECASE) is not None
 
 
-def _best_pair(doc: GoldDoc, gold: GoldEvent, events: list[Event]) -> Event:
+def _best_pair(doc: GoldDoc, gold: GoldEvent, events: list[Event], event_type: EventType) -> Event:
     def score(event: Event) -> tuple[bool, int]:
-        right = sum(role_result(doc, gold, event, r)[2] for r in ROLES_SCORED[gold.type])
+        right = sum(role_result(doc, gold, event, r, event_type)[2] for r in scored_roles(event_type))
         return _trigger_hit(doc, gold, event), right
 
     return max(events, key=score)
@@ -220,8 +240,11 @@ def _snippet(doc: GoldDoc, gold: GoldEvent) -> str:
     return (f"[{gold.trigger}] " if gold.trigger else "") + text[:200]
 
 
-def score_doc(card: Scorecard, doc: GoldDoc, events: list[Event]) -> None:
-    """Add one document's predictions to the scorecard."""
+def score_doc(
+    card: Scorecard, doc: GoldDoc, events: list[Event], types: Mapping[str, EventType] = BUILTIN
+) -> None:
+    """Add one document's predictions to the scorecard; `types`: the pack's event types, whose
+    roles are scored (gold of a type the pack does not know is scored on the event alone)."""
     card.docs += 1
     for event in events:
         counts = card.types[event.type]
@@ -229,7 +252,7 @@ def score_doc(card: Scorecard, doc: GoldDoc, events: list[Event]) -> None:
         matched = [g for g in doc.events if event_matches(doc, g, event)]
         if any(_in(f[0], event) for f in doc.forbidden):
             card.violations.append(Finding(doc.id, event.type, event.rule_id, event.text[:200]))
-        if event.type not in doc.scored_types:
+        if not doc.scores(event.type):
             counts.ignored += 1
             rule.ignored += 1
         elif any(_counts_for_recall(doc, g) for g in matched):
@@ -252,10 +275,11 @@ def score_doc(card: Scorecard, doc: GoldDoc, events: list[Event]) -> None:
             card.misses.append(Finding(doc.id, gold.type, "", _snippet(doc, gold)))
             continue
         counts.found += 1
-        best = _best_pair(doc, gold, candidates)
+        event_type = types.get(gold.type, EventType(gold.type, ()))
+        best = _best_pair(doc, gold, candidates, event_type)
         card.rules[best.rule_id].found += 1
-        for role in ROLES_SCORED[gold.type]:
-            has_gold, has_pred, right = role_result(doc, gold, best, role)
+        for role in scored_roles(event_type):
+            has_gold, has_pred, right = role_result(doc, gold, best, role, event_type)
             tally = card.roles[f"{gold.type}.{role}"]
             tally.gold += has_gold
             tally.found += has_gold and right
@@ -289,6 +313,8 @@ def _gold_text(gold: GoldEvent, role: str) -> str:
 def _predicted_text(event: Event, role: str) -> str:
     if role in {"kind", "direct"}:
         return event.attrs.get("kind", "")
+    if role in event.attrs:
+        return event.attrs[role]
     if role in event.quantities:
         quantity = event.quantities[role]
         return f"{quantity.text} ({quantity.min}, {quantity.max})"

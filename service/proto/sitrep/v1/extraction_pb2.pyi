@@ -63,6 +63,8 @@ class _EventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventType.V
     EVENT_TYPE_STATEMENT: _EventType.ValueType  # 2
     EVENT_TYPE_ATTACK: _EventType.ValueType  # 3
     EVENT_TYPE_SIEGE: _EventType.ValueType  # 4
+    EVENT_TYPE_CUSTOM: _EventType.ValueType  # 5
+    """A type the rule pack declares (`event_types` in a rule file); its name is `Event.custom.label`."""
 
 class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper):
     """The event families."""
@@ -72,6 +74,8 @@ EVENT_TYPE_CASUALTY: EventType.ValueType  # 1
 EVENT_TYPE_STATEMENT: EventType.ValueType  # 2
 EVENT_TYPE_ATTACK: EventType.ValueType  # 3
 EVENT_TYPE_SIEGE: EventType.ValueType  # 4
+EVENT_TYPE_CUSTOM: EventType.ValueType  # 5
+"""A type the rule pack declares (`event_types` in a rule file); its name is `Event.custom.label`."""
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
 class _CasualtyKind:
@@ -497,6 +501,108 @@ class Siege(_message.Message):
 Global___Siege: _TypeAlias = Siege  # noqa: Y015
 
 @_typing.final
+class CustomEvent(_message.Message):
+    """An event of a type the rule pack declares, with no message of its own in this API."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class RolesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___Mention: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___Mention | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class QuantitiesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___Quantity: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___Quantity | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class AttributesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    QUANTITIES_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    """The declared type's name: "displacement"."""
+    @_builtins.property
+    def roles(self) -> _containers.MessageMap[_builtins.str, Global___Mention]:
+        """Role name -> mention, for the declared roles the event fills."""
+
+    @_builtins.property
+    def quantities(self) -> _containers.MessageMap[_builtins.str, Global___Quantity]:
+        """Role name -> count, for the declared quantity roles."""
+
+    @_builtins.property
+    def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Attribute name -> value, for the declared enum attributes."""
+
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        roles: _abc.Mapping[_builtins.str, Global___Mention] | None = ...,
+        quantities: _abc.Mapping[_builtins.str, Global___Quantity] | None = ...,
+        attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "label", b"label", "quantities", b"quantities", "roles", b"roles"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CustomEvent: _TypeAlias = CustomEvent  # noqa: Y015
+
+@_typing.final
 class Event(_message.Message):
     """One extracted event."""
 
@@ -514,6 +620,7 @@ class Event(_message.Message):
     STATEMENT_FIELD_NUMBER: _builtins.int
     ATTACK_FIELD_NUMBER: _builtins.int
     SIEGE_FIELD_NUMBER: _builtins.int
+    CUSTOM_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Stable within a response: "<document_id>:<index>"."""
     type: Global___EventType.ValueType
@@ -537,6 +644,8 @@ class Event(_message.Message):
     def attack(self) -> Global___Attack: ...
     @_builtins.property
     def siege(self) -> Global___Siege: ...
+    @_builtins.property
+    def custom(self) -> Global___CustomEvent: ...
     def __init__(
         self,
         *,
@@ -552,12 +661,13 @@ class Event(_message.Message):
         statement: Global___Statement | None = ...,
         attack: Global___Attack | None = ...,
         siege: Global___Siege | None = ...,
+        custom: Global___CustomEvent | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "detail", b"detail", "siege", b"siege", "span", b"span", "statement", b"statement"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "custom", b"custom", "detail", b"detail", "siege", b"siege", "span", b"span", "statement", b"statement"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "confidence", b"confidence", "coreferent_of", b"coreferent_of", "detail", b"detail", "id", b"id", "rule_id", b"rule_id", "sentence_index", b"sentence_index", "siege", b"siege", "span", b"span", "statement", b"statement", "text", b"text", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attack", b"attack", "casualty", b"casualty", "confidence", b"confidence", "coreferent_of", b"coreferent_of", "custom", b"custom", "detail", b"detail", "id", b"id", "rule_id", b"rule_id", "sentence_index", b"sentence_index", "siege", b"siege", "span", b"span", "statement", b"statement", "text", b"text", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["casualty", "statement", "attack", "siege"]  # noqa: Y015
+    _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["casualty", "statement", "attack", "siege", "custom"]  # noqa: Y015
     _WhichOneofArgType_detail: _TypeAlias = _typing.Literal["detail", b"detail"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_detail) -> _WhichOneofReturnType_detail | None: ...
 
@@ -573,6 +683,7 @@ class ExtractRequest(_message.Message):
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
     DROP_COREFERENT_FIELD_NUMBER: _builtins.int
+    EVENT_LABELS_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
     drop_coreferent: _builtins.bool
     """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
@@ -582,6 +693,12 @@ class ExtractRequest(_message.Message):
     def event_types(self) -> _containers.RepeatedScalarFieldContainer[Global___EventType.ValueType]:
         """Only these event types; empty means all."""
 
+    @_builtins.property
+    def event_labels(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only events of these labels: type names, built-in ("attack") or declared by the serving
+        pack ("displacement"). Together with `event_types` a union; both empty means all.
+        """
+
     def __init__(
         self,
         *,
@@ -589,10 +706,11 @@ class ExtractRequest(_message.Message):
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
         drop_coreferent: _builtins.bool = ...,
+        event_labels: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_labels", b"event_labels", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -637,6 +755,7 @@ class BatchExtractRequest(_message.Message):
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
     DROP_COREFERENT_FIELD_NUMBER: _builtins.int
+    EVENT_LABELS_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
     drop_coreferent: _builtins.bool
     """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
@@ -644,6 +763,12 @@ class BatchExtractRequest(_message.Message):
     def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___Document]: ...
     @_builtins.property
     def event_types(self) -> _containers.RepeatedScalarFieldContainer[Global___EventType.ValueType]: ...
+    @_builtins.property
+    def event_labels(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only events of these labels: type names, built-in ("attack") or declared by the serving
+        pack ("displacement"). Together with `event_types` a union; both empty means all.
+        """
+
     def __init__(
         self,
         *,
@@ -651,10 +776,11 @@ class BatchExtractRequest(_message.Message):
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
         drop_coreferent: _builtins.bool = ...,
+        event_labels: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["documents", b"documents", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["documents", b"documents", "drop_coreferent", b"drop_coreferent", "event_labels", b"event_labels", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -696,6 +822,7 @@ class StreamExtractRequest(_message.Message):
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
     DROP_COREFERENT_FIELD_NUMBER: _builtins.int
+    EVENT_LABELS_FIELD_NUMBER: _builtins.int
     offset_encoding: Global___OffsetEncoding.ValueType
     drop_coreferent: _builtins.bool
     """Leave out events that only re-mention an earlier event of the document (`coreferent_of` set)."""
@@ -703,6 +830,12 @@ class StreamExtractRequest(_message.Message):
     def document(self) -> Global___Document: ...
     @_builtins.property
     def event_types(self) -> _containers.RepeatedScalarFieldContainer[Global___EventType.ValueType]: ...
+    @_builtins.property
+    def event_labels(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only events of these labels: type names, built-in ("attack") or declared by the serving
+        pack ("displacement"). Together with `event_types` a union; both empty means all.
+        """
+
     def __init__(
         self,
         *,
@@ -710,10 +843,11 @@ class StreamExtractRequest(_message.Message):
         event_types: _abc.Iterable[Global___EventType.ValueType] | None = ...,
         offset_encoding: Global___OffsetEncoding.ValueType = ...,
         drop_coreferent: _builtins.bool = ...,
+        event_labels: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "drop_coreferent", b"drop_coreferent", "event_labels", b"event_labels", "event_types", b"event_types", "offset_encoding", b"offset_encoding"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -772,6 +906,7 @@ class RuleInfo(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     PRIORITY_FIELD_NUMBER: _builtins.int
     CONFIDENCE_FIELD_NUMBER: _builtins.int
+    EVENT_LABEL_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     event_type: Global___EventType.ValueType
     file: _builtins.str
@@ -780,6 +915,8 @@ class RuleInfo(_message.Message):
     description: _builtins.str
     priority: _builtins.int
     confidence: _builtins.float
+    event_label: _builtins.str
+    """The name of the rule's event type: "attack", or a declared one such as "displacement"."""
     def __init__(
         self,
         *,
@@ -791,14 +928,85 @@ class RuleInfo(_message.Message):
         description: _builtins.str = ...,
         priority: _builtins.int = ...,
         confidence: _builtins.float = ...,
+        event_label: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "description", b"description", "event_type", b"event_type", "file", b"file", "id", b"id", "line", b"line", "priority", b"priority", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "description", b"description", "event_label", b"event_label", "event_type", b"event_type", "file", b"file", "id", b"id", "line", b"line", "priority", b"priority", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RuleInfo: _TypeAlias = RuleInfo  # noqa: Y015
+
+@_typing.final
+class AttributeInfo(_message.Message):
+    """An attribute of an event type and its values."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    @_builtins.property
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        values: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AttributeInfo: _TypeAlias = AttributeInfo  # noqa: Y015
+
+@_typing.final
+class EventTypeInfo(_message.Message):
+    """An event type the serving rules may produce."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    QUANTITY_ROLES_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The label: "casualty", "displacement"."""
+    type: Global___EventType.ValueType
+    """The built-in type, or EVENT_TYPE_CUSTOM for one the pack declares."""
+    description: _builtins.str
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Roles filled with mentions."""
+
+    @_builtins.property
+    def quantity_roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Roles filled with counts."""
+
+    @_builtins.property
+    def attributes(self) -> _containers.RepeatedCompositeFieldContainer[Global___AttributeInfo]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        type: Global___EventType.ValueType = ...,
+        roles: _abc.Iterable[_builtins.str] | None = ...,
+        quantity_roles: _abc.Iterable[_builtins.str] | None = ...,
+        attributes: _abc.Iterable[Global___AttributeInfo] | None = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "description", b"description", "name", b"name", "quantity_roles", b"quantity_roles", "roles", b"roles", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EventTypeInfo: _TypeAlias = EventTypeInfo  # noqa: Y015
 
 @_typing.final
 class PipelineInfo(_message.Message):
@@ -887,6 +1095,7 @@ class GetRuleSetResponse(_message.Message):
     PIPELINE_FIELD_NUMBER: _builtins.int
     LAST_RELOAD_FIELD_NUMBER: _builtins.int
     RULES_DIR_FIELD_NUMBER: _builtins.int
+    EVENT_TYPES_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     rules_dir: _builtins.str
     @_builtins.property
@@ -897,6 +1106,10 @@ class GetRuleSetResponse(_message.Message):
     def pipeline(self) -> Global___PipelineInfo: ...
     @_builtins.property
     def last_reload(self) -> Global___ReloadStatus: ...
+    @_builtins.property
+    def event_types(self) -> _containers.RepeatedCompositeFieldContainer[Global___EventTypeInfo]:
+        """Every event type of the serving rule set: the built-in ones, then those the pack declares."""
+
     def __init__(
         self,
         *,
@@ -906,10 +1119,11 @@ class GetRuleSetResponse(_message.Message):
         pipeline: Global___PipelineInfo | None = ...,
         last_reload: Global___ReloadStatus | None = ...,
         rules_dir: _builtins.str = ...,
+        event_types: _abc.Iterable[Global___EventTypeInfo] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_reload", b"last_reload", "loaded_at", b"loaded_at", "pipeline", b"pipeline"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["last_reload", b"last_reload", "loaded_at", b"loaded_at", "pipeline", b"pipeline", "rules", b"rules", "rules_dir", b"rules_dir", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_types", b"event_types", "last_reload", b"last_reload", "loaded_at", b"loaded_at", "pipeline", b"pipeline", "rules", b"rules", "rules_dir", b"rules_dir", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

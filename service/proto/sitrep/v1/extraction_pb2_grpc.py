@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ExtractionServiceStub:
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text.
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
     """
 
     def __init__(self, channel):
@@ -63,7 +64,8 @@ class ExtractionServiceStub:
 
 
 class ExtractionServiceServicer:
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text.
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
     """
 
     def Extract(self, request, context):
@@ -138,7 +140,8 @@ def add_ExtractionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ExtractionService:
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text.
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
     """
 
     @staticmethod

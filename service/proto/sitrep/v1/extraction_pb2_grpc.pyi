@@ -31,7 +31,9 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class ExtractionServiceStub:
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text."""
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -50,7 +52,9 @@ class ExtractionServiceStub:
 
 @_typing.type_check_only
 class ExtractionServiceAsyncStub(ExtractionServiceStub):
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text."""
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Extract: _aio.UnaryUnaryMultiCallable[_extraction_pb2.ExtractRequest, _extraction_pb2.ExtractResponse]  # type: ignore[assignment]
@@ -65,7 +69,9 @@ class ExtractionServiceAsyncStub(ExtractionServiceStub):
     """Admin: reload the rules now. Disabled unless the server runs with --enable-admin."""
 
 class ExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Extracts typed events (casualties, statements, attacks, sieges) from English news text."""
+    """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
+    declares) from English news text.
+    """
 
     @_abc_1.abstractmethod
     def Extract(
