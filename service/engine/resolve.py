@@ -163,12 +163,30 @@ def fuse(winner: Grown, loser: Grown) -> tuple[Grown, list[str]]:
     return replace(winner, spans=spans, start=start, end=end), taken
 
 
+def _denied(doc: Doc, span: tuple[int, int]) -> bool:
+    """A role phrase opened by a negative determiner names nobody: "No group has claimed the
+    bombing" has no attacker (the bombing itself is not denied)."""
+    first = doc[span[0]]
+    return first.lower_ in NEGATORS and first.dep_ == "det"
+
+
+def without_denied_roles(item: Grown, doc: Doc) -> Grown:
+    """The candidate without its denied roles (never its anchor), its extent that of the rest."""
+    point = anchor(item.candidate)
+    denied = [r for r, span in item.spans.items() if not span[0] <= point < span[1] and _denied(doc, span)]
+    spans = {r: span for r, span in item.spans.items() if r not in denied}
+    if not denied or not spans:
+        return item
+    start, end = min(s for s, _ in spans.values()), max(e for _, e in spans.values())
+    return replace(item, spans=spans, start=start, end=end)
+
+
 def resolve_overlaps(items: list[Grown], doc: Doc) -> tuple[list[Grown], list[Suppressed]]:
-    """Keep non-overlapping winners per event type, each with the roles fused from the losers
-    that describe the same event; return (kept in text order, suppressed)."""
+    """Keep non-overlapping winners per event type, each without denied roles and with the roles
+    fused from the losers that describe the same event; return (kept in text order, suppressed)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
-    for item in sorted(items, key=_key):
+    for item in sorted((without_denied_roles(i, doc) for i in items), key=_key):
         index = next((i for i, k in enumerate(kept) if _conflict(k, item, doc)), None)
         if index is None:
             kept.append(item)

@@ -1,0 +1,87 @@
+"""Bare re-mentions of an event reported earlier in the same document.
+
+A story about one bombing names it once with its roles ("A car bomb exploded outside the court")
+and then again and again as "the blast", "the explosion", "the attack". Each such mention is
+extracted as an event of its own (a rule cannot know the story); this document-level pass marks
+it `coreferent_of` the event it repeats, so callers can merge or drop it (`drop_coreferent`).
+
+A re-mention is an event whose anchor is a noun with a definite determiner ("the", "this", "that")
+or a date possessive ("Saturday's attack") and that has no role of its own besides its trigger
+(a location counts as its own only when it differs from the antecedent's: "the blast in
+Harwick" after a bombing in Dunmore is another event). Its antecedent is the nearest earlier
+event of the same type that is not itself a re-mention and that introduced its event (a verbal
+or indefinite mention: "a car bomb exploded"; a definite one with roles, "the blast shattered
+windows", is anaphoric too), else the nearest earlier one that is not a re-mention. So every
+re-mention points at an event that carries roles, and `drop_coreferent` never drops the event
+a kept one refers to.
+
+The pass runs on the event list the caller receives (after any event-type filter), so an index
+always refers to an event of that list; a re-mention whose antecedent is not in the list (none
+earlier, or filtered out) is left unmarked and is reported as an event of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.tokens import Doc, Token
+
+from service.events.model import Event
+
+BARE_ROLES = frozenset({"trigger", "location"})
+"""Roles a bare re-mention may carry: its trigger, and a location that agrees with the antecedent."""
+
+
+def _definite(token: Token) -> bool:
+    """`the blast`, `this attack`, `Saturday's bombing`: the noun refers to a known event."""
+    for child in token.lefts:
+        if child.dep_ == "det" and (
+            "Def" in child.morph.get("Definite", []) or "Dem" in child.morph.get("PronType", [])
+        ):
+            return True
+        if child.dep_ == "poss" and child.ent_type_ in {"DATE", "TIME"}:
+            return True
+    return False
+
+
+def _trigger_token(doc: Doc, event: Event) -> Token | None:
+    trigger = event.roles.get("trigger")
+    if trigger is None:
+        return None
+    span = doc.char_span(trigger.start, trigger.end, alignment_mode="expand")
+    return span.root if span is not None and len(span) else None
+
+
+def _definite_noun(doc: Doc, event: Event) -> bool:
+    token = _trigger_token(doc, event)
+    return token is not None and token.pos_ in {"NOUN", "PROPN"} and _definite(token)
+
+
+def _bare(doc: Doc, event: Event) -> bool:
+    return set(event.roles) <= BARE_ROLES and not event.quantities and _definite_noun(doc, event)
+
+
+def _same_place(event: Event, antecedent: Event) -> bool:
+    place, other = event.roles.get("location"), antecedent.roles.get("location")
+    return place is None or other is None or place.text.lower() == other.text.lower()
+
+
+def link_rementions(doc: Doc, events: list[Event]) -> list[Event]:
+    """`events` (in text order) with `coreferent_of` set on the bare re-mentions; indices are
+    positions in `events`. Only events with a trigger role (attacks, sieges) can be bare."""
+    linked: list[Event] = []
+    introducing: list[bool] = []  # an indefinite or verbal mention introduces its event
+    for event in events:
+        if _bare(doc, event):
+            earlier = [
+                i for i in range(len(linked) - 1, -1, -1)
+                if linked[i].type == event.type and linked[i].coreferent_of is None
+                and linked[i].start < event.start
+            ]  # fmt: skip
+            # "the blast shattered windows" is anaphoric too: prefer the event that introduced it
+            antecedent = next((i for i in earlier if introducing[i]), earlier[0] if earlier else None)
+            if antecedent is not None and _same_place(event, linked[antecedent]):
+                event = replace(event, coreferent_of=antecedent)
+        linked.append(event)
+        introducing.append(not _definite_noun(doc, event))
+    return linked
