@@ -16,7 +16,7 @@ from service.engine.roles import trim_edges
 from service.events.kinds import casualty_kind
 from service.events.mentions import mention
 from service.events.model import Event, Mention, Quantity
-from service.events.quantities import parse_quantity
+from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
 LOCATION_PREPS = frozenset({"in", "near", "at", "outside", "inside", "on", "around", "across", "into", "throughout"})
@@ -146,7 +146,7 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
             roles[role] = mention(doc, start, end, resolve=role in RESOLVED_ROLES)
     attrs: dict[str, str] = dict(rule.attributes)
     if (builder := BUILDERS.get(rule.event)) is not None:  # a pack's own types need none
-        builder(doc, grown, roles, attrs, anchor)
+        builder(doc, grown, roles, quantities, attrs, anchor)
     start, end = grown.char_span(doc)
     items: list[Mention | Quantity] = [*roles.values(), *quantities.values()]
     for item in items:
@@ -159,10 +159,11 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
 
 
 Roles = dict[str, Mention]
+Quantities = dict[str, Quantity]
 Attrs = dict[str, str]
 
 
-def _casualty(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -> None:
+def _casualty(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
     kind_word = roles.pop("kind", None)
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
@@ -173,9 +174,29 @@ def _casualty(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -
         roles["source"] = source
     if "location" not in roles and (place := _location(doc, anchor)):
         roles["location"] = place
+    if "count" not in quantities and "victims" in roles:
+        _count_in_victims(doc, roles, quantities)
 
 
-def _statement(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -> None:
+def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
+    """A count that opens the victims phrase of a rule without a count of its own ("Dozens of
+    people", "Between 15 and 25 people", "nearly 300 lives"); the victims keep the rest. Not
+    over coordinated victims ("three officers and a driver" are four)."""
+    victims = doc.char_span(roles["victims"].start, roles["victims"].end)
+    size = count_prefix([tok.text for tok in victims]) if victims is not None else 0
+    if victims is None or not size:
+        return
+    rest = victims.start + size
+    while rest < victims.end and doc[rest].lower_ in {"of", "the"}:
+        rest += 1
+    if any(tok.dep_ == "cc" for tok in doc[rest : victims.end]):
+        return
+    if rest < victims.end and (count := _quantity(doc, victims.start, victims.start + size)):
+        quantities["count"] = count
+        roles["victims"] = mention(doc, rest, victims.end)
+
+
+def _statement(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
     quoted = quote_for_cue(doc, anchor, quote_spans(doc.text))
     content = roles.get("content")
     if quoted is not None and (content is None or quoted[0] - 1 <= content.start <= quoted[1]):
@@ -200,7 +221,7 @@ def _named_head(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-def _place(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -> None:
+def _place(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
     if "location" in roles and "location" in grown.spans:
         if (name := _named_head(doc, *grown.spans["location"])) is not None:
             roles["location"] = mention(doc, *name)
@@ -208,7 +229,7 @@ def _place(doc: Doc, grown: Grown, roles: Roles, attrs: Attrs, anchor: int) -> N
         roles["location"] = place
 
 
-BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Attrs, int], None]] = {
+BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int], None]] = {
     "casualty": _casualty,
     "statement": _statement,
     "attack": _place,

@@ -45,7 +45,12 @@ class BatchResult:
 def grow_candidate(doc: Doc, candidate: Candidate) -> Grown:
     rule = candidate.rule
     spans = {role: grow(doc, toks, rule.expansion(role)) for role, toks in candidate.tokens.items()}
-    separate(spans, candidate.tokens)
+    # a count phrase is one unit: no other role keeps a piece of it ("forty - three civilians")
+    cores = {
+        role: tuple(range(*spans[role])) if rule.expansion(role) == "quantity" else toks
+        for role, toks in candidate.tokens.items()
+    }
+    separate(spans, cores)
     start = min([candidate.start, *(s for s, _ in spans.values())])
     end = max([candidate.end, *(e for _, e in spans.values())])
     return Grown(candidate, spans, start, end)

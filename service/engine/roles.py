@@ -2,7 +2,9 @@
 
 The documented growth rules (see rules/README.md):
 - `token`: exactly the matched tokens.
-- `quantity`: the numeral plus adjoining number words and qualifiers ("more than 100,000").
+- `quantity`: the widest run of tokens around the numeral that reads as one count phrase
+  (`service/events/quantities.py`): "more than 100,000", "One hundred and forty - three",
+  "between 15 and 25".
 - `entity`: the named entity holding the token, else the token.
 - `phrase`: a token inside a named entity grows to that entity ("Dmitry Peskov", not "Kremlin
   spokesman Dmitry Peskov"); any other noun grows to its noun phrase: everything to its left in
@@ -18,15 +20,11 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
+from service.events.quantities import MAX_WORDS as QUANTITY_WINDOW
+from service.events.quantities import phrase_bounds
 from service.rules.schema import Expansion
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
-_QUANTITY_WORDS = frozenset(
-    {"more", "than", "at", "least", "most", "about", "around", "nearly", "almost", "over",
-     "up", "to", "some", "approximately", "roughly", "an", "estimated", "fewer", "less",
-     "under", "no", "between", "and", "-", "–", "as", "many", "of", "hundreds", "thousands",
-     "dozens", "tens", "scores", "a", "several", "dozen", "hundred", "thousand", "million"}
-)  # fmt: skip
 _RIGHT_DEPS = frozenset({"compound", "flat", "appos", "nummod"})
 _PUNCT_EDGE = frozenset({"punct", "cc"})
 _MORE = frozenset({"more", "others"})
@@ -57,22 +55,9 @@ def _entity(token: Token) -> tuple[int, int]:
 
 
 def _quantity(doc: Doc, index: int) -> tuple[int, int]:
-    def numeric(tok: Token) -> bool:
-        return tok.like_num or tok.lower_ in _QUANTITY_WORDS
-
-    start = end = index
-    while start > 0 and numeric(doc[start - 1]) and not doc[start].is_sent_start:
-        start -= 1
-    while end + 1 < len(doc) and (doc[end + 1].like_num or doc[end + 1].lower_ in {"-", "–"}):
-        end += 1
-    while start < index and (
-        doc[start].lower_ in {"of", "and", "-", "to", "as"}
-        or (doc[start].lower_ == "at" and doc[start + 1].lower_ not in {"least", "most"})
-    ):
-        start += 1
-    if doc[end].lower_ in {"-", "–"}:
-        end -= 1
-    return start, end + 1
+    lo, hi = max(0, index - QUANTITY_WINDOW), min(len(doc), index + QUANTITY_WINDOW + 1)
+    start, end = phrase_bounds([tok.text for tok in doc[lo:hi]], index - lo)
+    return lo + start, lo + end
 
 
 def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
