@@ -163,11 +163,18 @@ def fuse(winner: Grown, loser: Grown) -> tuple[Grown, list[str]]:
     return replace(winner, spans=spans, start=start, end=end), taken
 
 
+NEGATIVE_PRONOUNS = frozenset({"nobody", "none", "noone", "nothing"})
+
+
 def _denied(doc: Doc, span: tuple[int, int]) -> bool:
-    """A role phrase opened by a negative determiner names nobody: "No group has claimed the
-    bombing" has no attacker (the bombing itself is not denied)."""
+    """A role phrase that is a negative pronoun or opens with a negative determiner names nobody:
+    "No group has claimed the bombing", "Nobody claimed it" have no attacker (the bombing itself
+    is not denied)."""
     first = doc[span[0]]
-    return first.lower_ in NEGATORS and first.dep_ == "det"
+    if first.lower_ in NEGATIVE_PRONOUNS:
+        return True
+    after = doc[span[0] + 1].lower_ if span[0] + 1 < span[1] else ""
+    return first.lower_ in NEGATORS and (first.dep_ == "det" or after == "one")
 
 
 def without_denied_roles(item: Grown, doc: Doc) -> Grown:

@@ -1,0 +1,155 @@
+"""Attacks with the shipped rules and the real model: role fusion across rules, role errors fixed
+by shape, and re-mentions of one event in multi-paragraph stories, also through a real server.
+
+Every sentence here is written for the test (invented places and groups)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.extractor import extract
+from service.engine.pipeline import load_pipeline, model_components
+from service.events.model import Event
+from service.proto.sitrep.v1 import extraction_pb2 as pb
+from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
+from service.rules.loader import load_rules
+from tests.server import ROOT, RunningServer
+
+RULES = ROOT / "rules"
+
+BOMBING_STORY = """A car bomb exploded outside the grain exchange in Velmora on Tuesday, killing four people.
+
+Witnesses said the blast shattered windows across the square. Traffic was stopped for hours after the explosion.
+
+Nobody has claimed the bombing so far. The attack was the deadliest in the province this year."""
+
+TWO_PLACES_STORY = """A bomb exploded in the town of Velmora on Monday.
+
+Later that day, the blast in the town of Dunmore killed a guard."""
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def compiled(nlp: Language) -> CompiledRuleSet:
+    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
+
+
+def _attacks(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[Event]:
+    return [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+
+
+def _roles(event: Event) -> dict[str, str]:
+    return {role: mention.text for role, mention in event.roles.items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Separatist fighters launched a rocket attack on a border checkpoint near Oskar.",
+            {"attacker": "Separatist fighters", "weapon": "rocket", "target": "a border checkpoint"},
+        ),
+        (
+            "Turkish airstrikes on the village of Kelmar lasted until dawn.",
+            {"attacker": "Turkish", "target": "the village of Kelmar"},
+        ),
+        (
+            "The rebels' drone attack on the refinery caused a large fire.",
+            {"attacker": "The rebels", "weapon": "drone", "target": "the refinery"},
+        ),
+    ],
+)
+def test_roles_found_by_several_rules_are_fused(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: dict[str, str]
+) -> None:
+    (event,) = _attacks(nlp, compiled, text)
+    roles = _roles(event)
+    assert {role: roles.get(role) for role in expected} == expected, roles
+
+
+def test_fusion_losers_are_still_counted_as_suppressed(nlp: Language, compiled: CompiledRuleSet) -> None:
+    doc = extract(nlp, compiled, ["Separatist fighters launched a rocket attack on a border checkpoint."]).docs[0]
+    losers = [s for s in doc.suppressed if s.type == "attack"]
+    assert {s.rule_id for s in losers} >= {"attack.noun.on", "attack.noun.weapon"}
+    assert any("roles given to the winner: target" in s.reason for s in losers)
+
+
+def test_a_participle_modifier_is_not_the_trigger_of_its_head(nlp: Language, compiled: CompiledRuleSet) -> None:
+    (event,) = _attacks(nlp, compiled, "As winter nears, invading forces bombard towns across the valley.")
+    roles = _roles(event)
+    assert roles["trigger"] == "bombard"
+    assert roles["attacker"] == "invading forces"
+    assert roles["target"] == "towns"
+
+
+def test_a_denied_attacker_is_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    (event,) = _attacks(nlp, compiled, "No group has claimed the bombing of the ferry terminal.")
+    assert "attacker" not in event.roles
+    assert event.text.startswith("bombing")
+
+
+def test_bare_re_mentions_point_at_the_event_that_introduced_the_bombing(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    events = extract(nlp, compiled, [BOMBING_STORY]).docs[0].events
+    attacks = [(i, e) for i, e in enumerate(events) if e.type == "attack"]
+    first_index, first = attacks[0]
+    assert first.roles["weapon"].text == "A car bomb" and first.coreferent_of is None
+    linked = {e.roles["trigger"].text: e.coreferent_of for _, e in attacks[1:]}
+    assert linked["explosion"] == first_index
+    assert linked["bombing"] == first_index
+    assert linked["attack"] == first_index
+    assert linked["blast"] is None  # "the blast shattered windows" carries a role of its own
+    assert all(events[i].coreferent_of is None for i in linked.values() if i is not None)
+
+
+def test_a_definite_mention_in_another_place_is_another_event(nlp: Language, compiled: CompiledRuleSet) -> None:
+    attacks = _attacks(nlp, compiled, TWO_PLACES_STORY)
+    assert [e.roles["location"].text for e in attacks] == ["Velmora", "Dunmore"]
+    assert [e.coreferent_of for e in attacks] == [None, None]
+
+
+def test_re_mentions_index_the_type_filtered_list(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = extract(nlp, compiled, [BOMBING_STORY], types=frozenset({"attack"})).docs[0].events
+    assert {e.type for e in events} == {"attack"}
+    assert [e.coreferent_of for e in events if e.coreferent_of is not None] == [0, 0, 0]
+
+
+def test_the_first_bare_mention_of_a_story_refers_to_nothing(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "The bombing shocked the town.\n\nResidents gathered in the square after the attack."
+    attacks = _attacks(nlp, compiled, text)
+    assert [e.coreferent_of for e in attacks] == [None, 0]
+
+
+@pytest.fixture(scope="module")
+def stub(server: RunningServer) -> Iterator[pbg.ExtractionServiceStub]:
+    with server.channel() as channel:
+        yield pbg.ExtractionServiceStub(channel)
+
+
+def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.ExtractionServiceStub) -> None:
+    document = pb.Document(id="story", text=BOMBING_STORY)
+    full = stub.Extract(pb.ExtractRequest(document=document))
+    ids = {e.id for e in full.events}
+    re_mentions = [e for e in full.events if e.coreferent_of]
+    assert len(re_mentions) == 3
+    assert all(e.coreferent_of in ids and e.type == pb.EVENT_TYPE_ATTACK for e in re_mentions)
+    assert {e.coreferent_of for e in re_mentions} == {"story:0"}
+
+    dropped = stub.Extract(pb.ExtractRequest(document=document, drop_coreferent=True))
+    assert [e.id for e in dropped.events] == [e.id for e in full.events if not e.coreferent_of]
+    assert "story:0" in {e.id for e in dropped.events}
+
+    attacks_only = stub.Extract(
+        pb.ExtractRequest(document=document, event_types=[pb.EVENT_TYPE_ATTACK], drop_coreferent=True)
+    )
+    assert [e.type for e in attacks_only.events] == [pb.EVENT_TYPE_ATTACK] * 2
+    assert [e.attack.trigger.text for e in attacks_only.events] == ["exploded", "blast"]
