@@ -19,11 +19,17 @@ class E(enum.Enum):
     R103 = "{path}: {problem}"
     R104 = "duplicate key {key!r}"
     R105 = "cannot read file: {problem}"
+    R106 = "file is {size} bytes, over the limit of {limit} bytes"
+    R107 = "YAML aliases are not allowed (an alias repeats the node at line {line})"
+    R108 = "YAML nests deeper than {limit} levels"
+    R109 = "link leads outside the rules directory; the file is not read"
     R110 = "duplicate rule id {rule_id!r}, first defined at {first}"
     R111 = "a rule needs exactly one of `pattern`, `dependency` or `phrases` (found {found})"
     R112 = "unknown event type {event!r}; known types: {known}"
     R113 = "event type {name!r} is already defined ({first})"
     R114 = "event type {name!r}: {problem}"
+    R115 = "file name is not valid UTF-8; the file is ignored until it is renamed"
+    R190 = "reload failed unexpectedly ({kind}); the serving rule set is unchanged"
     R201 = "invalid token pattern {path}: {problem}"
     R202 = "unknown lexicon ${name}; known lexicons: {known}"
     R203 = "unknown role {role!r} for event type {event}; its roles are: {roles}"
@@ -34,8 +40,16 @@ class E(enum.Enum):
     R208 = "`expand` names role {role!r}, which the rule never assigns"
     R209 = "`casualty_kind` only applies to casualty rules, not {event}"
     R210 = "attribute {name!r} of event type {event}: {problem}"
+    R211 = "lexicon {name!r} has {count} entries, over the limit of {limit}"
+    R212 = "the rule has {count} phrases, over the limit of {limit}"
+    R213 = (
+        "dependency pattern too costly: nodes {nodes} may each match any token of the sentence "
+        "(an empty or POS/DEP-only RIGHT_ATTRS under an unbounded REL_OP); at most {limit} such "
+        "nodes, give them a LEMMA, LOWER, ORTH, TEXT or NORM"
+    )
     R301 = "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
     R401 = "example {index}: {problem}"
+    R402 = "examples took {seconds}s, over the budget of {budget}s per rule"
     S101 = "text must not be empty"
     S102 = "text is {size} bytes, over the limit of {limit} bytes"
     S103 = "a batch holds at most {limit} documents, got {count}"
@@ -49,6 +63,9 @@ class E(enum.Enum):
     S203 = "the admin API is disabled; start the server with --enable-admin"
     S204 = "the admin API needs a valid token in the `authorization` metadata or a client certificate"
     S205 = "no rule set is loaded yet"
+    S206 = "stream sent no message for {seconds}s; closed"
+    S207 = "this client already has {limit} calls in flight; retry with backoff"
+    S208 = "the worker was still busy {seconds}s past this call's deadline and was replaced"
 
     def format(self, **kwargs: object) -> str:
         """The message with its code first, as in `[R202] unknown lexicon $x`."""
@@ -66,6 +83,9 @@ GROUP_STATUS: dict[str, str] = {
     "S203": "PERMISSION_DENIED",
     "S204": "UNAUTHENTICATED",
     "S205": "UNAVAILABLE",
+    "S206": "DEADLINE_EXCEEDED",
+    "S207": "RESOURCE_EXHAUSTED",
+    "S208": "DEADLINE_EXCEEDED",
 }
 
 

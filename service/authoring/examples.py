@@ -7,6 +7,7 @@ expected list one to one: every expected role value equals the event's, and no e
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -25,6 +26,7 @@ class ExampleResult:
     example: Example
     actual: tuple[Summary, ...]
     problem: str  # "" when it passed
+    seconds: float = 0.0  # time to extract all of its rule's examples (the reload's cost budget)
 
     @property
     def passed(self) -> bool:
@@ -89,8 +91,10 @@ def run_examples(nlp: Language, compiled: CompiledRuleSet) -> list[ExampleResult
         if not rule.examples:
             continue
         texts = [example.text for example in rule.examples]
+        t0 = time.perf_counter()
         docs = extract(nlp, compiled, texts, only_rule=rule.id).docs
+        seconds = time.perf_counter() - t0
         for example, doc in zip(rule.examples, docs, strict=True):
             actual = tuple(summarize(e) for e in doc.events)
-            results.append(ExampleResult(rule, example, actual, judge(example, doc.events)))
+            results.append(ExampleResult(rule, example, actual, judge(example, doc.events), seconds))
     return results

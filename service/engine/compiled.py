@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 
+from service.engine.depmatch import BoundedDependencyMatcher
 from service.engine.pipeline import PipelinePlan, plan
 from service.engine.regex import bound_pattern
 from service.rules.schema import RuleSetSpec, RuleSpec
@@ -34,7 +35,7 @@ def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:
     """Build the matchers for every active and shadow rule of `spec`."""
     vocab = nlp.vocab
     matcher = Matcher(vocab, validate=False)
-    dependency = DependencyMatcher(vocab, validate=False)
+    dependency = BoundedDependencyMatcher(vocab, validate=False)
     phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in ("ORTH", "LOWER")}
     rules: dict[int, RuleSpec] = {}
     attrs: set[str] = set()

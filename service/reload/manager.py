@@ -9,6 +9,7 @@ and metrics. Reloads are serialised; readers never lock (they read one reference
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
 import time
@@ -22,10 +23,13 @@ from service.authoring.examples import run_examples
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.pipeline import model_components
 from service.engine.pool import Pinned, publish_spec
+from service.errors import E
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.loader import Snapshot, load_snapshot, read_snapshot
 
 log = logging.getLogger("sitrep.reload")
+EXAMPLE_BUDGET = 5.0  # seconds for one rule's examples
+KEEP_SPECS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,48 +67,90 @@ class RuleSetManager:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def build(self, snapshot: Snapshot) -> CompiledRuleSet:
-        """Validate, compile and prove a snapshot. Raises RuleSetError with every problem."""
+        """Validate, compile and prove a snapshot. Raises RuleSetError with every problem.
+
+        A rule whose examples take longer than `EXAMPLE_BUDGET` is refused too: its cost on real
+        documents would be of the same order."""
         spec = load_snapshot(snapshot, model_components(self.nlp))
         compiled = compile_rules(spec, self.nlp)
-        failures = [r for r in run_examples(self.nlp, compiled) if not r.passed]
-        if failures:
-            errors = [
-                RuleError(r.rule.file, r.example.line, 1, r.rule.id, f"example failed: {r.problem}") for r in failures
-            ]
+        results = run_examples(self.nlp, compiled)
+        errors = [
+            RuleError(r.rule.file, r.example.line, 1, r.rule.id, f"example failed: {r.problem}")
+            for r in results
+            if not r.passed
+        ]
+        slow = {r.rule.id: r for r in results if r.seconds > EXAMPLE_BUDGET}
+        errors += [
+            RuleError(
+                r.rule.file, r.rule.line, 1, r.rule.id, E.R402.format(seconds=f"{r.seconds:.1f}", budget=EXAMPLE_BUDGET)
+            )
+            for r in slow.values()
+        ]
+        if errors:
             raise RuleSetError(errors, spec.version)
         return compiled
 
     def reload(self, force: bool = False) -> ReloadOutcome:
-        """Re-read the directory; publish when its content changed and proves out."""
+        """Re-read the directory; publish when its content changed and proves out.
+
+        Never raises: any failure (an unreadable file, a bug) is a refused reload, kept and counted
+        like a rule error, so hot reload and start-up carry on with what is serving."""
         with self._lock:
-            snapshot = read_snapshot(self.rules_dir)
             now = time.time()
-            if not force and self.current and snapshot.version == self.current.version:
-                if self.last_reload is None or self.last_reload.success:
-                    return self.last_reload or ReloadOutcome(True, now, snapshot.version)
-                # The files went back to what is serving: the earlier failure no longer applies.
-                return self._finish(ReloadOutcome(True, now, snapshot.version))
-            last = self.last_reload
-            if not force and last and not last.success and last.attempted_version == snapshot.version:
-                return last  # already refused these exact files; wait for the next edit
             try:
-                if not snapshot.files:
-                    raise RuleSetError(
-                        [RuleError(str(self.rules_dir), 1, 1, "", "no rule files found")],
-                        snapshot.version,
-                    )
-                compiled = self.build(snapshot)
-            except RuleSetError as exc:
-                outcome = ReloadOutcome(False, now, snapshot.version, tuple(map(str, exc.errors)))
-                for line in outcome.errors:
-                    log.error("rule reload refused: %s", line)
-            else:
-                changed = self.current is None or self.current.version != compiled.version
-                pinned = publish_spec(compiled.spec, self.spec_dir)
-                self.current = Published(compiled, pinned, now)  # the swap
-                outcome = ReloadOutcome(True, now, compiled.version, changed=changed)
-                log.info("serving rule set %s (%d rules)", compiled.version, len(compiled.spec.rules))
+                return self._reload(force, now)
+            except Exception as exc:
+                log.exception("rule reload failed unexpectedly")
+                error = RuleError(str(self.rules_dir), 1, 1, "", E.R190.format(kind=type(exc).__name__))
+                last = self.last_reload
+                if not force and last and not last.success and last.errors == (str(error),):
+                    return last  # the same failure as at the last poll: counted once
+                return self._finish(ReloadOutcome(False, now, "", (str(error),)))
+
+    def _reload(self, force: bool, now: float) -> ReloadOutcome:
+        snapshot = read_snapshot(self.rules_dir)
+        last = self.last_reload
+        if not force and last and last.attempted_version == snapshot.version:
+            return last  # nothing changed since these exact files were judged
+        if not force and self.current and snapshot.version == self.current.version:
+            # The files went back to what is serving: the earlier failure no longer applies.
+            return self._finish(ReloadOutcome(True, now, snapshot.version))
+        errors = [RuleError(name, 1, 1, "", message) for name, message in snapshot.refused]
+        compiled = None
+        try:
+            if not snapshot.files:
+                raise RuleSetError([RuleError(str(self.rules_dir), 1, 1, "", "no rule files found")])
+            compiled = self.build(snapshot)
+        except RuleSetError as exc:
+            errors += exc.errors
+        if errors or compiled is None:
+            outcome = ReloadOutcome(False, now, snapshot.version, tuple(map(str, sorted(errors))))
+            for line in outcome.errors:
+                log.error("rule reload refused: %s", line)
             return self._finish(outcome)
+        changed = self.current is None or self.current.version != compiled.version
+        pinned = publish_spec(compiled.spec, self.spec_dir)
+        self.current = Published(compiled, pinned, now)  # the swap
+        self._prune()
+        log.info("serving rule set %s (%d rules)", compiled.version, len(compiled.spec.rules))
+        ignored = tuple(str(RuleError(name, 1, 1, "", message)) for name, message in snapshot.ignored)
+        for line in ignored:
+            log.error("rule file ignored: %s", line)
+        # Published without the ignored files, but not a success: the failure stays counted and
+        # shown until the files are renamed.
+        return self._finish(ReloadOutcome(not ignored, now, compiled.version, ignored, changed=changed))
+
+    def _prune(self) -> None:
+        """Keep the specs of the last few versions (requests pinned to them may still be queued)."""
+        if self.current is not None:
+            Path(self.current.pinned.spec_path).touch()  # a version published again counts as new
+        specs = sorted(self.spec_dir.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in specs[KEEP_SPECS:]:
+            old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Remove the published specs (the server is stopping and its workers are gone)."""
+        shutil.rmtree(self.spec_dir, ignore_errors=True)
 
     def _finish(self, outcome: ReloadOutcome) -> ReloadOutcome:
         self.last_reload = outcome

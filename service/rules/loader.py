@@ -24,19 +24,36 @@ from service.rules.yamlpos import Path, Positions, YamlError, load
 RULE_SUFFIXES = (".yaml", ".yml")
 
 
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_LEXICON_ENTRIES = 20_000
+MAX_PHRASES = 20_000
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The rule files of a directory as read at one moment: (relative path, bytes)."""
+    """The rule files of a directory as read at one moment: (relative path, bytes).
+
+    `refused`: files that exist but cannot be part of a pack (unreadable, too large, a link out of
+    the root), as (shown name, coded message); any of them refuses the reload. `ignored`: files
+    whose name is not UTF-8, left out of the pack and reported beside it.
+    """
 
     root: str
     files: tuple[tuple[str, bytes], ...]
+    refused: tuple[tuple[str, str], ...] = ()
+    ignored: tuple[tuple[str, str], ...] = ()
 
     @property
     def version(self) -> str:
         digest = hashlib.sha256()
         for name, data in self.files:
             digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        for name, message in (*self.refused, *self.ignored):
+            digest.update(name.encode() + b"\1" + message.encode())
         return digest.hexdigest()[:16]
+
+    def problems(self) -> list[RuleError]:
+        return [RuleError(name, 1, 1, "", message) for name, message in (*self.refused, *self.ignored)]
 
 
 def discover(root: FsPath) -> list[FsPath]:
@@ -50,20 +67,43 @@ def discover(root: FsPath) -> list[FsPath]:
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not path.name.endswith(RULE_SUFFIXES):
             continue
-        if path.is_file():
+        if path.is_file() or path.is_symlink():
             found.append(path)
     return found
 
 
+def printable(name: str) -> str:
+    """A file name as UTF-8 text; undecodable bytes (kept as surrogates by Python) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def read_snapshot(root: FsPath) -> Snapshot:
-    """Read every rule file. A file that vanishes mid-read is simply not part of the snapshot."""
-    files = []
+    """Read every rule file. A file that vanishes mid-read is simply not part of the snapshot;
+    one that cannot be read, is too large or links out of `root` is refused by name, unread."""
+    files: list[tuple[str, bytes]] = []
+    refused: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str]] = []
+    real_root = root.resolve()
     for path in discover(root):
+        name = str(path.relative_to(root))
+        shown = printable(str(root / name))
+        if shown != str(root / name):
+            ignored.append((shown, E.R115.format()))
+            continue
         try:
-            files.append((str(path.relative_to(root)), path.read_bytes()))
+            if not path.resolve().is_relative_to(real_root):
+                refused.append((shown, E.R109.format()))
+                continue
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                refused.append((shown, E.R106.format(size=size, limit=MAX_FILE_BYTES)))
+                continue
+            files.append((name, path.read_bytes()))
         except FileNotFoundError:
             continue
-    return Snapshot(str(root), tuple(files))
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (resolve)
+            refused.append((shown, E.R105.format(problem=exc.strerror if isinstance(exc, OSError) else "link loop")))
+    return Snapshot(str(root), tuple(files), tuple(refused), tuple(ignored))
 
 
 def load_rules(root: FsPath | str, components: ModelComponents | None = None) -> RuleSetSpec:
@@ -72,6 +112,7 @@ def load_rules(root: FsPath | str, components: ModelComponents | None = None) ->
 
 
 def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None) -> RuleSetSpec:
+    """Validate the readable files of a snapshot (its refused and ignored files are the caller's)."""
     errors: list[RuleError] = []
     parsed: list[tuple[str, RuleFileModel, Any, Positions]] = []
     for name, data in snapshot.files:
@@ -88,6 +129,10 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
             if name in lexicons:
                 first = lexicon_at[name]
                 errors.append(RuleError(shown, line, col, "", E.R205.format(name=name, first=first)))
+                continue
+            if len(words) > MAX_LEXICON_ENTRIES:
+                message = E.R211.format(name=name, count=len(words), limit=MAX_LEXICON_ENTRIES)
+                errors.append(RuleError(shown, line, col, "", message))
                 continue
             lexicons[name], lexicon_at[name] = words, f"{shown}:{line}"
 
@@ -114,6 +159,9 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
 
             if rule.id in first_seen:
                 report(("id",), E.R110.format(rule_id=rule.id, first=first_seen[rule.id]))
+            if rule.phrases is not None and len(rule.phrases) > MAX_PHRASES:
+                report(("phrases",), E.R212.format(count=len(rule.phrases), limit=MAX_PHRASES))
+                continue
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
             spec = build_spec(rule, raw["rules"][index], lexicons, shown, line, example_lines, report, types)
@@ -162,7 +210,9 @@ def _parse_file(shown: str, data: bytes, errors: list[RuleError]) -> tuple[RuleF
         errors.append(RuleError(shown, 1, 1, "", E.R105.format(problem=f"not UTF-8 ({exc.reason})")))
         return None
     except YamlError as exc:
-        errors.append(RuleError(shown, exc.line, exc.col, "", E.R101.format(problem=exc.message)))
+        coded = exc.message.startswith("[R")  # a refusal of ours (aliases, depth) keeps its own code
+        message = exc.message if coded else E.R101.format(problem=exc.message)
+        errors.append(RuleError(shown, exc.line, exc.col, "", message))
         return None
     if not isinstance(raw, dict):
         errors.append(RuleError(shown, 1, 1, "", E.R102.format()))

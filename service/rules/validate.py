@@ -35,6 +35,11 @@ _SPACY_PATH = re.compile(r"^\[pattern -> (.*?)\] (.*)$")
 # service/engine/regex.py.)
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}|](?:[^()\\]|\\.)*\)\s*[+*{]")
 MAX_REGEX_LENGTH = 200
+# Dependency-pattern cost: a node whose RIGHT_ATTRS name no word may match any token of the
+# sentence; several such nodes multiply (five took a worker past 150 s on one 25-token sentence).
+_UNBOUNDED_OPS = frozenset({"<<", ">>", ".*", ";*"})
+_WORD_ATTRS = frozenset({"LEMMA", "LOWER", "ORTH", "TEXT", "NORM"})
+MAX_OPEN_NODES = 2
 
 
 def expand_lexicons(value: Any, lexicons: dict[str, list[str]], path: Path, report: Report) -> Any:
@@ -265,4 +270,14 @@ def _check_dependency(
             attrs = {}
         _spacy_errors([attrs], (*where, "RIGHT_ATTRS"), report, single=True)
         out.append({**node, "RIGHT_ATTRS": attrs})
+    open_nodes = [str(node.get("RIGHT_ID")) for i, node in enumerate(out) if _open(node, anchor=i == 0)]
+    if len(open_nodes) > MAX_OPEN_NODES:
+        report(("dependency",), E.R213.format(nodes=", ".join(open_nodes), limit=MAX_OPEN_NODES))
     return out
+
+
+def _open(node: dict[str, Any], anchor: bool) -> bool:
+    """A node that may match any token: no word attribute, and no bounded link (or the anchor)."""
+    attrs = node.get("RIGHT_ATTRS")
+    names = set(attrs) if isinstance(attrs, dict) else set()
+    return not names & _WORD_ATTRS and (anchor or node.get("REL_OP") in _UNBOUNDED_OPS)

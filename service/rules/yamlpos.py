@@ -2,7 +2,9 @@
 
 PyYAML's SafeLoader composes a node tree carrying marks; we build plain Python from it and keep a
 map from each value's path (`("rules", 0, "pattern", 2)`) to its 1-based (line, column). Only
-standard YAML tags are constructed, so a rule file can never execute code.
+standard YAML tags are constructed, so a rule file can never execute code. Aliases are refused
+(a few hundred bytes of nested aliases expand to gigabytes) and nesting is capped, so the cost
+of loading is linear in the file's size.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any
 
 import yaml
 
+from service.errors import E
+
 Path = tuple[str | int, ...]
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,10 @@ def load(text: str) -> tuple[Any, Positions]:
     try:
         root = loader.get_single_node()
         positions = Positions()
-        data = _build(loader, root, (), positions) if root is not None else None
+        data = _build(loader, root, (), positions, set()) if root is not None else None
         return data, positions
+    except RecursionError:  # the composer recurses per level, before _build can count them
+        raise YamlError(1, 1, E.R108.format(limit=MAX_DEPTH)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -68,10 +75,18 @@ def _build(
     node: yaml.Node,
     path: Path,
     pos: Positions,
+    seen: set[int],
     at: yaml.Node | None = None,
 ) -> Any:
-    """Plain data from `node`; a mapping value is positioned at its key, where authors look."""
+    """Plain data from `node`; a mapping value is positioned at its key, where authors look.
+
+    The composer hands an alias over as the very node it names, so a node met twice is an alias."""
     pos.marks[path] = _mark(at or node)
+    if id(node) in seen:
+        raise YamlError(*_mark(at or node), E.R107.format(line=_mark(node)[0]))
+    seen.add(id(node))
+    if len(path) > MAX_DEPTH:
+        raise YamlError(*_mark(node), E.R108.format(limit=MAX_DEPTH))
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (_MAP, _SEQ):
         raise YamlError(*_mark(node), f"tag {node.tag!r} is not allowed")
     if isinstance(node, yaml.MappingNode):
@@ -82,8 +97,8 @@ def _build(
                 raise YamlError(*_mark(key_node), f"unsupported mapping key {key!r}")
             if key in out:
                 raise YamlError(*_mark(key_node), f"duplicate key {key!r}")
-            out[key] = _build(loader, value_node, (*path, str(key)), pos, key_node)
+            out[key] = _build(loader, value_node, (*path, str(key)), pos, seen, key_node)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), pos) for i, item in enumerate(node.value)]
+        return [_build(loader, item, (*path, i), pos, seen) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
