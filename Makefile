@@ -10,7 +10,7 @@ SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-cli
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client
+.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml
 
 # `make serve` needs the runtime lock only; the dev tools come with `make test`.
 $(RUNTIME): requirements.lock pyproject.toml clients/python/pyproject.toml
@@ -81,3 +81,12 @@ image: $(RUNTIME)
 
 image-test: $(STAMP) $(GEN)
 	SITREP_IMAGE=$(IMAGE) $(BIN)/python -m pytest -q -s -m image tests/test_image.py
+
+# The sitrep-rules ConfigMap, rendered from rules/ at deploy time (nothing is copied into the
+# repository), for overlays with k8s/components/rules-configmap; see docs/operations.md.
+NAMESPACE ?= sitrep
+k8s-rules-yaml:
+	@kubectl create configmap sitrep-rules --from-file=rules/ --dry-run=client -o yaml
+
+k8s-rules:
+	$(MAKE) -s k8s-rules-yaml | kubectl apply -n $(NAMESPACE) -f -

