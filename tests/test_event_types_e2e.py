@@ -2,7 +2,7 @@
 beside the shipped rules (no code or proto change), works end to end: `sitrep check`, `sitrep test`
 and `sitrep extract` accept and use it; the real server's Extract returns the event with its label
 and both roles, filters by the label, lists the type in GetRuleSet, and counts it in
-`sitrep_events_emitted_total{event_type="displacement"}`."""
+`sitrep_events_emitted_total{event_type="displacement"}`; `sitrep eval` scores gold that uses the label."""
 
 from __future__ import annotations
 
@@ -148,3 +148,22 @@ def test_events_emitted_metric_is_labelled_with_the_type(
     before = emitted()
     stub.Extract(pb.ExtractRequest(document=pb.Document(id="m", text=TEXT)), timeout=60)
     assert emitted() == before + 1
+
+
+def test_sitrep_eval_scores_gold_that_uses_the_label(pack: Path, tmp_path: Path) -> None:
+    text = "Hundreds of herders fled from Mossvale when the river rose. The ferry left Dunreth at noon."
+    record = {
+        "id": "g1", "text": text, "must_not_match": ["left Dunreth"],
+        "events": [{"type": "displacement", "evidence": text[:58], "start": 0, "end": 58, "required": True,
+                    "displaced": "herders", "origin": "the valley of Mossvale"}],
+    }  # fmt: skip
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    done = sitrep("eval", str(gold), "--rules", str(pack), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["pack"]
+    assert {k: report["types"]["displacement"][k] for k in ("gold", "found", "tp", "fp")} == {
+        "gold": 1, "found": 1, "tp": 1, "fp": 0,
+    }  # fmt: skip
+    assert report["roles"]["displacement.displaced"]["correct"] == 1
+    assert report["roles"]["displacement.origin"]["correct"] == 1
