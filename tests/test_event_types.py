@@ -92,6 +92,10 @@ def test_quantity_roles_and_attributes(tmp_path: Path) -> None:
         (RICHER.replace("{mode: ORDERED}", "{mode: FORCED}"), "[R210] attribute 'mode' of event type evacuation"),
         (RICHER.replace("{mode: ORDERED}", "{speed: FAST}"), "[R210] attribute 'speed' of event type evacuation"),
         (RICHER.replace("[ORDERED, VOLUNTARY]", "[ordered]"), "[R114] event type 'evacuation'"),
+        (
+            DISPLACEMENT.replace("event: displacement", "event: casualty\n    attributes: {kind: KILLED}"),
+            "[R210] attribute 'kind' of event type casualty: built-in types set their attributes themselves",
+        ),
     ],
 )
 def test_declaration_errors(tmp_path: Path, text: str, expected: str) -> None:

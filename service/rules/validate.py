@@ -156,9 +156,14 @@ def _event_type(model: RuleModel, types: Mapping[str, EventType], report: Report
 
 
 def _check_attributes(model: RuleModel, event: EventType, report: Report) -> None:
+    """`attributes:` sets a declared type's attributes; built-in types' builders set their own
+    (a casualty rule fixes its kind with `casualty_kind`)."""
     for name, value in model.attributes.items():
         declared = event.attribute(name)
-        if declared is None:
+        if event.builtin:
+            problem = "built-in types set their attributes themselves (casualty rules: `casualty_kind`)"
+            report(("attributes", name), E.R210.format(name=name, event=event.name, problem=problem))
+        elif declared is None:
             known = ", ".join(a.name for a in event.attributes) or "none"
             report(("attributes", name), E.R210.format(name=name, event=event.name, problem=f"not declared ({known})"))
         elif value not in declared.values:
