@@ -24,7 +24,6 @@ from service.events.registry import BUILTIN, EventType
 CONTENT_COVERAGE = 0.3
 GOLD_ATTRIBUTES = {("statement", "kind"): "direct"}
 """Attributes that gold annotates under another name: a statement's kind as `direct`."""
-RESOLVED = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
 _HEAD_STOPS = frozenset(
     {"of", "in", "from", "at", "on", "near", "with", "that", "who", "which", "by", "for", "to",
      "and", "or", "inside", "outside", "after", "during", "into", "against", "including"}
