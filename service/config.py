@@ -22,6 +22,9 @@ class Settings:
     max_text_bytes: int = 1_000_000
     max_batch: int = 256
     max_concurrent_rpcs: int = 256
+    max_rpcs_per_peer: int = 0
+    max_call_seconds: float = 120.0
+    stream_idle_timeout: float = 60.0
     max_message_bytes: int = 64 * 1024 * 1024
     max_connection_age: float = 300.0
     grace_period: float = 20.0
@@ -46,6 +49,9 @@ HELP = {
     "max_text_bytes": "largest document text accepted, in UTF-8 bytes",
     "max_batch": "most documents in one BatchExtract",
     "max_concurrent_rpcs": "extraction RPCs handled at once; more get RESOURCE_EXHAUSTED",
+    "max_rpcs_per_peer": "extraction RPCs one connection may have in flight (0: half of --max-concurrent-rpcs)",
+    "max_call_seconds": "deadline for extraction calls that set none (a worker past it is replaced)",
+    "stream_idle_timeout": "seconds a StreamExtract may send nothing while none of its work runs",
     "max_message_bytes": "largest gRPC message received or sent",
     "max_connection_age": "seconds before a connection is recycled, so clients rebalance",
     "grace_period": "seconds in-flight calls get to finish on SIGTERM",

@@ -11,6 +11,15 @@ from grpc_status import rpc_status
 
 from service.errors import E, status_name
 
+# gRPC sends the status message and details in headers, which clients cap at 16 KiB by default:
+# beyond that the caller sees RESOURCE_EXHAUSTED instead of the error. Base64 makes details 4/3.
+MAX_VIOLATIONS = 16
+MAX_TEXT = 256
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
 
 @dataclass(frozen=True, slots=True)
 class Violation:
@@ -22,9 +31,15 @@ class RequestError(Exception):
     """A request the server refuses, with the catalogue code that explains why."""
 
     def __init__(self, code: E, violations: list[Violation] | None = None, **kwargs: object) -> None:
+        """Violations past `MAX_VIOLATIONS` are summed up in one, and long texts cut, so the
+        status always fits in the headers that carry it."""
         self.error = code
-        self.message = code.format(**kwargs) if kwargs or not violations else violations[0].description
-        self.violations = violations or []
+        violations = [Violation(_cut(v.field), _cut(v.description)) for v in violations or []]
+        if len(violations) > MAX_VIOLATIONS:
+            more = len(violations) - MAX_VIOLATIONS + 1
+            violations[MAX_VIOLATIONS - 1 :] = [Violation("(request)", f"... and {more} more violations")]
+        self.message = _cut(code.format(**kwargs) if kwargs or not violations else violations[0].description)
+        self.violations = violations
         super().__init__(self.message)
 
     @property

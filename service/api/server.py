@@ -24,7 +24,7 @@ from service.api.validation import Limits
 from service.config import Settings
 from service.engine.pipeline import load_pipeline, resolve_model_name
 from service.engine.pool import WorkerPool
-from service.observability.interceptor import MetricsInterceptor
+from service.observability.interceptor import Admission, MetricsInterceptor
 from service.observability.metrics import Metrics
 from service.observability.workers import WorkerCollector
 from service.proto.sitrep.v1 import extraction_pb2 as pb
@@ -79,6 +79,7 @@ class Server:
         self._pool: WorkerPool | None = None
         self._watcher: RuleWatcher | None = None
         self.manager: RuleSetManager | None = None
+        self._health_task: asyncio.Task[None] | None = None
 
     async def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -94,9 +95,9 @@ class Server:
             ("grpc.max_connection_age_grace_ms", int(s.grace_period * 1000)),
             ("grpc.so_reuseport", 0),
         ]
-        self._server = grpc.aio.server(
-            interceptors=[MetricsInterceptor(self.metrics, s.max_concurrent_rpcs)], options=options
-        )
+        per_peer = s.max_rpcs_per_peer or max(1, s.max_concurrent_rpcs // 2)
+        admission = Admission(s.max_concurrent_rpcs, per_peer)
+        self._server = grpc.aio.server(interceptors=[MetricsInterceptor(self.metrics, admission)], options=options)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
         address = f"{s.host}:{s.port}"
@@ -115,7 +116,10 @@ class Server:
         admin = AdminPolicy(s.enable_admin, s.admin_token, bool(s.tls_client_ca))
         limits = Limits(s.max_text_bytes, s.max_batch)
         runtime = Runtime()
-        servicer = ExtractionServicer(runtime, self.metrics, limits, resolve_model_name(s.model), admin)
+        servicer = ExtractionServicer(
+            runtime, self.metrics, limits, resolve_model_name(s.model), admin,
+            admission=admission, stream_idle=s.stream_idle_timeout,
+        )  # fmt: skip
         self._server.add_generic_rpc_handlers((_handlers(servicer),))
         await self._server.start()  # health answers NOT_SERVING while the model loads
 
@@ -123,29 +127,47 @@ class Server:
         self.manager = RuleSetManager(Path(s.rules), nlp)
         self.manager.listeners.append(self.metrics.on_reload)
         await asyncio.to_thread(self.manager.reload)
-        self._pool = WorkerPool(s.model, s.workers)
+        self._pool = WorkerPool(s.model, s.workers, s.max_call_seconds)
+        self._pool.on_death = lambda reason: self.metrics.worker_deaths.labels(reason).inc()
         self.metrics.workers.set(self._pool.size)
         self.metrics.registry.register(WorkerCollector(self._pool.pids))
         await self._pool.warm_up()
         runtime.manager, runtime.pool = self.manager, self._pool
         self._watcher = RuleWatcher(self.manager, s.poll_interval, s.watch, s.debounce_ms)
         self._watcher.start()
-        if self.manager.current is not None:
-            await self._set_health(health_pb2.HealthCheckResponse.SERVING)
-        else:
-            log.error("no valid rule set loaded from %s; health stays NOT_SERVING", s.rules)
+        if self.manager.current is None:
+            log.error("no valid rule set loaded from %s; health stays NOT_SERVING until one loads", s.rules)
+        self._health_task = asyncio.create_task(self._follow_health())
         log.info("listening on port %d (metrics %d), %d workers", self.port, self.metrics_port, self._pool.size)
         return self.port
 
+    async def _follow_health(self) -> None:
+        """SERVING exactly while a rule set is loaded and every worker answers (checked twice a
+        second): a pack fixed after a bad start, or a replaced pool, comes back by itself."""
+        serving: bool | None = None
+        while True:
+            now = bool(self.manager and self.manager.current and self._pool and self._pool.healthy())
+            if now != serving:
+                serving = now
+                status = health_pb2.HealthCheckResponse.SERVING if now else health_pb2.HealthCheckResponse.NOT_SERVING
+                await self._set_health(status)
+                log.info("health: %s", "SERVING" if now else "NOT_SERVING")
+            await asyncio.sleep(0.5)
+
     async def stop(self, grace: float | None = None) -> None:
-        """Graceful: NOT_SERVING first, refuse new calls, let in-flight ones finish."""
+        """Graceful: NOT_SERVING first, refuse new calls, let in-flight ones finish for the
+        grace period; then workers get a few seconds and are killed, so the process always exits."""
+        if self._health_task:
+            self._health_task.cancel()
         await self.health.enter_graceful_shutdown()
         if self._watcher:
             await self._watcher.stop()
         if self._server:
             await self._server.stop(self.settings.grace_period if grace is None else grace)
         if self._pool:
-            await asyncio.to_thread(self._pool.close)
+            await self._pool.stop(timeout=5.0)
+        if self.manager:
+            self.manager.close()
 
     async def wait(self) -> None:
         assert self._server is not None

@@ -22,9 +22,10 @@ from service.api import validation
 from service.api.convert import to_response, type_value
 from service.api.errors import RequestError, Violation
 from service.engine.extractor import BatchResult
-from service.engine.pool import DeadlineExpired, WorkerLost, WorkerPool
+from service.engine.pool import OVERRUN_MARGIN, DeadlineExpired, Overran, WorkerLost, WorkerPool
 from service.errors import E
 from service.events.registry import EventType
+from service.observability.interceptor import Admission
 from service.observability.metrics import Metrics
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.reload.manager import Published, ReloadOutcome, RuleSetManager
@@ -89,8 +90,11 @@ def type_info(event_type: EventType) -> pb.EventTypeInfo:
 class ExtractionServicer:
     def __init__(
         self, runtime: Runtime, metrics: Metrics, limits: validation.Limits, model: str,
-        admin: AdminPolicy, stream_batch: int = 16,
+        admin: AdminPolicy, stream_batch: int = 16, admission: Admission | None = None,
+        stream_idle: float = 60.0,
     ) -> None:  # fmt: skip
+        self._admission = admission or Admission(1 << 30, 1 << 30)
+        self._stream_idle = stream_idle
         self._runtime = runtime
         self._metrics = metrics
         self._limits = limits
@@ -122,6 +126,8 @@ class ExtractionServicer:
             result = await self._ready()[1].extract(published.pinned, job.texts, job.types, deadline)
         except WorkerLost:
             raise RequestError(E.S202) from None
+        except Overran:
+            raise RequestError(E.S208, seconds=OVERRUN_MARGIN) from None
         except DeadlineExpired:
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline expired before extraction ran")
             raise
@@ -169,7 +175,10 @@ class ExtractionServicer:
         self, requests: AsyncIterator[pb.StreamExtractRequest], context: Context
     ) -> AsyncIterator[pb.StreamExtractResponse]:
         """Micro-batches what has already arrived, keeps up to one batch per worker in flight,
-        and answers strictly in order. The bounded queue gives back-pressure to the sender."""
+        and answers strictly in order. The bounded queue gives back-pressure to the sender.
+
+        A stream holds a concurrency slot only while a batch of it runs, and one that sends
+        nothing for `stream_idle` seconds while nothing of it runs is closed (DEADLINE_EXCEEDED)."""
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._stream_batch * 2)
         end = object()
 
@@ -186,7 +195,10 @@ class ExtractionServicer:
         try:
             while not finished or pending:
                 while not finished and len(pending) < workers:
-                    items = [await queue.get()] if not pending else ([queue.get_nowait()] if not queue.empty() else [])
+                    if not pending:
+                        items = [await self._idle_get(queue)]
+                    else:
+                        items = [queue.get_nowait()] if not queue.empty() else []
                     if not items:
                         break
                     while len(items) < self._stream_batch and not queue.empty() and items[-1] is not end:
@@ -206,6 +218,23 @@ class ExtractionServicer:
             reader.cancel()
             for task in pending:
                 task.cancel()
+
+    async def _idle_get(self, queue: asyncio.Queue[Any]) -> Any:
+        try:
+            return await asyncio.wait_for(queue.get(), self._stream_idle)
+        except TimeoutError:
+            raise RequestError(E.S206, seconds=self._stream_idle) from None
+
+    async def _stream_run(self, published: Published, job: validation.Job, context: Context) -> BatchResult:
+        """`_run` holding one of the server's concurrency slots (a unary call holds its own)."""
+        peer = str(context.peer())
+        refused = self._admission.acquire(peer)
+        if refused is not None:
+            raise RequestError(refused, limit=self._admission.limit_for(refused))
+        try:
+            return await self._run(published, job, context)
+        finally:
+            self._admission.release(peer)
 
     async def _stream_batch_job(self, items: Sequence[Any], first: int, context: Context) -> list[pb.ExtractResponse]:
         """Validate and run one micro-batch; all its items share one pinned version."""
@@ -231,7 +260,7 @@ class ExtractionServicer:
             merged = validation.Job(
                 tuple(jobs[i].ids[0] for i in indexes), tuple(jobs[i].texts[0] for i in indexes), types, encoding, drop
             )
-            result = await self._run(published, merged, context)
+            result = await self._stream_run(published, merged, context)
             for i, response in zip(indexes, self._responses(merged, result, published.version), strict=True):
                 by_index[i] = response
         return [by_index[i] for i in range(len(jobs))]

@@ -10,21 +10,32 @@ Work stops when nobody waits for it: a task carries the caller's deadline and th
 cancel marker, and the worker checks both before each spaCy minibatch (`extract(should_stop=)`).
 When the awaiting coroutine is cancelled (the client cancelled, its deadline passed, or the
 server stopped) a task still queued is dropped, and a running one sees its marker and stops.
+
+A worker that cannot stop (one document or one match that takes longer than the deadline, a
+stopped process) is not waited for: every call has a deadline (the caller's, else
+`max_call_seconds`), the caller is answered at the deadline plus `OVERRUN_MARGIN`, and the
+watchdog kills a worker still busy with that task then (it writes its pid beside the marker when
+it starts one). The watchdog also notices dead or stopped workers and replaces the pool before a
+call lands on it; `healthy()` is false while the pool cannot serve.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
+import logging
 import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -38,7 +49,10 @@ from service.engine.extractor import BatchResult, Stopped, extract
 from service.engine.pipeline import load_pipeline
 from service.rules.schema import RuleSetSpec
 
-_CACHE_SIZE = 3
+_CACHE_SIZE = 2
+OVERRUN_MARGIN = 5.0  # seconds a worker may run past a deadline before it is killed
+WATCH_INTERVAL = 0.5
+log = logging.getLogger("sitrep.pool")
 
 
 class WorkerLost(Exception):
@@ -51,6 +65,10 @@ class DeadlineExpired(Exception):
 
 class Cancelled(Exception):
     """The caller went away (its marker appeared), so the worker stopped."""
+
+
+class Overran(Exception):
+    """The worker was still busy with this task past its deadline and was killed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +96,10 @@ class _Worker:
         if pinned.version not in cls.compiled:
             spec: RuleSetSpec = pickle.loads(Path(pinned.spec_path).read_bytes())
             cls.compiled[pinned.version] = compile_rules(spec, cls.nlp)
-            while len(cls.compiled) > _CACHE_SIZE:
-                cls.compiled.popitem(last=False)
+            if len(cls.compiled) > _CACHE_SIZE:
+                while len(cls.compiled) > _CACHE_SIZE:
+                    cls.compiled.popitem(last=False)
+                _release_memory()
         cls.compiled.move_to_end(pinned.version)
         return cls.compiled[pinned.version]
 
@@ -93,13 +113,24 @@ def _run(
     def should_stop() -> bool:
         return expired() or os.path.exists(marker)
 
+    running = Path(marker + ".pid")
     try:
+        running.write_text(str(os.getpid()))
         if should_stop():
             raise Stopped()
         assert _Worker.nlp is not None
         return extract(_Worker.nlp, _Worker.rules(pinned), texts, types, should_stop=should_stop)
     except Stopped:
         raise DeadlineExpired() if expired() else Cancelled() from None
+    finally:
+        running.unlink(missing_ok=True)
+
+
+def _release_memory() -> None:
+    """Give the memory of evicted rule sets back to the system (glibc keeps freed arenas)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _ping() -> int:
@@ -107,13 +138,20 @@ def _ping() -> int:
 
 
 class WorkerPool:
-    """Async facade over the process pool; rebuilds the pool when a worker dies."""
+    """Async facade over the process pool; replaces the pool when a worker dies or hangs."""
 
-    def __init__(self, model: str, workers: int) -> None:
+    def __init__(self, model: str, workers: int, max_call_seconds: float = 120.0) -> None:
         self._model = model
         self._size = max(1, workers)
+        self._max_call = max_call_seconds
         self._executor = self._new_executor()
         self._markers = Path(tempfile.mkdtemp(prefix="sitrep-cancel-"))
+        self._deadlines: dict[Path, float] = {}
+        self._killed: set[Path] = set()
+        self._stopped_since: dict[int, float] = {}
+        self._ready = False
+        self._watchdog: asyncio.Task[None] | None = None
+        self.on_death: Callable[[str], None] = lambda reason: None
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -127,10 +165,18 @@ class WorkerPool:
     def size(self) -> int:
         return self._size
 
+    def healthy(self) -> bool:
+        """Every worker is up and answering (false while a replacement pool warms up)."""
+        return self._ready and not self._stopped_since
+
     async def warm_up(self) -> list[int]:
         """Start every worker (model loaded) before the service reports SERVING."""
         loop = asyncio.get_running_loop()
-        pids = await asyncio.gather(*(loop.run_in_executor(self._executor, _ping) for _ in range(self._size * 2)))
+        executor = self._executor
+        pids = await asyncio.gather(*(loop.run_in_executor(executor, _ping) for _ in range(self._size * 2)))
+        self._ready = executor is self._executor
+        if self._watchdog is None:
+            self._watchdog = asyncio.create_task(self._watch())
         return sorted(set(pids))
 
     def pids(self) -> list[int]:
@@ -143,17 +189,32 @@ class WorkerPool:
     ) -> BatchResult:  # fmt: skip
         executor = self._executor
         marker = self._markers / uuid.uuid4().hex
+        deadline = deadline if deadline is not None else time.time() + self._max_call
         try:
             future = executor.submit(_run, pinned, list(texts), types, deadline, str(marker))
-            return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
-            if self._executor is executor:
-                self._executor = self._new_executor()
-                executor.shutdown(wait=False, cancel_futures=True)
+            self._replace(executor, "died")
             raise WorkerLost() from exc
+        # The watchdog watches the task until it ends, even after its caller was answered.
+        self._deadlines[marker] = deadline
+        future.add_done_callback(lambda _: self._forget(marker))
+        try:
+            timeout = max(0.0, deadline - time.time()) + OVERRUN_MARGIN
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+        except TimeoutError:
+            self._abandon(future, marker)
+            raise Overran() from None
+        except BrokenProcessPool as exc:
+            self._replace(executor, "died")
+            raise (Overran() if marker in self._killed else WorkerLost()) from exc
         except asyncio.CancelledError:
             self._abandon(future, marker)
             raise
+
+    def _forget(self, marker: Path) -> None:
+        """The task ended (runs in the executor's thread; dict operations are atomic)."""
+        self._deadlines.pop(marker, None)
+        self._killed.discard(marker)
 
     @staticmethod
     def _abandon(future: Future[BatchResult], marker: Path) -> None:
@@ -164,9 +225,105 @@ class WorkerPool:
             marker.touch()
         future.add_done_callback(lambda _: marker.unlink(missing_ok=True))
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+    def _replace(self, executor: ProcessPoolExecutor, reason: str) -> None:
+        """Start a new pool in place of a broken one (once per broken pool), logging each death."""
+        if self._executor is not executor:
+            return
+        processes = dict(getattr(executor, "_processes", None) or {})
+        for pid, process in processes.items():
+            code = process.exitcode
+            if code == -signal.SIGTERM:
+                continue  # the executor itself terminates the rest of a broken pool
+            if code is not None and code < 0:
+                log.error("worker %d died (signal %s); replacing the pool", pid, signal.Signals(-code).name)
+                self.on_death(reason)
+            elif code is not None:
+                log.error("worker %d exited (code %d); replacing the pool", pid, code)
+                self.on_death(reason)
+        self._ready = False
+        self._stopped_since.clear()
+        self._executor = self._new_executor()
+        _kill(processes)
+        executor.shutdown(wait=False, cancel_futures=True)
+        asyncio.get_running_loop().create_task(self.warm_up())
+
+    async def _watch(self) -> None:
+        """Kill workers busy past a deadline or stopped for long, replace a broken pool."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            try:
+                self._check()
+            except Exception:  # the watchdog must outlive any surprise
+                log.exception("worker watchdog failed")
+
+    def _check(self) -> None:
+        executor = self._executor
+        now = time.time()
+        for marker, deadline in list(self._deadlines.items()):
+            if now > deadline + OVERRUN_MARGIN and marker not in self._killed:
+                pid = _read_pid(marker)
+                if pid is not None:
+                    log.error("worker %d still busy %.0fs past a deadline; killing it", pid, now - deadline)
+                    self._killed.add(marker)
+                    self.on_death("overran")
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+        processes = dict(getattr(executor, "_processes", None) or {})
+        for pid in processes:
+            if _state(pid) in {"T", "t"}:
+                since = self._stopped_since.setdefault(pid, now)
+                if now - since > OVERRUN_MARGIN:
+                    log.error("worker %d stopped for %.0fs; killing it", pid, now - since)
+                    self.on_death("stopped")
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            else:
+                self._stopped_since.pop(pid, None)
+        dead = any(p.exitcode is not None for p in processes.values())
+        if dead or getattr(executor, "_broken", False):
+            self._replace(executor, "died")
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Stop the watchdog, then the workers (see `close`)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+        await asyncio.to_thread(self.close, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the workers: give them `timeout` seconds to finish, then kill them (a hung or
+        stopped worker must not keep the process from exiting)."""
+        processes = dict(getattr(self._executor, "_processes", None) or {})
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        end = time.time() + timeout
+        for process in processes.values():
+            process.join(max(0.0, end - time.time()))
+        _kill(processes)
         shutil.rmtree(self._markers, ignore_errors=True)
+
+
+def _kill(processes: dict[int, multiprocessing.process.BaseProcess]) -> None:
+    for process in processes.values():
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+def _read_pid(marker: Path) -> int | None:
+    try:
+        return int(Path(str(marker) + ".pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _state(pid: int) -> str:
+    """The process state letter from /proc (R running, S sleeping, T stopped, Z zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
 
 
 def publish_spec(spec: RuleSetSpec, directory: Path) -> Pinned:

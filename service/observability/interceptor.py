@@ -1,7 +1,10 @@
-"""go-grpc-prometheus metrics for the aio server, and the concurrent-RPC limit.
+"""go-grpc-prometheus metrics for the aio server, and the concurrent-RPC limits.
 
-The limit lives here rather than in grpc's `maximum_concurrent_rpcs` so a refused call is
-counted like any other (RESOURCE_EXHAUSTED), never missing from the metrics. Like
+The limits live here rather than in grpc's `maximum_concurrent_rpcs` so a refused call is
+counted like any other (RESOURCE_EXHAUSTED), never missing from the metrics. A unary call holds
+a slot from start to end; a stream holds one only while it has work in flight (the servicer
+takes it per micro-batch), so idle streams cannot lock other clients out. One peer (one
+connection) may hold at most `per_peer` slots. Like
 go-grpc-prometheus's `InitializeMetrics`, every method of the served services gets its series at
 0 for every status code at start-up: the first error of a code then shows in `rate()` and
 `increase()` instead of appearing as a series that starts at 1.
@@ -47,6 +50,49 @@ def _code(context: grpc.aio.ServicerContext[Any, Any], default: grpc.StatusCode)
     return default.name
 
 
+class Admission:
+    """Slots for extraction work: `limit` in all, `per_peer` for one peer (one connection)."""
+
+    def __init__(self, limit: int, per_peer: int) -> None:
+        self.limit = limit
+        self.per_peer = per_peer
+        self.active = 0
+        self._peers: dict[str, int] = {}
+
+    def acquire(self, peer: str) -> E | None:
+        """Take a slot; the error code when there is none."""
+        if self.active >= self.limit:
+            return E.S201
+        if self._peers.get(peer, 0) >= self.per_peer:
+            return E.S207
+        self.active += 1
+        self._peers[peer] = self._peers.get(peer, 0) + 1
+        return None
+
+    def release(self, peer: str) -> None:
+        self.active -= 1
+        left = self._peers[peer] - 1
+        if left:
+            self._peers[peer] = left
+        else:
+            del self._peers[peer]
+
+    def limit_for(self, code: E) -> int:
+        return self.limit if code is E.S201 else self.per_peer
+
+    @contextlib.asynccontextmanager
+    async def slot(self, context: Any) -> AsyncIterator[None]:
+        """Hold a slot for the block, or abort the call with RESOURCE_EXHAUSTED."""
+        peer = str(context.peer())
+        refused = self.acquire(peer)
+        if refused is not None:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refused.format(limit=self.limit_for(refused)))
+        try:
+            yield
+        finally:
+            self.release(peer)
+
+
 def method_labels(method: MethodDescriptor) -> Labels:
     """The (grpc_type, grpc_service, grpc_method) labels of one RPC."""
     kind = _KINDS[(method.client_streaming, method.server_streaming)]
@@ -54,10 +100,9 @@ def method_labels(method: MethodDescriptor) -> Labels:
 
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, metrics: Metrics, max_concurrent: int, services: Sequence[ServiceDescriptor] = SERVED) -> None:
+    def __init__(self, metrics: Metrics, admission: Admission, services: Sequence[ServiceDescriptor] = SERVED) -> None:
         self._m = metrics
-        self._max = max_concurrent
-        self._active = 0
+        self._admission = admission
         for service in services:
             for method in service.methods:
                 metrics.initialise_rpc(method_labels(method), (code.name for code in grpc.StatusCode))
@@ -75,7 +120,8 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         labels = (kind, service, method)
         attr = _ATTRS[kind]
         behavior = getattr(handler, attr)
-        limited = service == LIMITED_SERVICE
+        # Streams take their slots per unit of work, in the servicer.
+        limited = service == LIMITED_SERVICE and not handler.request_streaming
         wrap = self._wrap_stream if handler.response_streaming else self._wrap_unary
         return handler._replace(**{attr: wrap(behavior, labels, limited)})  # type: ignore[attr-defined, no-any-return]
 
@@ -97,11 +143,9 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         t0, code = time.perf_counter(), "OK"
         self._m.started.labels(*labels).inc()
         self._m.inflight.inc()
-        self._active += 1
         try:
-            if limited and self._active > self._max:
-                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, E.S201.format(limit=self._max))
-            yield
+            async with self._admission.slot(context) if limited else contextlib.nullcontext():
+                yield
             code = _code(context, grpc.StatusCode.OK)
         except (asyncio.CancelledError, GeneratorExit):
             code = "CANCELLED"
@@ -110,7 +154,6 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
             code = _code(context, grpc.StatusCode.UNKNOWN)
             raise
         finally:
-            self._active -= 1
             self._m.inflight.dec()
             self._m.handled.labels(*labels, code).inc()
             self._m.latency.labels(*labels).observe(time.perf_counter() - t0)

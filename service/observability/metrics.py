@@ -74,12 +74,18 @@ class Metrics:
             "sitrep_rules_last_reload_timestamp_seconds", "When the last reload was attempted.", registry=r
         )
         self.workers = Gauge("sitrep_workers", "Extraction worker processes.", registry=r)
+        self.worker_deaths = Counter(
+            "sitrep_worker_deaths", "Workers that died or were killed (overran a deadline, stopped).",
+            ("reason",), registry=r,
+        )  # fmt: skip
         for stage in STAGES:
             self.stage.labels(stage)
         for kind in BUILTIN:
             self.events.labels(kind)
         for result in ("success", "failure"):
             self.reloads.labels(result)
+        for reason in ("died", "overran", "stopped"):
+            self.worker_deaths.labels(reason)
 
     def initialise_rpc(self, labels: tuple[str, str, str], codes: Iterable[str]) -> None:
         """Create one RPC's series at 0, so its first call or first error shows in rate()."""

@@ -9,6 +9,7 @@ of loading is linear in the file's size.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +45,37 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_FLOW = re.compile(r"[\[\]{}'\"#\n]")
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse deep `[`/`{` nesting before PyYAML sees it: its scanner is quadratic in the flow
+    level (1,000 levels took 3 s) and its composer recursive. Quotes and comments are skipped."""
+    depth, quote, comment, line, line_start = 0, "", False, 1, 0
+    for match in _FLOW.finditer(text):
+        char = match.group()
+        if char == "\n":
+            comment, line, line_start = False, line + 1, match.end()
+        elif comment:
+            continue
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            comment = match.start() == 0 or text[match.start() - 1] in " \t"
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(line, match.start() - line_start + 1, E.R108.format(limit=MAX_DEPTH))
+        else:
+            depth = max(0, depth - 1)
+
+
 def load(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document. Raises YamlError with the position of the first problem."""
+    _check_flow_depth(text)
     try:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as exc:  # the reader rejects control characters up front
