@@ -30,9 +30,9 @@ BASE_PACKAGES = ("python3", "python3-venv", "python-is-python3")
 PIP_CONF_IN_BUILD = "/etc/pip.conf"
 
 
-def base_image() -> str:
+def base_image(context: Path) -> str:
     """The FROM of the Dockerfile's first stage (every stage uses the same one)."""
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
+    for line in (context / "Dockerfile").read_text().splitlines():
         if line.upper().startswith("FROM "):
             return line.split()[1]
     raise SystemExit("Dockerfile has no FROM")
@@ -139,7 +139,7 @@ def pip_settings(pip: str) -> tuple[str, list[Path]]:
     return "\n".join(lines) + "\n", sorted(set(paths))
 
 
-def build(tool: str, tag: str, pip: str, build_args: list[str]) -> None:
+def build(tool: str, context: Path, tag: str, pip: str, build_args: list[str]) -> None:
     conf_text, paths = pip_settings(pip)
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "pip.conf"
@@ -153,7 +153,7 @@ def build(tool: str, tag: str, pip: str, build_args: list[str]) -> None:
             cmd = [tool, "build", "--isolation", "chroot", "--layers", "--pull=never"]
             cmd += [arg for mount in mounts for arg in ("--volume", mount)]
         args = [f"--build-arg={a}" for a in build_args]
-        subprocess.run([*cmd, *args, "--tag", tag, "--file", str(ROOT / "Dockerfile"), str(ROOT)], check=True)
+        subprocess.run([*cmd, *args, "--tag", tag, "--file", str(context / "Dockerfile"), str(context)], check=True)
 
 
 def image_size(tool: str, tag: str) -> int:
@@ -171,16 +171,18 @@ def main() -> int:
     parser.add_argument("--build-arg", action="append", default=[], help="KEY=VALUE, passed to the build")
     parser.add_argument("--pull-timeout", type=float, default=60.0, help="seconds to try pulling the base")
     parser.add_argument("--base-only", action="store_true", help="only make sure the base image exists")
+    parser.add_argument("--context", type=Path, default=ROOT, help="build context (default: this checkout)")
     args = parser.parse_args()
 
     tool = container_tool()
     started = time.monotonic()
-    how = ensure_base(tool, base_image(), args.pull_timeout)
+    base = base_image(args.context)
+    how = ensure_base(tool, base, args.pull_timeout)
     base_seconds = time.monotonic() - started
-    print(f"base {base_image()}: {how} ({base_seconds:.0f} s)", flush=True)
+    print(f"base {base}: {how} ({base_seconds:.0f} s)", flush=True)
     if args.base_only:
         return 0
-    build(tool, args.tag, args.pip, args.build_arg)
+    build(tool, args.context, args.tag, args.pip, args.build_arg)
     build_seconds = time.monotonic() - started - base_seconds
     size = image_size(tool, args.tag)
     print(f"image {args.tag}: {size / 2**20:.0f} MiB, built with {tool} in {build_seconds:.0f} s")
