@@ -18,7 +18,7 @@ from service.events.registry import BUILTIN, EventType, all_types
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.needs import ModelComponents, components_for
 from service.rules.schema import EventTypeModel, RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
-from service.rules.validate import build_spec, declared_type
+from service.rules.validate import Report, build_spec, declared_type
 from service.rules.yamlpos import Path, Positions, YamlError, load
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -150,13 +150,7 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
                 _schema_errors(shown, raw, positions, exc, base, errors)
                 continue
 
-            def report(
-                path: Path, message: str, _base: Path = base, _id: str = rule.id,
-                _file: str = shown, _pos: Positions = positions,
-            ) -> None:  # fmt: skip
-                at = _pos.of((*_base, *path))
-                errors.append(RuleError(_file, at[0], at[1], _id, message))
-
+            report = _reporter(errors, shown, positions, base, rule.id)
             if rule.id in first_seen:
                 report(("id",), E.R110.format(rule_id=rule.id, first=first_seen[rule.id]))
             if rule.phrases is not None and len(rule.phrases) > MAX_PHRASES:
@@ -171,6 +165,16 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
     if errors:
         raise RuleSetError(errors, snapshot.version)
     return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files), declared)
+
+
+def _reporter(errors: list[RuleError], file: str, positions: Positions, base: Path, rule_id: str = "") -> Report:
+    """Records an error at a path inside `base` (a rule, a type declaration) at its YAML position."""
+
+    def report(path: Path, message: str) -> None:
+        line, col = positions.of((*base, *path))
+        errors.append(RuleError(file, line, col, rule_id, message))
+
+    return report
 
 
 def _declared_types(
@@ -189,12 +193,7 @@ def _declared_types(
                 _schema_errors(shown, raw, positions, exc, base, errors)
                 continue
 
-            def report(
-                path: Path, message: str, _base: Path = base, _file: str = shown, _pos: Positions = positions
-            ) -> None:
-                at = _pos.of((*_base, *path))
-                errors.append(RuleError(_file, at[0], at[1], "", message))
-
+            report = _reporter(errors, shown, positions, base)
             if type_model.name in first:
                 report(("name",), E.R113.format(name=type_model.name, first=first[type_model.name]))
                 continue
