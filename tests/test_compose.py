@@ -1,4 +1,4 @@
-"""The local stack (deploy/compose/compose.yaml): every mounted file exists, the pieces point at each
+"""The local stack (compose/compose.yaml): every mounted file exists, the pieces point at each
 other (image, ports, scrape target, data source, dashboard directory), and Prometheus accepts its
 configuration with the shipped alert rules as the container would see them (`promtool check config`).
 Grafana and the registry images cannot run here; this checks everything short of that."""
@@ -16,7 +16,7 @@ import yaml
 
 from tests.server import ROOT
 
-COMPOSE_DIR = ROOT / "deploy" / "compose"
+COMPOSE_DIR = ROOT / "compose"
 MONITORING = ROOT / "k8s" / "base" / "monitoring"
 
 

@@ -1,6 +1,6 @@
 """Grow a role's matched token into the phrase it stands for.
 
-The documented growth rules (see rules/README.md):
+The growth rules a role's `expand:` names (`Expansion` in service/rules/schema.py):
 - `token`: exactly the matched tokens.
 - `quantity`: the widest run of tokens around the numeral that reads as one count phrase
   (`service/events/quantities.py`): "more than 100,000", "One hundred and forty - three",
