@@ -1,16 +1,19 @@
 """The container image, built and run for real (`make image-test`; marker `image`, not in `make test`).
 
-Builds the Dockerfile of the committed tree (`git archive HEAD`: work in progress elsewhere in the
-checkout, such as a rule being edited, stays out) with scripts/build_image.py (layers cached after
-the first build), runs the
-image read-only with podman (or docker) on host networking and checks: the process is uid 10001
-and cannot write its root filesystem, health turns SERVING, `Extract` of the seed returns the same
-events as `sitrep extract` with the same rules, `/metrics` counts that call, and SIGTERM exits 0.
-Prints the image size and timings. `SITREP_IMAGE` names the image (default localhost/sitrep:0.1.0).
+The end-to-end test builds the Dockerfile of the committed tree (`git archive HEAD`: work in
+progress elsewhere in the checkout, such as a rule being edited, stays out) with
+scripts/build_image.py (layers cached after the first build), runs the image read-only with podman
+(or docker) on host networking and checks: the process is uid 10001 and cannot write its root
+filesystem, health turns SERVING, `Extract` of the seed returns the same events as `sitrep extract`
+from the same tree, `/metrics` counts that call, and SIGTERM exits 0. It prints the image size and
+timings. `SITREP_IMAGE` names the image (default localhost/sitrep:0.1.0). A fast test of how the
+build passes this machine's pip settings in runs with `make test`.
 """
 
 from __future__ import annotations
 
+import configparser
+import importlib.util
 import json
 import os
 import shutil
@@ -27,8 +30,6 @@ from google.protobuf import json_format
 from sitrep_client import Client
 
 from tests.server import ROOT, SEED, free_port, wait_serving
-
-pytestmark = [pytest.mark.image, pytest.mark.timeout(3600)]
 
 IMAGE = os.environ.get("SITREP_IMAGE", "localhost/sitrep:0.1.0")
 # Explicit limits: rootful podman's defaults (1M open files, 32k processes) exceed what sandboxed
@@ -87,6 +88,35 @@ class Built:
     seconds: float
 
 
+def test_build_mounts_this_machines_pip_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast (no build, part of `make test`): the merged pip.conf and the local paths to mount."""
+    spec = importlib.util.spec_from_file_location("build_image", ROOT / "scripts" / "build_image.py")
+    assert spec and spec.loader
+    build_image = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_image)
+
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "index" / "simple").mkdir(parents=True)
+    (tmp_path / "ca.pem").write_text("")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(
+        f"[global]\nfind-links = {tmp_path / 'wheels'}\n"
+        f"extra-index-url = file://{tmp_path / 'index' / 'simple'} https://pypi.example.invalid/simple\n"
+        f"[install]\nno-compile = yes\n"
+    )
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    monkeypatch.setenv("PIP_CERT", str(tmp_path / "ca.pem"))
+    text, paths = build_image.pip_settings(str(Path(sys.executable).parent / "pip"))
+    merged = configparser.ConfigParser(interpolation=None)
+    merged.read_string(text)
+    assert merged["global"]["cert"] == str(tmp_path / "ca.pem")  # a PIP_* variable becomes a setting
+    assert "https://pypi.example.invalid/simple" in merged["global"]["extra-index-url"]
+    assert merged["install"]["no-compile"] == "yes"
+    # The local ones are mounted (an index's root, whose files its pages link to); URLs are not.
+    assert {tmp_path / "wheels", tmp_path / "index", tmp_path / "ca.pem"} <= set(paths)
+    assert all(p.exists() for p in paths)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Build (or bring up to date) the image from HEAD; layers are cached between runs."""
@@ -114,6 +144,8 @@ def container(built: Built) -> Iterator[Container]:
         subprocess.run([engine, "rm", "--force", cid], capture_output=True, check=False, timeout=60)
 
 
+@pytest.mark.image
+@pytest.mark.timeout(3600)
 def test_image_end_to_end(built: Built, container: Container) -> None:
     engine, cid = container.engine, container.id
     assert _run(engine, "image", "inspect", "--format", "{{.Config.User}}", IMAGE) == f"{UID}:{UID}"
