@@ -75,7 +75,7 @@ def process_doc(
             negated.append(candidate.rule.id)
             continue
         (shadow if candidate.rule.status == "shadow" else live).append(grow_candidate(doc, candidate))
-    kept, suppressed = resolve_overlaps(live, doc)
+    kept, suppressed = resolve_overlaps(live, doc, keep_vetoes=only_rule is not None)
     _, shadow_suppressed = resolve_overlaps(shadow, doc)
     sentence_starts = [sent.start for sent in doc.sents]
     events = []

@@ -10,9 +10,16 @@ Role fusion: rules are written one shape at a time ("X launched the attack", "an
 "a drone attack"), so several candidates often describe one event. When a loser describes the
 same event as its winner (the same anchor word, or its anchor is one of the winner's matched
 words), the winner takes every role it lacks from the loser, each role as the loser found it,
-unless that role would overlap a role or the anchor of the winner ("Houthi rebels launched a
-drone attack on an oil facility" reports attacker, weapon and target). The loser is still
-reported as suppressed.
+unless that role would overlap a role or the anchor of the winner ("Separatist fighters
+launched a rocket attack on a checkpoint" reports attacker, weapon and target). The loser is
+still reported as suppressed.
+
+Vetoes: a rule of confidence 0 matches a frame in which a word is certainly no event of the
+rule's type ("a faulty valve caused an explosion", "fears of an attack", "a heart attack").
+Every candidate of that type anchored on one of the veto's matched words, with a priority no
+higher than the veto's, is dropped and reported as suppressed by the veto; the veto itself is
+never returned (except to its own examples). So non-events are written as rules, with their
+word lists in YAML, and `sitrep explain` shows which veto dropped what.
 """
 
 from __future__ import annotations
@@ -188,12 +195,46 @@ def without_denied_roles(item: Grown, doc: Doc) -> Grown:
     return replace(item, spans=spans, start=start, end=end)
 
 
-def resolve_overlaps(items: list[Grown], doc: Doc) -> tuple[list[Grown], list[Suppressed]]:
-    """Keep non-overlapping winners per event type, each without denied roles and with the roles
-    fused from the losers that describe the same event; return (kept in text order, suppressed)."""
+def vetoed_type(item: Grown) -> str | None:
+    """The event type a veto candidate rules out (a rule of confidence 0: its match is certainly
+    no event of its type), None for an ordinary candidate."""
+    rule = item.candidate.rule
+    return rule.event if rule.confidence == 0.0 else None
+
+
+def _veto_of(item: Grown, vetoes: list[Grown]) -> Grown | None:
+    """The veto that rules `item` out: one of its type whose matched words hold the item's anchor,
+    with at least the item's priority (a clause with an attacker outranks an accident frame)."""
+    point, rule = anchor(item.candidate), item.candidate.rule
+    for veto in vetoes:
+        if (
+            vetoed_type(veto) == rule.event
+            and point in _matched(veto.candidate)
+            and veto.candidate.rule.priority >= rule.priority
+        ):
+            return veto
+    return None
+
+
+def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) -> tuple[list[Grown], list[Suppressed]]:
+    """Drop the candidates a veto rules out, then keep non-overlapping winners per event type,
+    each without denied roles and with the roles fused from the losers that describe the same
+    event; return (kept in text order, suppressed). Vetoes themselves are never events, except
+    with `keep_vetoes` (a veto rule's own examples show what it matches)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
+    vetoes = [item for item in items if vetoed_type(item)]
     for item in sorted((without_denied_roles(i, doc) for i in items), key=_key):
+        if vetoed_type(item):
+            if not keep_vetoes:
+                continue
+        elif (veto := _veto_of(item, vetoes)) is not None:
+            start, end = item.char_span(doc)
+            suppressed.append(
+                Suppressed(item.rule_id, item.candidate.rule.event, start, end, veto.rule_id,
+                           f"not an event ({veto.candidate.rule.description or veto.rule_id})")
+            )  # fmt: skip
+            continue
         index = next((i for i, k in enumerate(kept) if _conflict(k, item, doc)), None)
         if index is None:
             kept.append(item)
