@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 RUNTIME := $(VENV)/.installed-runtime
 NPM    := node_modules/.bin/buf
-# System tools the test suite drives for real (command:Debian package); kubectl renders the manifests.
-SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-client
+# System tools the test suite drives for real (command:Debian package); kubectl renders the manifests,
+# chromium (with chromedriver) renders the rule playground.
+SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-client \
+                chromium:chromium chromedriver:chromium-driver
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 

@@ -15,11 +15,13 @@ from typing import cast
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from google.rpc import error_details_pb2
 from spacy.language import Language
 
 from service.api.convert import to_response
+from service.api.errors import RequestError
+from service.api.validation import Limits
 from service.authoring.examples import run_examples
-from service.authoring.explain import explain
 from service.config import add_arguments, from_args
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
@@ -127,31 +129,33 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    nlp, compiled = _load(args)
-    if args.rule and args.rule not in {r.id for r in compiled.spec.rules}:
-        print(f"unknown rule {args.rule!r}", file=sys.stderr)
+    """Locally (the model loads here) or through a running server's Explain RPC (--server): the
+    same code builds the same ExplainResponse either way."""
+    import grpc
+    from grpc_status import rpc_status
+
+    draft = Path(args.draft).read_text(encoding="utf-8") if args.draft else ""
+    request = pb.ExplainRequest(text=args.text, rule_id=args.rule or "", draft_yaml=draft)
+    try:
+        reply = _explain_remote(args, request) if args.server else _explain_local(args, request)
+    except RequestError as error:
+        print(error.message, *(f"  {v.field}: {v.description}" for v in error.violations), sep="\n", file=sys.stderr)
         return 1
-    found = explain(nlp, compiled, args.text, args.rule)
-    widths = [max(len(c), *(len(r[i]) for r in found.tokens)) for i, c in enumerate(found.columns)]
-    print("tokens:")
-    for row in [found.columns, *found.tokens]:
-        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-    print("\ncandidates:" if found.candidates else "\ncandidates: none (no rule matched)")
-    for view in found.candidates:
-        flag = "  [negated: dropped]" if view.negated else ""
-        print(f"  {view.rule_id} ({view.event}): {view.text!r}{flag}")
-        for role, text in view.roles.items():
-            print(f"      {role}: {text!r}")
-    if found.result.suppressed:
-        print("\nlost overlap resolution:")
-        for lost in found.result.suppressed:
-            print(f"  {lost.rule_id} lost to {lost.winner}: {lost.reason}")
-    print(f"\nevents: {len(found.result.events)}")
-    for event in found.result.events:
-        roles = ", ".join(f"{k}={m.text!r}" for k, m in event.roles.items())
-        counts = ", ".join(f"{k}={q.min}{'' if q.max == q.min else '+'}" for k, q in event.quantities.items())
-        extra = ", ".join(f"{k}={v}" for k, v in event.attrs.items())
-        print(f"  {event.type} [{event.rule_id}] {', '.join(x for x in (roles, counts, extra) if x)}")
+    except grpc.RpcError as exc:
+        failed = cast(grpc.Call, exc)  # what a stub raises is also the failed call
+        print(f"{args.server}: {failed.code().name}: {failed.details()}", file=sys.stderr)
+        status = rpc_status.from_call(failed)
+        for detail in status.details if status else ():
+            violations = error_details_pb2.BadRequest()
+            if detail.Unpack(violations):
+                print(
+                    *(f"  {v.field}: {v.description}" for v in violations.field_violations), sep="\n", file=sys.stderr
+                )
+        return 1
+    if args.json:
+        _print_json(reply)
+    else:
+        print_explanation(reply)
     return 0
 
 
@@ -203,6 +207,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="precision/recall/F1 against gold annotations")
     ev.add_argument("gold", help="gold JSONL (seed or dev format)")
+def _explain_local(args: argparse.Namespace, request: pb.ExplainRequest) -> pb.ExplainResponse:
+    from service.api.explaining import answer, validate
+
+    validate(request, Limits())
+    nlp, compiled = _load(args)
+    return answer(request, nlp, compiled)
+
+
+def _explain_remote(args: argparse.Namespace, request: pb.ExplainRequest) -> pb.ExplainResponse:
+    """The Explain RPC over a plaintext channel (the admin token goes with a draft)."""
+    import grpc
+
+    from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
+
+    metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
+    with grpc.insecure_channel(args.server) as channel:
+        stub = pbg.ExtractionServiceStub(channel)
+        reply: pb.ExplainResponse = stub.Explain(request, metadata=metadata, timeout=args.timeout)
+    return reply
+
+
+def print_explanation(reply: pb.ExplainResponse) -> None:
+    """The explanation as text: tokens, candidates and fates, near misses, events, examples."""
+    columns = ("i", "TEXT", "LEMMA", "POS", "TAG", "DEP", "HEAD", "ENT")
+    rows = [(str(t.index), t.text, t.lemma, t.pos, t.tag, t.dep, str(t.head), t.entity) for t in reply.tokens]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    print(f"rules: {'draft ' if reply.draft else ''}{reply.rule_set_version}\ntokens:")
+    for row in [columns, *rows]:
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    print("\ncandidates:" if reply.candidates else "\ncandidates: none (no rule matched)")
+    for c in reply.candidates:
+        fate = pb.CandidateFate.Name(c.fate).removeprefix("CANDIDATE_FATE_").lower()
+        lost = f" to {c.winner_rule_id}" if c.winner_rule_id else ""
+        print(f"  {c.rule_id} ({c.event_label}): {c.text!r}  [{fate}{lost}{': ' + c.reason if c.reason else ''}]")
+        for role in c.roles:
+            print(f"      {role.role}: {role.text!r}")
+    if reply.near_misses:
+        print("\nnear misses (rules that found nothing):")
+        for miss in reply.near_misses:
+            print(f"  {miss.rule_id}: {miss.message}")
+    print(f"\nevents: {len(reply.events)}")
+    for event in reply.events:
+        detail = event.WhichOneof("detail")
+        fields = json_format.MessageToDict(getattr(event, detail), preserving_proto_field_name=True) if detail else {}
+        roles = ", ".join(f"{k}={v['text']!r}" for k, v in fields.items() if isinstance(v, dict) and "text" in v)
+        print(f"  {detail} [{event.rule_id}] {roles}")
+    if reply.examples:
+        passed = sum(e.passed for e in reply.examples)
+        print(f"\nexamples: {passed} passed, {len(reply.examples) - passed} failed")
+        for e in reply.examples:
+            status = "ok  " if e.passed else "FAIL"
+            print(f"  {status} {e.rule_id} (line {e.line}): {e.text!r}{'  ' + e.problem if e.problem else ''}")
+
+
     ev.add_argument("--baseline", help="a second rules directory to compare against")
     ev.add_argument("--json", action="store_true", help="one JSON document instead of the text report")
     ev.add_argument("--limit", type=int, default=None, help="score an even sample of N gold units")
@@ -225,3 +283,9 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+    exp.add_argument("--draft", help="a YAML rule file to try instead of the rules (never served)")
+    exp.add_argument("--server", help="host:port of a running server: ask its Explain RPC (no model load here)")
+    exp.add_argument("--token", default=os.environ.get("SITREP_ADMIN_TOKEN", ""),
+                     help="admin token, for --draft on a server [SITREP_ADMIN_TOKEN]")  # fmt: skip
+    exp.add_argument("--timeout", type=float, default=60.0, help="deadline of the call in seconds (--server)")
+    exp.add_argument("--json", action="store_true", help="print the ExplainResponse as proto3 JSON")

@@ -17,6 +17,7 @@ class Settings:
     host: str = "[::]"
     port: int = 50051
     metrics_port: int = 9464
+    http_port: int = -1
     model: str = DEFAULT_MODEL
     workers: int = os.cpu_count() or 1
     max_text_bytes: int = 1_000_000
@@ -36,6 +37,7 @@ class Settings:
     tls_client_ca: str = ""
     enable_admin: bool = False
     admin_token: str = ""
+    enable_drafts: bool = False
     log_level: str = "INFO"
 
 
@@ -44,6 +46,7 @@ HELP = {
     "host": "address to bind the gRPC server to",
     "port": "gRPC port (0 picks a free one)",
     "metrics_port": "Prometheus /metrics port (0 picks a free one, -1 disables)",
+    "http_port": "rule playground page and its JSON gateway on this port (0 picks a free one, -1 disables)",
     "model": "spaCy model: package name, path, or blank:en",
     "workers": "extraction worker processes (default: number of cores)",
     "max_text_bytes": "largest document text accepted, in UTF-8 bytes",
@@ -63,6 +66,7 @@ HELP = {
     "tls_client_ca": "CA bundle for client certificates; enables mutual TLS",
     "enable_admin": "serve the ReloadRules admin RPC (needs mTLS or --admin-token)",
     "admin_token": "bearer token for the admin RPC",
+    "enable_drafts": "let Explain run draft rule packs (with the admin RPC's credentials)",
     "log_level": "logging level",
 }
 

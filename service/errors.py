@@ -58,6 +58,8 @@ class E(enum.Enum):
     S106 = "request is not a valid {message}: {problem}"
     S107 = "document is required"
     S108 = "unknown event label {label!r}; the serving rule set has: {known}"
+    S109 = "unknown rule id {rule_id!r} ({count} rules run)"
+    S110 = "draft refused: {error}"
     S201 = "server is at its limit of {limit} concurrent requests; retry with backoff"
     S202 = "the extraction worker stopped while processing this request; retry"
     S203 = "the admin API is disabled; start the server with --enable-admin"
@@ -66,6 +68,7 @@ class E(enum.Enum):
     S206 = "stream sent no message for {seconds}s; closed"
     S207 = "this client already has {limit} calls in flight; retry with backoff"
     S208 = "the worker was still busy {seconds}s past this call's deadline and was replaced"
+    S209 = "draft rule packs are disabled; start the server with --enable-drafts"
 
     def format(self, **kwargs: object) -> str:
         """The message with its code first, as in `[R202] unknown lexicon $x`."""
@@ -86,6 +89,7 @@ GROUP_STATUS: dict[str, str] = {
     "S206": "DEADLINE_EXCEEDED",
     "S207": "RESOURCE_EXHAUSTED",
     "S208": "DEADLINE_EXCEEDED",
+    "S209": "PERMISSION_DENIED",
 }
 
 

@@ -19,6 +19,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
+from service.api.http import Gateway
 from service.api.servicer import AdminPolicy, ExtractionServicer, Runtime, Undecodable
 from service.api.validation import Limits
 from service.config import Settings
@@ -75,6 +76,7 @@ class Server:
         self.health = health.aio.HealthServicer()
         self.port = 0
         self.metrics_port = 0
+        self.gateway: Gateway | None = None  # the playground page and JSON gateway (--http-port)
         self._server: grpc.aio.Server | None = None
         self._pool: WorkerPool | None = None
         self._watcher: RuleWatcher | None = None
@@ -113,7 +115,7 @@ class Server:
         if s.metrics_port >= 0:
             httpd, _ = start_http_server(s.metrics_port, registry=self.metrics.registry)
             self.metrics_port = httpd.server_port
-        admin = AdminPolicy(s.enable_admin, s.admin_token, bool(s.tls_client_ca))
+        admin = AdminPolicy(s.enable_admin, s.admin_token, bool(s.tls_client_ca), s.enable_drafts)
         limits = Limits(s.max_text_bytes, s.max_batch)
         runtime = Runtime()
         servicer = ExtractionServicer(
@@ -121,7 +123,12 @@ class Server:
             admission=admission, stream_idle=s.stream_idle_timeout,
         )  # fmt: skip
         self._server.add_generic_rpc_handlers((_handlers(servicer),))
+        if s.http_port >= 0:
+            self.gateway = Gateway(self._server, s.host, s.http_port, s.max_message_bytes, s.max_call_seconds)
         await self._server.start()  # health answers NOT_SERVING while the model loads
+        if self.gateway:
+            self.gateway.start()
+            log.info("playground on http port %d", self.gateway.port)
 
         nlp = await asyncio.to_thread(load_pipeline, s.model)
         self.manager = RuleSetManager(Path(s.rules), nlp)
@@ -160,6 +167,8 @@ class Server:
         if self._health_task:
             self._health_task.cancel()
         await self.health.enter_graceful_shutdown()
+        if self.gateway:
+            await asyncio.to_thread(self.gateway.stop)
         if self._watcher:
             await self._watcher.stop()
         if self._server:

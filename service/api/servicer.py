@@ -18,7 +18,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from spacy import about as spacy_about
 
-from service.api import validation
+from service.api import explaining, validation
 from service.api.convert import to_response, type_value
 from service.api.errors import RequestError, Violation
 from service.engine.extractor import BatchResult
@@ -55,6 +55,7 @@ class AdminPolicy:
     enabled: bool = False
     token: str = ""
     mtls: bool = False
+    drafts: bool = False  # Explain may run draft packs (with the same credentials)
 
 
 def _timestamp(seconds: float) -> Timestamp:
@@ -299,7 +300,7 @@ class ExtractionServicer:
 
     async def ReloadRules(self, request: pb.ReloadRulesRequest, context: Context) -> pb.ReloadRulesResponse:
         try:
-            self._authorize(context)
+            self._authorize(context, self._admin.enabled, E.S203)
             manager = self._ready()[0]
         except RequestError as error:
             await self._fail(context, error)
@@ -312,9 +313,24 @@ class ExtractionServicer:
             version=after.version if after else "", status=reload_status(outcome),
         )  # fmt: skip
 
-    def _authorize(self, context: Context) -> None:
-        if not self._admin.enabled:
-            raise RequestError(E.S203)
+    async def Explain(self, request: pb.ExplainRequest, context: Context) -> pb.ExplainResponse:
+        """Tokens, candidates and their fates, near misses: see `service.api.explaining`."""
+        try:
+            self._check(request)
+            explaining.validate(request, self._limits)
+            if request.draft_yaml:
+                self._authorize(context, self._admin.drafts, E.S209)
+            published = self._published()
+            manager = self._ready()[0]
+            return await asyncio.to_thread(explaining.run, request, manager, published.compiled)
+        except RequestError as error:
+            await self._fail(context, error)
+            raise
+
+    def _authorize(self, context: Context, enabled: bool, disabled: E) -> None:
+        """Admin calls and drafts: refused with `disabled` when off, then a token or mTLS peer."""
+        if not enabled:
+            raise RequestError(disabled)
         if self._admin.mtls and context.peer_identities():
             return
         metadata = dict(context.invocation_metadata() or ())

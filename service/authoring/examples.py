@@ -14,10 +14,15 @@ from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
+from service.errors import E
 from service.events.model import Event
+from service.rules.errors import RuleError
 from service.rules.schema import Example, RuleSpec
 
 Summary = dict[str, str | int | float]
+EXAMPLE_BUDGET = 5.0
+"""Seconds one rule's examples may take, in a reload or a draft: a rule slower than that on its
+examples would cost as much on real documents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +103,12 @@ def run_examples(nlp: Language, compiled: CompiledRuleSet) -> list[ExampleResult
             actual = tuple(summarize(e) for e in doc.events)
             results.append(ExampleResult(rule, example, actual, judge(example, doc.events), seconds))
     return results
+
+
+def over_budget(results: list[ExampleResult], budget: float = EXAMPLE_BUDGET) -> list[RuleError]:
+    """One R402 error per rule whose examples took longer than `budget` seconds."""
+    slow = {r.rule.id: r for r in results if r.seconds > budget}
+    return [
+        RuleError(r.rule.file, r.rule.line, 1, r.rule.id, E.R402.format(seconds=f"{r.seconds:.1f}", budget=budget))
+        for r in slow.values()
+    ]

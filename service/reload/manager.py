@@ -13,13 +13,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.language import Language
 
-from service.authoring.examples import run_examples
+from service.authoring.examples import EXAMPLE_BUDGET, over_budget, run_examples
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.pipeline import model_components
 from service.engine.pool import Pinned, publish_spec
@@ -28,7 +29,6 @@ from service.rules.errors import RuleError, RuleSetError
 from service.rules.loader import Snapshot, load_snapshot, read_snapshot
 
 log = logging.getLogger("sitrep.reload")
-EXAMPLE_BUDGET = 5.0  # seconds for one rule's examples
 KEEP_SPECS = 8
 
 
@@ -79,13 +79,7 @@ class RuleSetManager:
             for r in results
             if not r.passed
         ]
-        slow = {r.rule.id: r for r in results if r.seconds > EXAMPLE_BUDGET}
-        errors += [
-            RuleError(
-                r.rule.file, r.rule.line, 1, r.rule.id, E.R402.format(seconds=f"{r.seconds:.1f}", budget=EXAMPLE_BUDGET)
-            )
-            for r in slow.values()
-        ]
+        errors += over_budget(results, EXAMPLE_BUDGET)
         if errors:
             raise RuleSetError(errors, spec.version)
         return compiled
@@ -147,6 +141,13 @@ class RuleSetManager:
         specs = sorted(self.spec_dir.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in specs[KEEP_SPECS:]:
             old.unlink(missing_ok=True)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Language]:
+        """The front process's pipeline, held against reloads: the `Explain` RPC parses with it,
+        and two spaCy memory zones on one vocab must not interleave."""
+        with self._lock:
+            yield self.nlp
 
     def close(self) -> None:
         """Remove the published specs (the server is stopping and its workers are gone)."""

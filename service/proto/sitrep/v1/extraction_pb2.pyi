@@ -184,6 +184,74 @@ RULE_STATUS_DISABLED: RuleStatus.ValueType  # 3
 """Not compiled."""
 Global___RuleStatus: _TypeAlias = RuleStatus  # noqa: Y015
 
+class _CandidateFate:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CandidateFateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CandidateFate.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CANDIDATE_FATE_UNSPECIFIED: _CandidateFate.ValueType  # 0
+    CANDIDATE_FATE_KEPT: _CandidateFate.ValueType  # 1
+    """Returned as an event."""
+    CANDIDATE_FATE_LOST: _CandidateFate.ValueType  # 2
+    """Lost overlap resolution to `winner_rule_id` (or was ruled out by that veto rule)."""
+    CANDIDATE_FATE_NEGATED: _CandidateFate.ValueType  # 3
+    """Dropped: a negation governs its anchor."""
+    CANDIDATE_FATE_SHADOW: _CandidateFate.ValueType  # 4
+    """A shadow rule's match: run and counted, never returned."""
+    CANDIDATE_FATE_VETO: _CandidateFate.ValueType  # 5
+    """A veto rule's match (confidence 0): it rules out events of its type on its words."""
+
+class CandidateFate(_CandidateFate, metaclass=_CandidateFateEnumTypeWrapper):
+    """What became of a candidate."""
+
+CANDIDATE_FATE_UNSPECIFIED: CandidateFate.ValueType  # 0
+CANDIDATE_FATE_KEPT: CandidateFate.ValueType  # 1
+"""Returned as an event."""
+CANDIDATE_FATE_LOST: CandidateFate.ValueType  # 2
+"""Lost overlap resolution to `winner_rule_id` (or was ruled out by that veto rule)."""
+CANDIDATE_FATE_NEGATED: CandidateFate.ValueType  # 3
+"""Dropped: a negation governs its anchor."""
+CANDIDATE_FATE_SHADOW: CandidateFate.ValueType  # 4
+"""A shadow rule's match: run and counted, never returned."""
+CANDIDATE_FATE_VETO: CandidateFate.ValueType  # 5
+"""A veto rule's match (confidence 0): it rules out events of its type on its words."""
+Global___CandidateFate: _TypeAlias = CandidateFate  # noqa: Y015
+
+class _NearMissKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _NearMissKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_NearMissKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    NEAR_MISS_KIND_UNSPECIFIED: _NearMissKind.ValueType  # 0
+    NEAR_MISS_KIND_ATTRIBUTE: _NearMissKind.ValueType  # 1
+    """A token attribute other than DEP differs (LEMMA, LOWER, POS, ENT_TYPE, ...)."""
+    NEAR_MISS_KIND_DEPENDENCY: _NearMissKind.ValueType  # 2
+    """The dependency relation (DEP) differs."""
+    NEAR_MISS_KIND_OPERATOR: _NearMissKind.ValueType  # 3
+    """A token fits the node but not its REL_OP relation to its parent, or matches an OP "!" node."""
+    NEAR_MISS_KIND_MISSING_TOKEN: _NearMissKind.ValueType  # 4
+    """No token where the node needs one (none in relation to the parent, none with the
+    attributes, or the text ends).
+    """
+
+class NearMissKind(_NearMissKind, metaclass=_NearMissKindEnumTypeWrapper):
+    """The kind of constraint that stopped a rule's best partial match."""
+
+NEAR_MISS_KIND_UNSPECIFIED: NearMissKind.ValueType  # 0
+NEAR_MISS_KIND_ATTRIBUTE: NearMissKind.ValueType  # 1
+"""A token attribute other than DEP differs (LEMMA, LOWER, POS, ENT_TYPE, ...)."""
+NEAR_MISS_KIND_DEPENDENCY: NearMissKind.ValueType  # 2
+"""The dependency relation (DEP) differs."""
+NEAR_MISS_KIND_OPERATOR: NearMissKind.ValueType  # 3
+"""A token fits the node but not its REL_OP relation to its parent, or matches an OP "!" node."""
+NEAR_MISS_KIND_MISSING_TOKEN: NearMissKind.ValueType  # 4
+"""No token where the node needs one (none in relation to the parent, none with the
+attributes, or the text ends).
+"""
+Global___NearMissKind: _TypeAlias = NearMissKind  # noqa: Y015
+
 @_typing.final
 class Document(_message.Message):
     """A document to extract from."""
@@ -1175,3 +1243,345 @@ class ReloadRulesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReloadRulesResponse: _TypeAlias = ReloadRulesResponse  # noqa: Y015
+
+@_typing.final
+class ExplainRequest(_message.Message):
+    """One text to explain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    DRAFT_YAML_FIELD_NUMBER: _builtins.int
+    OFFSET_ENCODING_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    """The text (same limits as ExtractRequest's document text)."""
+    rule_id: _builtins.str
+    """Only this rule, alone (its own overlap resolution, as its examples run); empty: every rule."""
+    draft_yaml: _builtins.str
+    """A rule pack as the text of one YAML rule file, used instead of the serving rules for this
+    call only. Validated and cost-bounded like a reload; its examples are run and reported.
+    """
+    offset_encoding: Global___OffsetEncoding.ValueType
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        rule_id: _builtins.str = ...,
+        draft_yaml: _builtins.str = ...,
+        offset_encoding: Global___OffsetEncoding.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["draft_yaml", b"draft_yaml", "offset_encoding", b"offset_encoding", "rule_id", b"rule_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainRequest: _TypeAlias = ExplainRequest  # noqa: Y015
+
+@_typing.final
+class ExplainToken(_message.Message):
+    """One token of the parsed text."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    LEMMA_FIELD_NUMBER: _builtins.int
+    POS_FIELD_NUMBER: _builtins.int
+    TAG_FIELD_NUMBER: _builtins.int
+    DEP_FIELD_NUMBER: _builtins.int
+    HEAD_FIELD_NUMBER: _builtins.int
+    ENTITY_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    text: _builtins.str
+    lemma: _builtins.str
+    pos: _builtins.str
+    """Coarse part of speech (POS) and fine tag (TAG)."""
+    tag: _builtins.str
+    dep: _builtins.str
+    """Dependency relation to `head` (the index of the head token; the root is its own head)."""
+    head: _builtins.int
+    entity: _builtins.str
+    """Entity label of the token ("" outside entities)."""
+    @_builtins.property
+    def span(self) -> Global___Span: ...
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        text: _builtins.str = ...,
+        span: Global___Span | None = ...,
+        lemma: _builtins.str = ...,
+        pos: _builtins.str = ...,
+        tag: _builtins.str = ...,
+        dep: _builtins.str = ...,
+        head: _builtins.int = ...,
+        entity: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dep", b"dep", "entity", b"entity", "head", b"head", "index", b"index", "lemma", b"lemma", "pos", b"pos", "span", b"span", "tag", b"tag", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainToken: _TypeAlias = ExplainToken  # noqa: Y015
+
+@_typing.final
+class ExplainEntity(_message.Message):
+    """A named entity of the parsed text."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    text: _builtins.str
+    @_builtins.property
+    def span(self) -> Global___Span: ...
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        text: _builtins.str = ...,
+        span: Global___Span | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["label", b"label", "span", b"span", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainEntity: _TypeAlias = ExplainEntity  # noqa: Y015
+
+@_typing.final
+class ExplainRole(_message.Message):
+    """One role of a candidate, after role growth."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    role: _builtins.str
+    text: _builtins.str
+    @_builtins.property
+    def span(self) -> Global___Span: ...
+    def __init__(
+        self,
+        *,
+        role: _builtins.str = ...,
+        text: _builtins.str = ...,
+        span: Global___Span | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role", "span", b"span", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainRole: _TypeAlias = ExplainRole  # noqa: Y015
+
+@_typing.final
+class ExplainCandidate(_message.Message):
+    """One match of a rule before negation and overlap resolution, and what became of it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    EVENT_LABEL_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    FATE_FIELD_NUMBER: _builtins.int
+    WINNER_RULE_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    rule_id: _builtins.str
+    event_label: _builtins.str
+    """The rule's event type name (label)."""
+    text: _builtins.str
+    fate: Global___CandidateFate.ValueType
+    winner_rule_id: _builtins.str
+    reason: _builtins.str
+    """Why it lost or was dropped ("lower priority (5 < 20)")."""
+    @_builtins.property
+    def span(self) -> Global___Span: ...
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExplainRole]: ...
+    def __init__(
+        self,
+        *,
+        rule_id: _builtins.str = ...,
+        event_label: _builtins.str = ...,
+        text: _builtins.str = ...,
+        span: Global___Span | None = ...,
+        roles: _abc.Iterable[Global___ExplainRole] | None = ...,
+        fate: Global___CandidateFate.ValueType = ...,
+        winner_rule_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_label", b"event_label", "fate", b"fate", "reason", b"reason", "roles", b"roles", "rule_id", b"rule_id", "span", b"span", "text", b"text", "winner_rule_id", b"winner_rule_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainCandidate: _TypeAlias = ExplainCandidate  # noqa: Y015
+
+@_typing.final
+class NearMiss(_message.Message):
+    """Why a rule found nothing: the deepest pattern node its best partial match reached."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    NODE_FIELD_NUMBER: _builtins.int
+    NODE_INDEX_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CONSTRAINT_FIELD_NUMBER: _builtins.int
+    FOUND_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    MATCHED_TOKENS_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    rule_id: _builtins.str
+    node: _builtins.str
+    """The pattern node that failed: its role, its RIGHT_ID, or "token N" in a token pattern."""
+    node_index: _builtins.int
+    """Its position in the pattern (0-based); the nodes before it matched."""
+    kind: Global___NearMissKind.ValueType
+    constraint: _builtins.str
+    """What the node needed ("DEP nsubj", "REL_OP >", "LEMMA in [attack, strike]")."""
+    found: _builtins.str
+    """What the text had instead ("nsubjpass"), empty when there was no token."""
+    message: _builtins.str
+    """The whole verdict: "node attacker: DEP nsubj expected, nsubjpass found on 'soldiers'"."""
+    @_builtins.property
+    def span(self) -> Global___Span:
+        """The token that failed, when there is one."""
+
+    @_builtins.property
+    def matched_tokens(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Token indices matched by the nodes before `node`."""
+
+    def __init__(
+        self,
+        *,
+        rule_id: _builtins.str = ...,
+        node: _builtins.str = ...,
+        node_index: _builtins.int = ...,
+        kind: Global___NearMissKind.ValueType = ...,
+        constraint: _builtins.str = ...,
+        found: _builtins.str = ...,
+        span: Global___Span | None = ...,
+        matched_tokens: _abc.Iterable[_builtins.int] | None = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["constraint", b"constraint", "found", b"found", "kind", b"kind", "matched_tokens", b"matched_tokens", "message", b"message", "node", b"node", "node_index", b"node_index", "rule_id", b"rule_id", "span", b"span"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NearMiss: _TypeAlias = NearMiss  # noqa: Y015
+
+@_typing.final
+class ExampleResult(_message.Message):
+    """One example of a draft rule, run as `sitrep test` runs it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    LINE_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    PASSED_FIELD_NUMBER: _builtins.int
+    PROBLEM_FIELD_NUMBER: _builtins.int
+    EXPECTED_JSON_FIELD_NUMBER: _builtins.int
+    ACTUAL_JSON_FIELD_NUMBER: _builtins.int
+    rule_id: _builtins.str
+    line: _builtins.int
+    """The example's line in the draft."""
+    text: _builtins.str
+    passed: _builtins.bool
+    problem: _builtins.str
+    """Why it failed ("expected event 1 not found"), empty when it passed."""
+    expected_json: _builtins.str
+    """The expected events and those produced, as JSON lists of role -> value objects."""
+    actual_json: _builtins.str
+    def __init__(
+        self,
+        *,
+        rule_id: _builtins.str = ...,
+        line: _builtins.int = ...,
+        text: _builtins.str = ...,
+        passed: _builtins.bool = ...,
+        problem: _builtins.str = ...,
+        expected_json: _builtins.str = ...,
+        actual_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actual_json", b"actual_json", "expected_json", b"expected_json", "line", b"line", "passed", b"passed", "problem", b"problem", "rule_id", b"rule_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExampleResult: _TypeAlias = ExampleResult  # noqa: Y015
+
+@_typing.final
+class ExplainResponse(_message.Message):
+    """Everything the explanation found."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_SET_VERSION_FIELD_NUMBER: _builtins.int
+    DRAFT_FIELD_NUMBER: _builtins.int
+    TOKENS_FIELD_NUMBER: _builtins.int
+    ENTITIES_FIELD_NUMBER: _builtins.int
+    CANDIDATES_FIELD_NUMBER: _builtins.int
+    NEAR_MISSES_FIELD_NUMBER: _builtins.int
+    EVENTS_FIELD_NUMBER: _builtins.int
+    EXAMPLES_FIELD_NUMBER: _builtins.int
+    rule_set_version: _builtins.str
+    """The serving rule-set version, or the draft's content hash."""
+    draft: _builtins.bool
+    """True when the draft in the request was used."""
+    @_builtins.property
+    def tokens(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExplainToken]: ...
+    @_builtins.property
+    def entities(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExplainEntity]: ...
+    @_builtins.property
+    def candidates(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExplainCandidate]:
+        """Every match, in match order, with its fate."""
+
+    @_builtins.property
+    def near_misses(self) -> _containers.RepeatedCompositeFieldContainer[Global___NearMiss]:
+        """One per rule (of those asked for) that found nothing."""
+
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___Event]:
+        """What Extract would return for this text under the same rules (or the one rule)."""
+
+    @_builtins.property
+    def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExampleResult]:
+        """Draft only: every example of the draft's rules."""
+
+    def __init__(
+        self,
+        *,
+        rule_set_version: _builtins.str = ...,
+        draft: _builtins.bool = ...,
+        tokens: _abc.Iterable[Global___ExplainToken] | None = ...,
+        entities: _abc.Iterable[Global___ExplainEntity] | None = ...,
+        candidates: _abc.Iterable[Global___ExplainCandidate] | None = ...,
+        near_misses: _abc.Iterable[Global___NearMiss] | None = ...,
+        events: _abc.Iterable[Global___Event] | None = ...,
+        examples: _abc.Iterable[Global___ExampleResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates", "draft", b"draft", "entities", b"entities", "events", b"events", "examples", b"examples", "near_misses", b"near_misses", "rule_set_version", b"rule_set_version", "tokens", b"tokens"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainResponse: _TypeAlias = ExplainResponse  # noqa: Y015

@@ -61,6 +61,11 @@ class ExtractionServiceStub:
                 request_serializer=sitrep_dot_v1_dot_extraction__pb2.ReloadRulesRequest.SerializeToString,
                 response_deserializer=sitrep_dot_v1_dot_extraction__pb2.ReloadRulesResponse.FromString,
                 _registered_method=True)
+        self.Explain = channel.unary_unary(
+                '/sitrep.v1.ExtractionService/Explain',
+                request_serializer=sitrep_dot_v1_dot_extraction__pb2.ExplainRequest.SerializeToString,
+                response_deserializer=sitrep_dot_v1_dot_extraction__pb2.ExplainResponse.FromString,
+                _registered_method=True)
 
 
 class ExtractionServiceServicer:
@@ -103,6 +108,17 @@ class ExtractionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Explain(self, request, context):
+        """For rule authors: why rules did or did not fire on one text (tokens, every candidate and its
+        fate, the nearest miss of each rule that found nothing), under the serving rules or under a
+        draft pack given as YAML, which never touches the serving rules. A draft is refused
+        (PERMISSION_DENIED) unless the server runs with --enable-drafts, and then needs the admin
+        credentials (an `authorization: Bearer` token or, under mutual TLS, a client certificate).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExtractionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +146,11 @@ def add_ExtractionServiceServicer_to_server(servicer, server):
                     servicer.ReloadRules,
                     request_deserializer=sitrep_dot_v1_dot_extraction__pb2.ReloadRulesRequest.FromString,
                     response_serializer=sitrep_dot_v1_dot_extraction__pb2.ReloadRulesResponse.SerializeToString,
+            ),
+            'Explain': grpc.unary_unary_rpc_method_handler(
+                    servicer.Explain,
+                    request_deserializer=sitrep_dot_v1_dot_extraction__pb2.ExplainRequest.FromString,
+                    response_serializer=sitrep_dot_v1_dot_extraction__pb2.ExplainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -269,6 +290,33 @@ class ExtractionService:
             '/sitrep.v1.ExtractionService/ReloadRules',
             sitrep_dot_v1_dot_extraction__pb2.ReloadRulesRequest.SerializeToString,
             sitrep_dot_v1_dot_extraction__pb2.ReloadRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Explain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sitrep.v1.ExtractionService/Explain',
+            sitrep_dot_v1_dot_extraction__pb2.ExplainRequest.SerializeToString,
+            sitrep_dot_v1_dot_extraction__pb2.ExplainResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,13 @@ class ExtractionServiceStub:
     """The rule set currently serving, the pipeline it runs on and the last reload's outcome."""
     ReloadRules: _grpc.UnaryUnaryMultiCallable[_extraction_pb2.ReloadRulesRequest, _extraction_pb2.ReloadRulesResponse]
     """Admin: reload the rules now. Disabled unless the server runs with --enable-admin."""
+    Explain: _grpc.UnaryUnaryMultiCallable[_extraction_pb2.ExplainRequest, _extraction_pb2.ExplainResponse]
+    """For rule authors: why rules did or did not fire on one text (tokens, every candidate and its
+    fate, the nearest miss of each rule that found nothing), under the serving rules or under a
+    draft pack given as YAML, which never touches the serving rules. A draft is refused
+    (PERMISSION_DENIED) unless the server runs with --enable-drafts, and then needs the admin
+    credentials (an `authorization: Bearer` token or, under mutual TLS, a client certificate).
+    """
 
 @_typing.type_check_only
 class ExtractionServiceAsyncStub(ExtractionServiceStub):
@@ -67,6 +74,13 @@ class ExtractionServiceAsyncStub(ExtractionServiceStub):
     """The rule set currently serving, the pipeline it runs on and the last reload's outcome."""
     ReloadRules: _aio.UnaryUnaryMultiCallable[_extraction_pb2.ReloadRulesRequest, _extraction_pb2.ReloadRulesResponse]  # type: ignore[assignment]
     """Admin: reload the rules now. Disabled unless the server runs with --enable-admin."""
+    Explain: _aio.UnaryUnaryMultiCallable[_extraction_pb2.ExplainRequest, _extraction_pb2.ExplainResponse]  # type: ignore[assignment]
+    """For rule authors: why rules did or did not fire on one text (tokens, every candidate and its
+    fate, the nearest miss of each rule that found nothing), under the serving rules or under a
+    draft pack given as YAML, which never touches the serving rules. A draft is refused
+    (PERMISSION_DENIED) unless the server runs with --enable-drafts, and then needs the admin
+    credentials (an `authorization: Bearer` token or, under mutual TLS, a client certificate).
+    """
 
 class ExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Extracts typed events (casualties, statements, attacks, sieges, and any type the rule pack
@@ -112,5 +126,18 @@ class ExtractionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_extraction_pb2.ReloadRulesResponse, _abc.Awaitable[_extraction_pb2.ReloadRulesResponse]]:
         """Admin: reload the rules now. Disabled unless the server runs with --enable-admin."""
+
+    @_abc_1.abstractmethod
+    def Explain(
+        self,
+        request: _extraction_pb2.ExplainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_extraction_pb2.ExplainResponse, _abc.Awaitable[_extraction_pb2.ExplainResponse]]:
+        """For rule authors: why rules did or did not fire on one text (tokens, every candidate and its
+        fate, the nearest miss of each rule that found nothing), under the serving rules or under a
+        draft pack given as YAML, which never touches the serving rules. A draft is refused
+        (PERMISSION_DENIED) unless the server runs with --enable-drafts, and then needs the admin
+        credentials (an `authorization: Bearer` token or, under mutual TLS, a client certificate).
+        """
 
 def add_ExtractionServiceServicer_to_server(servicer: ExtractionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
