@@ -199,7 +199,10 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
 def _statement(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
     quoted = quote_for_cue(doc, anchor, quote_spans(doc.text))
     content = roles.get("content")
-    if quoted is not None and (content is None or quoted[0] - 1 <= content.start <= quoted[1]):
+    # a quote before its cue is the content ("“A,” she said"); one after it only when the
+    # reported clause starts with it ("she said: “A”", not the partial "said it was “B”")
+    before = quoted is not None and quoted[1] <= doc[anchor].idx
+    if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):
         roles["content"] = Mention(doc.text[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:

@@ -25,6 +25,7 @@ from service.engine.compiled import CompiledRuleSet
 from service.engine.matching import Candidate, find_candidates
 from service.engine.resolve import Grown, anchor, is_negated, resolve_overlaps
 from service.engine.roles import grow, separate
+from service.events.attribution import attribute
 from service.events.coreference import link_rementions
 from service.events.model import DocResult
 
@@ -85,6 +86,7 @@ def process_doc(
         index = sum(1 for s in sentence_starts if s <= grown.start) - 1
         events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate)))
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
+    events = attribute(doc, events)  # speaker sources, quotes carried over from their cue
     events = link_rementions(doc, events)  # after the type filter: indices are the caller's
     if timings is not None:
         timings["match"] += t1 - t0

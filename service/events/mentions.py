@@ -3,15 +3,15 @@
 Pronoun resolution (speakers, attackers, besiegers, perpetrators) takes the nearest preceding
 antecedent that agrees with the pronoun:
 
-- `he`/`him` and `she`/`her` take a person: a PERSON entity (not a place-like prepositional object
-  such as "near Kyiv", which the small model often tags PERSON), or an ORG-tagged span that is
-  shaped like a personal name and reports speech ("Oleksiy Arestovych said ..." tagged ORG). A
+- `he`/`him`/`his` and `she`/`her` take a person: a PERSON entity (not a place-like prepositional
+  object such as "near Kyiv", which the small model often tags PERSON), or an ORG-tagged span that
+  is shaped like a personal name and reports speech ("Oleksiy Arestovych said ..." tagged ORG). A
   person whose gender the document shows (a title, a gendered role noun, a common given name, or
   the same surname already known) must agree: `he` never takes "Mrs. Lynch" or "spokeswoman Anna
   Berg", `she` never takes "Mr. Cole". A person of unknown gender agrees with both.
-- `it`, `they`, `them` and `we` take a body: an organisation or a country (ORG, GPE; NORP for the
-  plural pronouns, "Republicans ... they said"), or an unnamed body that spoke last ("The ministry
-  said ... It said" → "The ministry"), never a person.
+- `it`, `its`, `they`, `them`, `their` and `we` take a body: an organisation or a country (ORG,
+  GPE; NORP for the plural pronouns, "Republicans ... they said"), or an unnamed body that spoke
+  last ("The ministry said ... It said" → "The ministry"), never a person.
 - `i` and `me` are left unresolved: outside quotes they are the writer, inside quotes the speaker
   the quote is attributed to, which the statement itself names.
 
@@ -25,10 +25,10 @@ from spacy.tokens import Doc, Span
 
 from service.events.model import Mention
 
-MALE_PRONOUNS = frozenset({"he", "him"})
+MALE_PRONOUNS = frozenset({"he", "him", "his"})
 FEMALE_PRONOUNS = frozenset({"she", "her"})
 PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
-BODY_PRONOUNS = frozenset({"it", "they", "them", "we"})
+BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
 BODY_NOUNS = frozenset(
     {"ministry", "government", "army", "military", "police", "agency", "company", "group",
      "department", "office", "council", "committee", "court", "union", "party", "campaign",
@@ -192,7 +192,7 @@ def resolve_name(doc: Doc, span: Span, label: str) -> str:
         agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
         return _full_name(agreeing[-1], people) if agreeing else ""
     if lowered in BODY_PRONOUNS:
-        labels = SINGULAR_BODY_LABELS if lowered == "it" else PLURAL_BODY_LABELS
+        labels = SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
         bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent)]
         speaking = _speaking_body(doc, span.start)
         if speaking is not None and (not bodies or bodies[-1].end <= speaking.start):

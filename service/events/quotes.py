@@ -1,49 +1,39 @@
-"""Quotation detection for statements: which quoted passage a speech cue introduces.
+"""Quotation detection for statements: which quoted passage a speech cue introduces, and which
+quotes stand on their own (a paragraph or sentence that is only a quotation).
 
-Quotes are found on the text (curly “…” and straight "…"), then attached to a cue: the quote in
-the cue's sentence, extended over the quotes that continue it in following sentences until a
-sentence that is not a quotation ("“A,” he said. “B.”" is one statement with content A…B).
+Quotes are found on the text: curly “…”, straight "…", guillemets «…» and the doubled
+apostrophes of some wires (''…'', ``…''). A cue takes one quote, never text on both sides of it:
+the quote that ends just before the cue ("“A,” he said") or, failing that, the one its sentence
+opens after the cue ("He said: “A.”"). What follows the cue ("“A,” he said, “B.” “C.”") is left
+to `service.events.attribution`, which gives it the same speaker as separate statements.
 """
 
 from __future__ import annotations
 
 import re
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Token
 
-_QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»")
+_QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
+_MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»"})
+_GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Ruritania said"
+_TRAILING = " \t\n,;:"
+_SENTENCE_END = ".!?…"
+_CLAUSE_END = frozenset(",;:.!?…—-")
+
+Quote = tuple[int, int]
 
 
-def quote_spans(text: str) -> list[tuple[int, int]]:
+def quote_spans(text: str) -> list[Quote]:
     """Character ranges of quoted passages, quotation marks included."""
     return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
 
 
-def quote_for_cue(doc: Doc, cue: int, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The (start, end) characters of the quoted content a cue introduces, marks and trailing
-    clause punctuation excluded."""
-    sentences = list(doc.sents)
-    index = next(i for i, sent in enumerate(sentences) if sent.start <= cue < sent.end)
-    sent = sentences[index]
-    cue_char = doc[cue].idx
-    inside = [q for q in quotes if q[0] < sent.end_char and sent.start_char < q[1]]
-    if not inside or any(q[0] < cue_char < q[1] for q in inside):
-        return None  # no quote here, or the cue is itself quoted speech
-    first, last = inside[0], inside[-1]
-    for nxt in sentences[index + 1 :]:
-        if not _is_quotation(nxt, quotes):
-            break
-        # the quote that makes `nxt` a quotation: it may have opened in an earlier sentence
-        last = max((q for q in quotes if q[0] < nxt.end_char and q[1] >= nxt.start_char), key=lambda q: q[1])
-    return _strip(doc.text, first[0] + 1, last[1] - 1)
-
-
-_TRAILING = " \t\n,;:"
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop the spaces and the clause punctuation (`,;:`) that end a quote before its mark
-    (“Nothing will change,” → `Nothing will change`); keep sentence-final . ! ? and `…`."""
+def inner(text: str, quote: Quote) -> tuple[int, int]:
+    """A quote's content: marks, spaces and the clause punctuation before the closing mark
+    dropped (“Nothing will change,” → `Nothing will change`); sentence-final . ! ? … kept."""
+    width = 2 if text.startswith(("''", "``"), quote[0]) else 1
+    start, end = quote[0] + width, quote[1] - width
     while end > start + 1 and text[end - 1] in _TRAILING:
         end -= 1
     while start < end - 1 and text[start].isspace():
@@ -51,11 +41,95 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _is_quotation(sent: Span, quotes: list[tuple[int, int]]) -> bool:
-    """True when the sentence is entirely (but punctuation) inside one quote."""
-    text = sent.text.strip()
-    start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-    end = start + len(text)
-    return any(q[0] <= start and end - 2 <= q[1] for q in quotes) or any(
-        q[0] == start and q[1] >= end - 2 for q in quotes
-    )
+def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | None:
+    """The (start, end) characters of the quoted content a cue introduces (see the module
+    docstring), or None when there is none or the cue is itself inside a quote.
+
+    A quote before the cue must open its sentence and close a clause ("“A,” she said"; not the
+    partial quote of "Clubs are ''barely profitable,'' he said", whose clause is the content).
+    A quote after the cue must follow it at once or after a comma or colon ("She said: “A”"; not
+    the title of "She wrote under the name “B”")."""
+    sent = doc[cue].sent
+    cue_char = doc[cue].idx
+    if any(q[0] < cue_char < q[1] for q in quotes):
+        return None
+    text = doc.text
+    before = [q for q in quotes if q[1] <= cue_char and _near(doc, q[1], cue_char)]
+    if before:
+        quote = before[-1]
+        return inner(text, quote) if _ends_clause(text, quote) and _opens_sentence(doc, quote) else None
+    cue_end = cue_char + len(doc[cue].text)
+    last_token = doc[sent.end - 1]
+    for quote in quotes:
+        if cue_char < quote[0] < sent.end_char and not (last_token.idx == quote[0] and last_token.text in _MARKS):
+            introduced = _neighbour(text, quote[0] - 1, -1) in {",", ":"} or not text[cue_end : quote[0]].strip()
+            return inner(text, quote) if introduced else None
+    return None
+
+
+def _opens_sentence(doc: Doc, quote: Quote) -> bool:
+    """The quote follows a line break, a sentence end or another quote, or nothing but
+    punctuation stands between the start of its sentence and its opening mark."""
+    first = doc.char_span(quote[0], quote[0] + 1, alignment_mode="expand")
+    if first is None:
+        return True
+    sent = first[0].sent
+    if _neighbour(doc.text, quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'"}:
+        return True
+    return all(tok.is_punct or tok.is_space for tok in doc[sent.start : first[0].i])
+
+
+def _ends_clause(text: str, quote: Quote) -> bool:
+    """The quote closes a clause ("“A,” she said", "“A?” she asked"), unlike a quoted title or
+    word before the speaker ("the “Apprentice” star said ...")."""
+    width = 2 if text.startswith("''", quote[1] - 2) else 1
+    last = _neighbour(text, quote[1] - width - 1, -1)
+    return last in _CLAUSE_END or _neighbour(text, quote[1], 1) == ","
+
+
+def _near(doc: Doc, start_char: int, end_char: int) -> bool:
+    """Only the speaker's words lie between a quote's end and the cue: a few tokens, no quote
+    mark, no new sentence but the cue's own ("“A.” Then B. He said" is not near)."""
+    gap = _tokens(doc, start_char, end_char)
+    if len(gap) > _GAP_TOKENS or any(tok.text in _MARKS for tok in gap):
+        return False
+    return not any(tok.is_sent_start for tok in gap[1:])
+
+
+def _tokens(doc: Doc, start_char: int, end_char: int) -> list[Token]:
+    """The tokens that start in [start_char, end_char)."""
+    if start_char >= end_char:
+        return []
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    return [tok for tok in span if start_char <= tok.idx < end_char] if span is not None else []
+
+
+def stands_alone(doc: Doc, quote: Quote) -> bool:
+    """The quote is a sentence or paragraph of its own, with no cue around it: it opens the
+    text, a line or a sentence, ends with a sentence-final mark or a line break, and nothing but
+    punctuation follows it in its sentence (or before the next line)."""
+    text = doc.text
+    before = _neighbour(text, quote[0] - 1, -1)
+    if before and before not in "\n" + _SENTENCE_END + "”\"'»":
+        return False
+    end = inner(text, quote)[1]
+    after = _neighbour(text, quote[1], 1)
+    if text[end - 1] not in _SENTENCE_END and after not in {"", "\n"}:
+        return False
+    last = doc.char_span(quote[1] - 1, quote[1], alignment_mode="expand")
+    if last is None:
+        return True
+    for tok in _tokens(doc, quote[1], last[-1].sent.end_char):
+        if tok.is_space and "\n" in tok.text:
+            return True  # the parser's sentence runs on into the next paragraph
+        if not (tok.is_punct or tok.is_space):
+            return False
+    return True
+
+
+def _neighbour(text: str, i: int, step: int) -> str:
+    """The first character from `i` on (in direction `step`) that is not a space or tab; '' at
+    either end of the text."""
+    while 0 <= i < len(text) and text[i] in " \t":
+        i += step
+    return text[i] if 0 <= i < len(text) else ""

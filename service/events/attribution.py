@@ -1,0 +1,122 @@
+"""Document-level attribution of statements: how each speaker was found, and quotes that carry
+no cue of their own.
+
+News writing attributes a run of quotation once: “A,” she said. “B.” — and a paragraph that is
+only a quotation continues the speaker of the quote before it. After the rules' events are built,
+every quote that no statement covers and that stands alone (a sentence or paragraph of its own,
+see `quotes.stands_alone`) or continues a quote after its cue ("“A,” she said, “B.”") becomes a
+statement of the nearest preceding attributed statement's speaker, searched in the same and the
+previous paragraph only; with none there, the quote is left alone (no speaker is invented).
+Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
+continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
+A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
+word in passing) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from spacy.tokens import Doc
+
+from service.events.model import Event, Mention
+from service.events.quotes import inner, quote_spans, stands_alone
+
+PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
+CARRIED_CONFIDENCE = 0.9
+"""A carried-over statement's confidence, relative to the statement it continues."""
+_MIN_WORDS = 2
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def attribute(doc: Doc, events: list[Event]) -> list[Event]:
+    """`events` with `speaker_source` on every statement, plus the carried-over statements."""
+    out = [_with_source(e) for e in events if e.type != "statement" or "content" in e.roles]
+    statements = sorted((e for e in out if e.type == "statement"), key=lambda e: e.start)
+    if not statements:
+        return out
+    text = doc.text
+    carried: list[Event] = []
+    for quote in quote_spans(text):
+        start, end = inner(text, quote)
+        if len(text[start:end].split()) < _MIN_WORDS or _covered(statements, start, end):
+            continue
+        source = _antecedent(doc, statements, quote)
+        if source is None:
+            continue
+        event = _carried(doc, source, start, end)
+        carried.append(event)
+        statements.append(event)
+        statements.sort(key=lambda e: e.start)
+    return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+
+
+def _with_source(event: Event) -> Event:
+    speaker = event.roles.get("speaker")
+    if event.type != "statement" or speaker is None:
+        return event
+    source = "PRONOUN" if speaker.text.lower() in PRONOUNS else "CUE"
+    return replace(event, attrs={**event.attrs, "speaker_source": source})
+
+
+def _covered(statements: list[Event], start: int, end: int) -> bool:
+    """Some statement's content already holds (part of) the quote."""
+    for event in statements:
+        content = event.roles.get("content")
+        if content is not None and content.start < end and start < content.end:
+            return True
+    return False
+
+
+def _antecedent(doc: Doc, statements: list[Event], quote: tuple[int, int]) -> Event | None:
+    """The statement whose speaker the quote continues, if any (see the module docstring)."""
+    earlier = [e for e in statements if e.start < quote[0] and "speaker" in e.roles]
+    if not earlier:
+        return None
+    source = max(earlier, key=lambda e: (_content_end(e), e.start))
+    cue = source.roles.get("cue")
+    if (
+        source.attrs.get("kind") == "DIRECT" and cue is not None and cue.end <= quote[0]
+        and _after_comma(doc.text, quote[0]) and _same_sentence(doc, cue.start, quote[0])
+    ):  # fmt: skip
+        return source  # "“A,” she said, “B.”": the quote goes on after its cue
+    if not stands_alone(doc, quote):
+        return None
+    gap = _paragraph(doc.text, quote[0]) - _paragraph(doc.text, _content_end(source) - 1)
+    return source if gap <= 1 else None
+
+
+def _after_comma(text: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    return j >= 0 and text[j] == ","
+
+
+def _content_end(event: Event) -> int:
+    content = event.roles.get("content")
+    return content.end if content is not None else event.end
+
+
+def _same_sentence(doc: Doc, a: int, b: int) -> bool:
+    first = doc.char_span(a, a + 1, alignment_mode="expand")
+    second = doc.char_span(b, b + 1, alignment_mode="expand")
+    return first is not None and second is not None and first[0].sent.start == second[0].sent.start
+
+
+def _paragraph(text: str, i: int) -> int:
+    """The number of the paragraph (a line that is not blank) holding character `i`."""
+    return len(_PARAGRAPH.findall(text, 0, text.rfind("\n", 0, i) + 1))
+
+
+def _carried(doc: Doc, source: Event, start: int, end: int) -> Event:
+    speaker = source.roles["speaker"]
+    content = Mention(doc.text[start:end], start, end)
+    sentence = sum(1 for sent in doc.sents if sent.start_char <= start) - 1
+    return Event(
+        type="statement", rule_id=source.rule_id, start=start, end=end, text=content.text,
+        sentence_index=max(sentence, 0), confidence=round(source.confidence * CARRIED_CONFIDENCE, 3),
+        roles={"speaker": speaker, "content": content},
+        attrs={"kind": "DIRECT", "speaker_source": "CARRIED_OVER"},
+    )  # fmt: skip

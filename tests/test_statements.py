@@ -1,0 +1,154 @@
+"""Statements across sentences and paragraphs, with the shipped pack and the real model.
+
+Quotes that carry no cue of their own take the speaker of the nearest preceding attributed
+statement in the same or the previous paragraph (`speaker_source` CARRIED_OVER); a quote with no
+such statement gets no speaker; a cue's content never runs through the cue clause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.extractor import extract
+from service.engine.pipeline import load_pipeline, model_components
+from service.events.model import Event
+from service.events.quotes import inner, quote_spans
+from service.rules.loader import load_rules
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def compiled(nlp: Language) -> CompiledRuleSet:
+    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
+
+
+def _statements(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[Event]:
+    events = extract(nlp, compiled, [text]).docs[0].events
+    return [e for e in events if e.type == "statement"]
+
+
+def _speaker(event: Event) -> str:
+    speaker = event.roles["speaker"]
+    return speaker.resolved or speaker.text
+
+
+def _content(event: Event) -> str:
+    return event.roles["content"].text
+
+
+def test_a_quote_paragraph_continues_the_speaker_before_it(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "The ferry to Varholm was cancelled again on Friday.\n\n"
+        "“We have waited three weeks for a new engine,” harbour master Petra Lund said.\n\n"
+        "“The islanders are running out of patience, and so am I.”\n\n"
+        "The operator did not answer calls."
+    )
+    statements = _statements(nlp, compiled, text)
+    assert [(_speaker(e), e.attrs["speaker_source"]) for e in statements] == [
+        ("Petra Lund", "CUE"),
+        ("Petra Lund", "CARRIED_OVER"),
+    ]
+    assert _content(statements[1]) == "The islanders are running out of patience, and so am I."
+    assert statements[1].attrs["kind"] == "DIRECT"
+    assert statements[1].roles["speaker"].start == statements[0].roles["speaker"].start
+
+
+def test_a_quote_without_any_earlier_speaker_gets_none(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“Nobody reads the small print any more.”\n\n"
+        "That line opens the new handbook for tenants in the town of Eskby.\n\n"
+        "“Every lease will be checked twice.”"
+    )
+    assert _statements(nlp, compiled, text) == []
+
+
+def test_a_quote_two_paragraphs_after_the_speaker_is_not_carried(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“The dam will hold,” engineer Tomas Berg said.\n\n"
+        "Water rose all night along the valley.\n\n"
+        "By morning the school in Lysa was closed.\n\n"
+        "“Stay off the river road until further notice.”"
+    )
+    statements = _statements(nlp, compiled, text)
+    assert [(_speaker(e), e.attrs["speaker_source"]) for e in statements] == [("Tomas Berg", "CUE")]
+
+
+def test_a_new_speaker_takes_over(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“The budget is balanced,” finance chief Ada Moss said.\n\n"
+        "“We cut nothing that matters.”\n\n"
+        "“That is simply not true,” opposition leader Rolf Eide replied.\n\n"
+        "“Three clinics closed this year.”"
+    )
+    statements = _statements(nlp, compiled, text)
+    assert [(_speaker(e), e.attrs["speaker_source"]) for e in statements] == [
+        ("Ada Moss", "CUE"),
+        ("Ada Moss", "CARRIED_OVER"),
+        ("Rolf Eide", "CUE"),
+        ("Rolf Eide", "CARRIED_OVER"),
+    ]
+    assert _content(statements[3]) == "Three clinics closed this year."
+
+
+def test_quote_content_never_runs_through_the_cue(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“The tunnel is safe,” the inspector said. “We checked every bolt.”\n\n"
+        "“Trains will run again,” she added, “as soon as the signals are fixed.”"
+    )
+    statements = _statements(nlp, compiled, text)
+    contents = [_content(e) for e in statements]
+    assert contents == [
+        "The tunnel is safe",
+        "We checked every bolt.",
+        "Trains will run again",
+        "as soon as the signals are fixed.",
+    ]
+    assert not any(cue in content for content in contents for cue in ("said", "added"))
+    assert [e.attrs["speaker_source"] for e in statements] == ["CUE", "CARRIED_OVER", "PRONOUN", "CARRIED_OVER"]
+    assert _speaker(statements[1]) == "the inspector"
+    assert statements[3].roles["speaker"] == statements[2].roles["speaker"]
+
+
+def test_every_statement_says_how_its_speaker_was_found(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Governor Elin Dahl says the border crossing will reopen in May. "
+        "She added that customs staff had been hired. "
+        "The plan, according to the ministry, costs too much."
+    )
+    statements = _statements(nlp, compiled, text)
+    assert [(_speaker(e), e.attrs["speaker_source"]) for e in statements] == [
+        ("Elin Dahl", "CUE"),
+        ("Elin Dahl", "PRONOUN"),
+        ("the ministry", "CUE"),
+    ]
+
+
+def test_doubled_apostrophes_are_quotation_marks() -> None:
+    text = "''We will not sell the farm,'' Mr. Kask said. He left."
+    (quote,) = quote_spans(text)
+    start, end = inner(text, quote)
+    assert text[start:end] == "We will not sell the farm"
+
+
+def test_the_cue_lexicons_have_the_breadth_of_wordnet() -> None:
+    """The generated cue lexicons hold the cues news uses beyond say/tell (and many more)."""
+    lexicons = yaml.safe_load((RULES / "statements.yaml").read_text(encoding="utf-8"))["lexicons"]
+    clausal, quoting = set(lexicons["speech_cue_verbs"]), set(lexicons["quote_cue_verbs"])
+    expected = {"add", "note", "explain", "write", "report", "admit", "warn", "urge", "confirm", "announce",
+                "deny", "insist", "argue", "describe", "say", "tell", "claim", "tweet"}  # fmt: skip
+    assert expected <= clausal
+    assert {"joke", "quip", "shout", "whisper"} <= quoting and clausal <= quoting
+    assert len(clausal) > 100
+    assert not {"think", "believe", "hold", "make", "show", "order"} & quoting
+    assert {"statement", "claim", "warning", "denial"} <= set(lexicons["speech_cue_nouns"])
