@@ -103,6 +103,8 @@ class NodeTests:
     def run(self) -> None:
         strings = self._doc.vocab.strings
         self._hits = {name: set() for name in self._names}
+        if not self._names:
+            return  # every rule fired (a Matcher without patterns only warns)
         for key, start, _end in self._matcher(self._doc):
             rule_id, index, attr = strings[key].split("\0")
             self._hits[(rule_id, int(index), attr)].add(start)
