@@ -5,6 +5,7 @@ that uses the label."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,8 +16,11 @@ from service.authoring.evaluation.gold import parse_record
 from service.authoring.evaluation.match import Scorecard, score_doc
 from service.events.model import Event, Mention, Quantity
 from service.events.registry import BUILTIN, all_types
+from service.observability.metrics import Metrics
 from service.proto.sitrep.v1 import extraction_pb2 as pb
+from service.reload.manager import ReloadOutcome
 from service.rules.loader import load_rules
+from service.rules.schema import RuleSetSpec
 from tests.test_rule_validation import errors_of
 
 DISPLACEMENT = """\
@@ -181,3 +185,27 @@ def test_eval_scores_gold_that_uses_a_declared_label(tmp_path: Path) -> None:
     missed = Scorecard()
     score_doc(missed, gold, [_event("attack", attacker=(0, 7))], types)
     assert (missed.types["displacement"].found, missed.types["attack"].fp) == (0, 1)
+
+
+def test_events_emitted_series_follow_the_declared_types(tmp_path: Path) -> None:
+    """Each reload creates a zero series for every declared type and drops those no longer declared."""
+    (tmp_path / "d.yaml").write_text(DISPLACEMENT)
+    declaring = load_rules(tmp_path)
+    (tmp_path / "d.yaml").write_text("version: 1\n")
+    plain = load_rules(tmp_path)
+    metrics = Metrics()
+
+    def series() -> set[str]:
+        samples = metrics.registry.get_sample_value
+        names = [*BUILTIN, "displacement"]
+        return {n for n in names if samples("sitrep_events_emitted_total", {"event_type": n}) is not None}
+
+    def reload(spec: RuleSetSpec) -> None:
+        published = SimpleNamespace(compiled=SimpleNamespace(spec=spec), version=spec.version)
+        metrics.on_reload(ReloadOutcome(True, 0.0, spec.version), published)  # type: ignore[arg-type]
+
+    assert series() == set(BUILTIN)
+    reload(declaring)
+    assert series() == {*BUILTIN, "displacement"}
+    reload(plain)
+    assert series() == set(BUILTIN)

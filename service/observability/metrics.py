@@ -33,6 +33,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self._event_type: dict[str, str] = {}
+        self._declared: set[str] = set()  # types the serving pack declares, each with an events series
         r = self.registry
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
@@ -112,10 +113,11 @@ class Metrics:
             self.events.labels(kind).inc(count)
 
     def on_reload(self, outcome: ReloadOutcome, current: Published | None) -> None:
-        """Reload listener: outcome metrics, and a zero series for every known rule.
+        """Reload listener: outcome metrics, and a zero series for every known rule and declared
+        event type.
 
-        Series of rules the new set no longer has are removed, so a deleted rule does not linger
-        in "rules with zero hits".
+        Series of rules and types the new set no longer has are removed, so a deleted rule does not
+        linger in "rules with zero hits".
         """
         self.reloads.labels("success" if outcome.success else "failure").inc()
         self.reload_ok.set(1 if outcome.success else 0)
@@ -136,5 +138,9 @@ class Metrics:
         for rule in rules:
             self.hits.labels(rule.id, rule.event)
             self.suppressed.labels(rule.id)
-        for declared in current.compiled.spec.event_types:
-            self.events.labels(declared.name)
+        declared = {event_type.name for event_type in current.compiled.spec.event_types}
+        for gone in self._declared - declared:
+            self.events.remove(gone)
+        for name in declared:
+            self.events.labels(name)
+        self._declared = declared
