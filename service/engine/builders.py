@@ -180,8 +180,9 @@ def _casualty(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attr
 
 def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
     """A count that opens the victims phrase of a rule without a count of its own ("Dozens of
-    people", "Between 15 and 25 people", "nearly 300 lives"); the victims keep the rest. Not
-    over coordinated victims ("three officers and a driver" are four)."""
+    people", "Between 15 and 25 people", "nearly 300 lives"); the victims keep the rest, and a
+    victims phrase that is only a count ("15 were injured") becomes the count. Not over
+    coordinated victims ("three officers and a driver" are four)."""
     victims = doc.char_span(roles["victims"].start, roles["victims"].end)
     size = count_prefix([tok.text for tok in victims]) if victims is not None else 0
     if victims is None or not size:
@@ -191,9 +192,12 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
         rest += 1
     if any(tok.dep_ == "cc" for tok in doc[rest : victims.end]):
         return
-    if rest < victims.end and (count := _quantity(doc, victims.start, victims.start + size)):
+    if count := _quantity(doc, victims.start, victims.start + size):
         quantities["count"] = count
-        roles["victims"] = mention(doc, rest, victims.end)
+        if rest < victims.end:
+            roles["victims"] = mention(doc, rest, victims.end)
+        else:
+            del roles["victims"]
 
 
 def _statement(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:

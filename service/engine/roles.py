@@ -68,8 +68,8 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
     for child in token.rights:
         wanted = child.dep_ in _RIGHT_DEPS or (child.dep_ == "prep" and child.lower_ == "of")
         wanted = wanted or (conjuncts and child.dep_ in {"conj", "cc"})
-        if not wanted:
-            break
+        if not wanted or child.left_edge.i > end + 1:
+            break  # past a gap wider than a comma it crosses other words ("14 people had been hurt, two")
         end = child.right_edge.i + 1
     doc = token.doc
     if end < len(doc) and doc[end].lower_ in _MORE and doc[end].head.i in {token.i, token.head.i}:
