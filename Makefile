@@ -12,7 +12,7 @@ SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-cli
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml
+.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml backfill-test
 
 # `make serve` needs the runtime lock only; the dev tools come with `make test`.
 $(RUNTIME): requirements.lock pyproject.toml clients/python/pyproject.toml
@@ -51,9 +51,20 @@ typecheck: $(STAMP) $(GEN)
 	$(BIN)/mypy service
 
 unit: $(STAMP) $(GEN) $(NPM) system-tools
-	CI=true $(BIN)/python -m pytest -q -m "not soak and not image"
+	CI=true $(BIN)/python -m pytest -q -m "not soak and not image and not spark"
 
 test: lint typecheck unit
+
+# The Spark backfill (docs/backfill.md): the spark extra's lock and a Java 17 runtime (Debian's
+# openjdk-17-jre-headless), then its tests on Spark's local mode. Not part of `make serve` or the image.
+SPARK := $(VENV)/.installed-spark
+$(SPARK): $(STAMP) requirements-spark.lock
+	scripts/ensure_system_tools.sh java:openjdk-17-jre-headless
+	$(BIN)/pip install --require-hashes -r requirements.lock -r requirements-dev.lock -r requirements-spark.lock
+	touch $@
+
+backfill-test: $(SPARK) $(GEN)
+	CI=true $(BIN)/python -m pytest -q -m spark tests/test_backfill.py
 
 # Throughput, latency and memory (docs/performance.md); BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP) $(GEN)
@@ -65,6 +76,7 @@ LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index
 lock: $(STAMP)
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.in
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.in
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements-spark.lock requirements-spark.in
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
