@@ -24,7 +24,7 @@ class Settings:
     max_batch: int = 256
     max_concurrent_rpcs: int = 256
     max_rpcs_per_peer: int = 0
-    max_call_seconds: float = 120.0
+    max_call_seconds: float = 300.0
     stream_idle_timeout: float = 60.0
     max_message_bytes: int = 64 * 1024 * 1024
     max_connection_age: float = 300.0

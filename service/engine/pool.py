@@ -140,7 +140,7 @@ def _ping() -> int:
 class WorkerPool:
     """Async facade over the process pool; replaces the pool when a worker dies or hangs."""
 
-    def __init__(self, model: str, workers: int, max_call_seconds: float = 120.0) -> None:
+    def __init__(self, model: str, workers: int, max_call_seconds: float = 300.0) -> None:
         self._model = model
         self._size = max(1, workers)
         self._max_call = max_call_seconds
