@@ -45,18 +45,31 @@ def _load(args: argparse.Namespace) -> tuple[Language, CompiledRuleSet]:
     return nlp, compile_rules(spec, nlp)
 
 
-def _documents(paths: list[str]) -> Iterator[tuple[str, str]]:
-    """(id, text) pairs: JSONL lines with {"id", "text"}, or whole plain-text files."""
+def _documents(paths: list[str], bad: list[str]) -> Iterator[tuple[str, str]]:
+    """(id, text) pairs: JSONL lines with {"id", "text"}, or whole plain-text files. A line that
+    is not such an object is reported as `file:line: problem` in `bad` and skipped."""
     for name in paths or ["-"]:
         data = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         stem = "stdin" if name == "-" else Path(name).name
         if name.endswith(".jsonl") or data.lstrip().startswith("{"):
             for n, line in enumerate(data.splitlines(), 1):
-                if line.strip():
+                if not line.strip():
+                    continue
+                try:
                     record = json.loads(line)
                     yield str(record.get("id", f"{stem}:{n}")), str(record["text"])
+                except (ValueError, KeyError, AttributeError, TypeError) as exc:
+                    problem = f"missing {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+                    bad.append(f'{name}:{n}: not a JSON object with "text" ({problem}); skipped')
         else:
             yield stem, data
+
+
+def _report_bad(bad: list[str]) -> int:
+    """Print the skipped lines; the exit code is 1 if there were any."""
+    for line in bad:
+        print(line, file=sys.stderr)
+    return 1 if bad else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -68,12 +81,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     nlp, compiled = _load(args)
-    docs = list(_documents(args.files))
+    bad: list[str] = []
+    docs = list(_documents(args.files, bad))
     result = extract(nlp, compiled, [text for _, text in docs])
     for (doc_id, text), doc in zip(docs, result.docs, strict=True):
         response = to_response(doc_id, text, doc.events, pb.OFFSET_ENCODING_CODE_POINT, compiled.version)
         _print_json(response)
-    return 0
+    return _report_bad(bad)
 
 
 def _print_json(message: Message) -> None:
@@ -92,7 +106,8 @@ def cmd_call(args: argparse.Namespace) -> int:
     def read(path: str) -> bytes | None:
         return Path(path).read_bytes() if path else None
 
-    docs = list(_documents(args.files))
+    bad: list[str] = []
+    docs = list(_documents(args.files, bad))
     with Client(
         args.server, tls=args.tls, root_certificates=read(args.tls_ca), private_key=read(args.tls_key),
         certificate_chain=read(args.tls_cert), token=args.token or None, timeout=args.timeout,
@@ -106,7 +121,7 @@ def cmd_call(args: argparse.Namespace) -> int:
                 return 1
             for result in reply.results:
                 _print_json(result)
-    return 0
+    return _report_bad(bad)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
