@@ -134,6 +134,20 @@ def test_every_statement_says_how_its_speaker_was_found(nlp: Language, compiled:
     ]
 
 
+def test_a_colon_cue_takes_the_quote_in_the_next_paragraph(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Senator Ray Holm said:\n\n“We will not give up. Not now.”\n\nThe room was silent."
+    (statement,) = _statements(nlp, compiled, text)
+    assert (_speaker(statement), _content(statement)) == ("Ray Holm", "We will not give up. Not now.")
+    assert statement.attrs == {"kind": "DIRECT", "speaker_source": "CUE"}
+
+
+def test_a_partial_quote_stays_inside_reported_speech(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Economist Lea Varga said the tax cut was “a fantasy” and would never pass.\n\nVoters agreed."
+    (statement,) = _statements(nlp, compiled, text)
+    assert _content(statement) == "the tax cut was “a fantasy” and would never pass"
+    assert statement.attrs == {"kind": "MIXED", "speaker_source": "CUE"}
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

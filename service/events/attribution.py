@@ -61,9 +61,13 @@ def _with_source(event: Event) -> Event:
 
 
 def _covered(statements: list[Event], start: int, end: int) -> bool:
-    """Some statement's content already holds (part of) the quote."""
+    """Some statement's content already holds (part of) the quote. A statement cued inside the
+    quote does not count: it is speech the quoted speaker reports ("“… they hear him say it is
+    a hoax …”")."""
     for event in statements:
-        content = event.roles.get("content")
+        content, cue = event.roles.get("content"), event.roles.get("cue")
+        if cue is not None and start <= cue.start < end:
+            continue
         if content is not None and content.start < end and start < content.end:
             return True
     return False

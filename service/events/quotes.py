@@ -60,9 +60,13 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
         return inner(text, quote) if _ends_clause(text, quote) and _opens_sentence(doc, quote) else None
     cue_end = cue_char + len(doc[cue].text)
     last_token = doc[sent.end - 1]
+    end = sent.end_char
+    if _neighbour(text, end - 1, -1, " \t\n") == ":":
+        end = len(text)  # "She said:" and the quote on the next line or in the next paragraph
     for quote in quotes:
-        if cue_char < quote[0] < sent.end_char and not (last_token.idx == quote[0] and last_token.text in _MARKS):
-            introduced = _neighbour(text, quote[0] - 1, -1) in {",", ":"} or not text[cue_end : quote[0]].strip()
+        if cue_char < quote[0] < end and not (last_token.idx == quote[0] and last_token.text in _MARKS):
+            before_mark = _neighbour(text, quote[0] - 1, -1, " \t\n")
+            introduced = before_mark in {",", ":"} or not text[cue_end : quote[0]].strip()
             return inner(text, quote) if introduced else None
     return None
 
@@ -83,7 +87,7 @@ def _ends_clause(text: str, quote: Quote) -> bool:
     """The quote closes a clause ("“A,” she said", "“A?” she asked"), unlike a quoted title or
     word before the speaker ("the “Apprentice” star said ...")."""
     width = 2 if text.startswith("''", quote[1] - 2) else 1
-    last = _neighbour(text, quote[1] - width - 1, -1)
+    last = _neighbour(text, quote[1] - width - 1, -1, " \t'’")  # past a nested quote's mark
     return last in _CLAUSE_END or _neighbour(text, quote[1], 1) == ","
 
 
@@ -127,9 +131,9 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     return True
 
 
-def _neighbour(text: str, i: int, step: int) -> str:
-    """The first character from `i` on (in direction `step`) that is not a space or tab; '' at
+def _neighbour(text: str, i: int, step: int, spaces: str = " \t") -> str:
+    """The first character from `i` on (in direction `step`) that is not one of `spaces`; '' at
     either end of the text."""
-    while 0 <= i < len(text) and text[i] in " \t":
+    while 0 <= i < len(text) and text[i] in spaces:
         i += step
     return text[i] if 0 <= i < len(text) else ""
