@@ -13,11 +13,13 @@ import pytest
 import yaml
 from spacy.language import Language
 
+from service.api.convert import to_response
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components
 from service.events.model import Event
 from service.events.quotes import inner, quote_spans
+from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.rules.loader import load_rules
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -62,6 +64,12 @@ def test_a_quote_paragraph_continues_the_speaker_before_it(nlp: Language, compil
     assert _content(statements[1]) == "The islanders are running out of patience, and so am I."
     assert statements[1].attrs["kind"] == "DIRECT"
     assert statements[1].roles["speaker"].start == statements[0].roles["speaker"].start
+    reply = to_response("d1", text, statements, pb.OFFSET_ENCODING_UTF16, "v")
+    sources = [e.statement.speaker_source for e in reply.events]
+    assert sources == [pb.SPEAKER_SOURCE_CUE, pb.SPEAKER_SOURCE_CARRIED_OVER]
+    content = reply.events[1].statement.content.span
+    utf16 = text.encode("utf-16-le")
+    assert utf16[2 * content.start : 2 * content.end].decode("utf-16-le") == _content(statements[1])
 
 
 def test_a_quote_without_any_earlier_speaker_gets_none(nlp: Language, compiled: CompiledRuleSet) -> None:
