@@ -26,11 +26,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.matcher import DependencyMatcher
 
+from service.engine.compiled import compile_rules
+from service.engine.matching import normalise_proper_lemmas
+from service.engine.pipeline import DEFAULT_MODEL, load_pipeline
+from service.engine.regex import bound_pattern
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
 from service.rules.errors import RuleSetError
-from service.rules.loader import Snapshot, load_snapshot
+from service.rules.loader import Snapshot, load_rules, load_snapshot
 from tests.server import BASIC_RULES, ROOT, RunningServer, run_server
 
 TOKEN = "hardening-token"
@@ -263,10 +268,11 @@ def test_error_details_always_fit(live: tuple[RunningServer, Path, Path], reques
 
 
 def test_temp_dirs_are_pruned_and_removed(live: tuple[RunningServer, Path, Path], tmp_path: Path) -> None:
+    """Old specs are pruned; a server stopped by SIGTERM exits 0 and leaves no temp dir, even
+    with its only worker stopped (SIGSTOP: the pool used to wait for it forever)."""
     _, _, tmp = live
     specs = [p for d in tmp.glob("sitrep-rules-*") for p in d.glob("*.pickle")]
     assert 1 <= len(specs) <= 8, specs  # earlier tests published a dozen versions
-    # A server of its own, stopped here, must leave nothing behind.
     own_tmp = tmp_path / "tmp"
     own_tmp.mkdir()
     rules = tmp_path / "rules"
@@ -274,10 +280,15 @@ def test_temp_dirs_are_pruned_and_removed(live: tuple[RunningServer, Path, Path]
     (rules / "basic.yaml").write_text(BASIC_RULES, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TMPDIR", str(own_tmp))
-        with run_server(rules, log_dir=tmp_path) as own:
+        with run_server(rules, "--grace-period", "1", log_dir=tmp_path) as own:
             assert leftovers(own_tmp)
+            (pid,) = own.worker_pids()
+            os.kill(pid, signal.SIGSTOP)
             own.process.send_signal(signal.SIGTERM)
+            t0 = time.time()
             assert own.process.wait(30) == 0
+            assert time.time() - t0 < 15
+    assert not Path(f"/proc/{pid}").exists() or b") Z" in Path(f"/proc/{pid}/stat").read_bytes()
     assert leftovers(own_tmp) == []
 
 
@@ -383,18 +394,31 @@ def test_a_stopped_worker_is_noticed_and_replaced(faults: RunningServer) -> None
     assert pid not in faults.worker_pids()
 
 
-def test_sigterm_exits_with_a_stopped_worker(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "basic.yaml").write_text(BASIC_RULES, encoding="utf-8")
-    with run_server(rules, "--grace-period", "1", log_dir=tmp_path) as server:
-        (pid,) = server.worker_pids()
-        os.kill(pid, signal.SIGSTOP)
-        server.process.send_signal(signal.SIGTERM)
-        t0 = time.time()
-        assert server.process.wait(30) == 0
-        assert time.time() - t0 < 15
-        assert not Path(f"/proc/{pid}").exists() or b"Z" in Path(f"/proc/{pid}/stat").read_bytes()[:64]
+def test_bounded_matcher_finds_what_spacy_finds() -> None:
+    """The shipped pack's dependency rules find the same matches, in the same order, with
+    spaCy's DependencyMatcher and with ours (invented sentences of every event type)."""
+    nlp = load_pipeline(DEFAULT_MODEL)
+    compiled = compile_rules(load_rules(ROOT / "rules"), nlp)
+    reference = DependencyMatcher(nlp.vocab, validate=False)
+    for rule in compiled.spec.runnable:
+        if rule.kind == "dependency":
+            reference.add(rule.id, [bound_pattern(list(rule.pattern), dependency=True)])
+    texts = [
+        "Rebel gunners shelled the village of Varnok on Monday, and two farmers were killed by the blasts.",
+        "The militia was accused of bombing the Ostrel depot, which the army said was carried out by drones.",
+        "Three soldiers died and 14 civilians were wounded when a car bomb exploded near the Kessin market.",
+        "Government troops have besieged the northern town of Dravo since March, the mayor told reporters.",
+        '"We will not surrender," the commander said, adding that the siege had cut off water to the city.',
+        "Police said the gunman, who was later shot dead by officers, had attacked a bus carrying pilgrims.",
+    ]
+    docs = list(nlp.pipe(texts, disable=list(compiled.plan.disabled)))
+    found = 0
+    for doc in docs:
+        normalise_proper_lemmas(doc)
+        expected = [(key, list(match)) for key, match in reference(doc)]
+        assert [(key, list(match)) for key, match in compiled.dependency(doc)] == expected
+        found += len(expected)
+    assert found >= 5  # the sentences exercise the pack
 
 
 # -- the loader over generated YAML (no model) ---------------------------------------------------
