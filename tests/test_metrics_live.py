@@ -475,7 +475,7 @@ def test_every_method_and_code_is_initialised(live: Live) -> None:
     codes = {code.name for code in grpc.StatusCode}
     result = live.prometheus.query(f'grpc_server_handled_total{{grpc_service="{SERVICE}"}}')
     seen = {(s["metric"]["grpc_method"], s["metric"]["grpc_code"]) for s in result}
-    methods = {"Extract", "BatchExtract", "StreamExtract", "GetRuleSet", "ReloadRules"}
+    methods = {"Extract", "BatchExtract", "StreamExtract", "GetRuleSet", "ReloadRules", "Explain"}
     assert seen == {(method, code) for method in methods for code in codes}
     never_failed = f'grpc_server_handled_total{{grpc_service="{SERVICE}", grpc_code="DATA_LOSS"}}'
     assert [float(s["value"][1]) for s in live.prometheus.query(never_failed)] == [0.0] * len(methods)

@@ -5,10 +5,12 @@ Which tokens satisfy a node, and each attribute of it, is asked of spaCy's own `
 single-token pattern per node and per attribute, REGEX bounded as in serving), so the verdicts use
 the matcher's exact semantics. The search is a heuristic on top, cheap and bounded:
 
-- token patterns are walked greedily from every start token (`?`, `*`, `+`, `{n,m}` take as many
-  tokens as match, `!` needs one token that does not);
+- token patterns are walked greedily from every token that fits the first node (`?`, `*`, `+`,
+  `{n,m}` take as many tokens as match, `!` needs one token that does not);
 - dependency patterns are searched depth first in pattern order, each node among the tokens its
-  parent's `REL_OP` allows, at most `WORK_LIMIT` steps per rule.
+  parent's `REL_OP` allows;
+
+both at most `WORK_LIMIT` steps per rule (the best failure found by then is reported).
 
 The best partial match is the one that got furthest (then the one whose failing token satisfies
 most of the node's attributes, then the earliest). Its failure is one of four kinds: `attribute`
@@ -34,8 +36,8 @@ from service.rules.schema import RuleSpec
 Kind = Literal["attribute", "dependency", "operator", "missing"]
 WORK_LIMIT = 20_000
 SHOWN_VALUES = 5
-NEARBY_OPS = (">", "<", ">>", "<<", "$+", "$-", "$++", "$--", ".", ";")
-"""Relations named when a token has a node's attributes under another operator than the rule's."""
+LINEAGE_CHECKS = 32
+"""Tokens with a node's attributes tested for another relation to the parent than the rule's."""
 _COUNTS = {"?": (0, 1), "*": (0, 1 << 30), "+": (1, 1 << 30)}
 
 
@@ -177,6 +179,11 @@ class _Search:
         self.chosen: list[int] = []  # dependency search: the token of each node matched so far
         self.work = 0
 
+    def may_improve(self, index: int) -> bool:
+        """Whether a failure at node `index` could beat the best one (it scores at most all of
+        the node's attributes): the others are not worth explaining."""
+        return self.best is None or self.best.score < (index, len(self.nodes[index].attrs))
+
     def record(self, failure: _Failure) -> None:
         if self.best is None or failure.score > self.best.score:
             self.best = failure
@@ -209,9 +216,20 @@ class _Search:
 def _walk_tokens(search: _Search) -> None:
     """Greedy walk of a token pattern from every start token."""
     doc, nodes = search.doc, search.nodes
-    for start in range(len(doc)):
+    starts: Iterable[int] = range(len(doc))
+    first = nodes[0] if nodes else None
+    if first is not None and first.count[0] >= 1 and not first.negated:
+        # a walk from a token that fails the first node gets nowhere: judge that node once
+        starts = sorted(search.tests.tokens(search.rule, 0))
+        if not starts:
+            search.record(search.nowhere(0, (), range(len(doc))))
+            return
+    for start in starts:
+        if search.work > WORK_LIMIT:
+            return
         pos, matched = start, list[int]()
         for index, node in enumerate(nodes):
+            search.work += 1
             ok = search.tests.tokens(search.rule, index)
             if node.negated:
                 if pos >= len(doc):
@@ -248,8 +266,9 @@ def _end_of_text(index: int, node: _Node, matched: tuple[int, ...]) -> _Failure:
     return _Failure(index, matched, None, 0, "missing", "a token", "", f"node {node.name}: the text ends before it")
 
 
-def _walk_dependency(search: _Search, ops: dict[str, Any]) -> None:
-    """Depth-first search of a dependency pattern, recording where each branch dies."""
+def _walk_dependency(search: _Search, ops: dict[str, Any], cache: dict[tuple[int, str], list[int]]) -> None:
+    """Depth-first search of a dependency pattern, recording where each branch dies. `cache`
+    holds the tokens each (token, REL_OP) relates to, shared by the rules of one Doc."""
     doc, nodes, rule, chosen = search.doc, search.nodes, search.rule, search.chosen
 
     def visit(index: int) -> None:
@@ -260,15 +279,17 @@ def _walk_dependency(search: _Search, ops: dict[str, Any]) -> None:
         node = nodes[index]
         if node.parent is None:
             pool = sorted(ok)
-            if not pool:
+            if not pool and search.may_improve(index):
                 search.record(search.nowhere(index, (), range(len(doc))))
         else:
             head = chosen[node.parent]
-            related = [t.i for t in ops[node.op](doc, head)]
-            search.work += len(related)
+            related = cache.get((head, node.op))
+            if related is None:
+                related = cache[(head, node.op)] = [t.i for t in ops[node.op](doc, head)]
+                search.work += len(related)
             pool = [t for t in related if t in ok]
-            if not pool:
-                search.record(_relation_failure(search, index, head, related, ok, ops))
+            if not pool and search.may_improve(index):
+                search.record(_relation_failure(search, index, head, related, ok))
         for token in pool:
             chosen.append(token)
             visit(index + 1)
@@ -277,24 +298,31 @@ def _walk_dependency(search: _Search, ops: dict[str, Any]) -> None:
     visit(0)
 
 
-def _relation_failure(
-    search: _Search, index: int, head: int, related: Sequence[int], ok: set[int], ops: dict[str, Any]
-) -> _Failure:  # fmt: skip
+def _lineage(head: Token, token: Token) -> str:
+    """How `token` stands to `head` in the tree, if it is in its line: >, <, >> or <<."""
+    if token.head.i == head.i != token.i:
+        return ">"
+    if head.head.i == token.i != head.i:
+        return "<"
+    if head.is_ancestor(token):
+        return ">>"
+    return "<<" if token.is_ancestor(head) else ""
+
+
+def _relation_failure(search: _Search, index: int, head: int, related: Sequence[int], ok: set[int]) -> _Failure:
     """Why no token in relation to the parent fits node `index`: a token with the node's
-    attributes stands elsewhere near the parent (operator), a related token lacks an attribute
-    (attribute / dependency), or nothing stands in that relation at all (missing)."""
+    attributes stands elsewhere in the parent's line (operator), a related token lacks an
+    attribute (attribute / dependency), or nothing stands in that relation at all (missing)."""
     doc, node = search.doc, search.nodes[index]
     parent = search.nodes[node.parent or 0]
     matched = tuple(search.chosen)
-    near = {t.i for op in (">>", "<<") for t in ops[op](doc, head)}
-    elsewhere = sorted(ok & near)
     relation = f"{node.op} {parent.name} {doc[head].text!r}"
-    if elsewhere:
-        token = elsewhere[0]
-        holds = next((op for op in NEARBY_OPS if token in {t.i for t in ops[op](doc, head)}), "")
-        found = f"{holds} {parent.name}" if holds else "unrelated"
-        message = (f"node {node.name}: {doc[token].text!r} fits the node but is not {relation}"
-                   + (f" (it is {found})" if holds else ""))  # fmt: skip
+    lines = ((t, _lineage(doc[head], doc[t])) for t in sorted(ok)[:LINEAGE_CHECKS])
+    token, holds = next(((t, line) for t, line in lines if line), (None, ""))
+    search.work += LINEAGE_CHECKS
+    if token is not None:
+        found = f"{holds} {parent.name}"
+        message = f"node {node.name}: {doc[token].text!r} fits the node but is not {relation} (it is {found})"
         return _Failure(index, matched, token, len(node.attrs), "operator", f"REL_OP {node.op}", found, message)
     if related:
         return search.nowhere(index, matched, related)
@@ -318,6 +346,7 @@ def near_misses(doc: Doc, rules: Sequence[RuleSpec]) -> list[NearMiss]:
     ops_matcher = BoundedDependencyMatcher(doc.vocab)
     ops_matcher._roots = tree_roots(doc)  # what its sentence operators read (set per call)
     ops: dict[str, Any] = ops_matcher._ops
+    related: dict[tuple[int, str], list[int]] = {}
     out = []
     for rule, nodes in plans:
         if rule.kind == "phrases":
@@ -330,7 +359,7 @@ def near_misses(doc: Doc, rules: Sequence[RuleSpec]) -> list[NearMiss]:
         if rule.kind == "pattern":
             _walk_tokens(search)
         else:
-            _walk_dependency(search, ops)
+            _walk_dependency(search, ops, related)
         best = search.best
         if best is not None:
             out.append(NearMiss(rule.id, nodes[best.node].name, best.node, best.matched, best.kind,
