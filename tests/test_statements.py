@@ -7,7 +7,10 @@ such statement gets no speaker; a cue's content never runs through the cue claus
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -174,3 +177,37 @@ def test_the_cue_lexicons_have_the_breadth_of_wordnet() -> None:
     assert len(clausal) > 100
     assert not {"think", "believe", "hold", "make", "show", "order"} & quoting
     assert {"statement", "claim", "warning", "denial"} <= set(lexicons["speech_cue_nouns"])
+
+
+def _generator() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "gen_speech_lexicon.py"
+    spec = importlib.util.spec_from_file_location("gen_speech_lexicon", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_lexicon_generator_applies_its_criteria(tmp_path: Path) -> None:
+    """A miniature WordNet: a clause-taking communication verb, a manner-of-speaking hyponym, a
+    verb whose communication sense is rare, a cognition verb and a derived noun."""
+    (tmp_path / "data.verb").write_text(
+        "  1 licence header line\n"
+        '00000001 32 v 01 say 0 001 + 00000100 n 0101 01 + 26 00 | express in words; "she said that it rained"\n'
+        "00000002 32 v 01 bellow 0 001 @ 00000001 v 0000 01 + 02 00 | say loudly\n"
+        "00000003 32 v 01 hold 0 000 01 + 26 00 | declare\n"
+        "00000004 35 v 01 hold 0 000 01 + 08 00 | grasp\n"
+        "00000005 31 v 01 think 0 000 01 + 26 00 | judge\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "data.noun").write_text("00000100 10 n 01 saying 0 000 | a statement\n", encoding="utf-8")
+    (tmp_path / "cntlist.rev").write_text(
+        "say%2:32:00:: 1 100\nhold%2:35:00:: 1 50\nhold%2:34:00:: 2 9\nhold%2:32:00:: 3 1\n", encoding="utf-8"
+    )
+    generator = _generator()
+    lexicons = generator.cue_lexicons(tmp_path)
+    added = set(generator.ADDED)
+    assert set(lexicons["speech_cue_verbs"]) - added == {"say"}
+    assert set(lexicons["quote_cue_verbs"]) - added == {"say", "bellow"}
+    assert lexicons["speech_cue_nouns"] == ["saying"]
