@@ -226,6 +226,8 @@ def _explain_local(args: argparse.Namespace, request: pb.ExplainRequest) -> pb.E
     from service.api.explaining import answer, validate
 
     validate(request, Limits())
+    if request.draft_yaml:  # the draft replaces the rules directory: only the model loads
+        return answer(request, load_pipeline(args.model), None)
     nlp, compiled = _load(args)
     return answer(request, nlp, compiled)
 

@@ -290,6 +290,12 @@ def test_cli_explains_through_the_server_as_it_does_locally(server: tuple[Runnin
     assert json.loads(remote.stdout) == json.loads(local.stdout)
     reply = json.loads(remote.stdout)
     assert {c["rule_id"] for c in reply["candidates"]} == {"attack.subject_verb_object", "casualty.count_passive"}
+    draft = rules.parent / "draft.yaml"
+    draft.write_text(DRAFT, encoding="utf-8")
+    tried = subprocess.run([*cli[:4], "A medic was injured in Kossa.", "--draft", str(draft)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=180)  # fmt: skip
+    assert tried.returncode == 0, tried.stderr
+    assert "examples: 1 passed, 1 failed" in tried.stdout and "d.harmed (casualty): 'injured'  [kept]" in tried.stdout
     printed = subprocess.run([*cli[:4], text, "--server", running.target, "--rule", "nope"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
     assert printed.returncode == 1 and "INVALID_ARGUMENT: [S109] unknown rule id 'nope'" in printed.stderr

@@ -66,8 +66,9 @@ def run(request: pb.ExplainRequest, manager: RuleSetManager, serving: CompiledRu
         return answer(request, nlp, serving)
 
 
-def answer(request: pb.ExplainRequest, nlp: Language, serving: CompiledRuleSet) -> pb.ExplainResponse:
-    """Explain a validated request with `serving`, or with the request's draft pack."""
+def answer(request: pb.ExplainRequest, nlp: Language, serving: CompiledRuleSet | None) -> pb.ExplainResponse:
+    """Explain a validated request with `serving`, or with the request's draft pack (then
+    `serving` may be None: `sitrep explain --draft` loads no rules directory)."""
     draft: Draft | None = None
     if request.draft_yaml:
         try:
@@ -75,6 +76,8 @@ def answer(request: pb.ExplainRequest, nlp: Language, serving: CompiledRuleSet) 
         except RuleSetError as exc:
             raise invalid([Violation("draft_yaml", E.S110.format(error=str(e))) for e in exc.errors]) from None
     compiled = draft.compiled if draft else serving
+    if compiled is None:
+        raise ValueError("no rules to explain with: neither a serving rule set nor a draft")
     found = explain(nlp, compiled, request.text, _rules(request, compiled))
     return to_proto(found, request.text, request.offset_encoding, draft)
 
