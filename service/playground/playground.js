@@ -221,6 +221,9 @@ async function showVersion() {
 }
 
 $("explain").addEventListener("click", () => explain(false));
+$("rule").addEventListener("keydown", (event) => { if (event.key === "Enter") explain(false); });
+$("text").addEventListener("keydown", (event) => { if (event.key === "Enter" && event.ctrlKey) explain(false); });
+$("draft").addEventListener("keydown", (event) => { if (event.key === "Enter" && event.ctrlKey) explain(true); });
 $("run-draft").addEventListener("click", () => explain(true));
 const params = new URLSearchParams(location.search);
 $("text").value = params.get("text") || "";
