@@ -149,8 +149,10 @@ class WorkerPool:
         self._deadlines: dict[Path, float] = {}
         self._killed: set[Path] = set()
         self._stopped_since: dict[int, float] = {}
+        self._shot: set[int] = set()  # pids the watchdog killed (already logged and counted)
         self._ready = False
         self._watchdog: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[list[int]] | None = None
         self.on_death: Callable[[str], None] = lambda reason: None
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -232,20 +234,21 @@ class WorkerPool:
         processes = dict(getattr(executor, "_processes", None) or {})
         for pid, process in processes.items():
             code = process.exitcode
-            if code == -signal.SIGTERM:
-                continue  # the executor itself terminates the rest of a broken pool
+            if code == -signal.SIGTERM or pid in self._shot:
+                continue  # the executor terminates the rest of a broken pool; the watchdog's own
             if code is not None and code < 0:
                 log.error("worker %d died (signal %s); replacing the pool", pid, signal.Signals(-code).name)
                 self.on_death(reason)
             elif code is not None:
                 log.error("worker %d exited (code %d); replacing the pool", pid, code)
                 self.on_death(reason)
+        self._shot -= set(processes)
         self._ready = False
         self._stopped_since.clear()
         self._executor = self._new_executor()
         _kill(processes)
         executor.shutdown(wait=False, cancel_futures=True)
-        asyncio.get_running_loop().create_task(self.warm_up())
+        self._warming = asyncio.get_running_loop().create_task(self.warm_up())  # kept: tasks are weak
 
     async def _watch(self) -> None:
         """Kill workers busy past a deadline or stopped for long, replace a broken pool."""
@@ -265,18 +268,14 @@ class WorkerPool:
                 if pid is not None:
                     log.error("worker %d still busy %.0fs past a deadline; killing it", pid, now - deadline)
                     self._killed.add(marker)
-                    self.on_death("overran")
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
+                    self._shoot(pid, "overran")
         processes = dict(getattr(executor, "_processes", None) or {})
         for pid in processes:
             if _state(pid) in {"T", "t"}:
                 since = self._stopped_since.setdefault(pid, now)
                 if now - since > OVERRUN_MARGIN:
                     log.error("worker %d stopped for %.0fs; killing it", pid, now - since)
-                    self.on_death("stopped")
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
+                    self._shoot(pid, "stopped")
             else:
                 self._stopped_since.pop(pid, None)
         dead = any(p.exitcode is not None for p in processes.values())
@@ -290,6 +289,13 @@ class WorkerPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watchdog
         await asyncio.to_thread(self.close, timeout)
+
+    def _shoot(self, pid: int, reason: str) -> None:
+        if pid not in self._shot:
+            self._shot.add(pid)
+            self.on_death(reason)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the workers: give them `timeout` seconds to finish, then kill them (a hung or
