@@ -7,6 +7,7 @@ Screenshots are kept in build/test-artifacts/playground/ (docs/playground.png is
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
 import tempfile
@@ -195,6 +196,13 @@ def test_gateway_answers_and_errors_as_the_grpc_api(server: tuple[RunningServer,
     assert status == 400 and "ExplainRequest" in body["message"]
     status, body = _post(http_port, "/v1/StreamExtract", b"{}")
     assert status == 404
+    connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    connection.putrequest("POST", "/v1/Explain")
+    connection.putheader("Content-Length", str(64 * 1024 * 1024 + 1))  # over --max-message-bytes
+    connection.endheaders()
+    reply = connection.getresponse()
+    assert (reply.status, json.loads(reply.read())["code"]) == (413, "RESOURCE_EXHAUSTED")
+    connection.close()
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"http://127.0.0.1:{http_port}/etc/passwd", timeout=10)
     assert missing.value.code == 404
