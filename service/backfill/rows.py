@@ -17,6 +17,7 @@ import pyarrow as pa
 from service.events.model import Event, Mention, Quantity
 
 OK, REFUSED, FAILED = "ok", "refused", "failed"
+UNKNOWN = ("", "UNSPECIFIED")  # an attribute the API would send as its enum's 0: left out of the map
 
 MENTION = pa.struct(
     [
@@ -79,7 +80,7 @@ def _event_row(document_id: str, published_at: str | None, index: int, e: Event,
         "confidence": e.confidence, "coreferent_of": coreferent,
         "roles": [(role, _mention(m)) for role, m in e.roles.items()],
         "quantities": [(role, _quantity(q)) for role, q in e.quantities.items()],
-        "attributes": list(e.attrs.items()),
+        "attributes": [(name, value) for name, value in e.attrs.items() if value not in UNKNOWN],
         "rule_set_version": version,
     }  # fmt: skip
 
