@@ -24,7 +24,7 @@ from service.rules.yamlpos import Path, Positions, YamlError, load
 RULE_SUFFIXES = (".yaml", ".yml")
 
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = 512 * 1024
 MAX_LEXICON_ENTRIES = 20_000
 MAX_PHRASES = 20_000
 
