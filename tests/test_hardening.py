@@ -165,9 +165,7 @@ def test_non_utf8_name_is_reported_and_the_rest_still_loads(live: tuple[RunningS
         ("big.yaml", lambda p: p.write_text("x: '" + "a" * (3 << 20) + "'\n"), "[R106]"),
         (
             "lexicon.yaml",
-            lambda p: p.write_text(
-                "version: 1\nlexicons:\n  huge: [" + ", ".join(f"w{i}" for i in range(25_000)) + "]\n"
-            ),
+            lambda p: p.write_text("version: 1\nlexicons:\n  huge: [" + ", ".join(["w"] * 20_001) + "]\n"),
             "[R211]",
         ),
     ],
