@@ -55,6 +55,9 @@ def _entity(token: Token) -> tuple[int, int]:
 
 
 def _quantity(doc: Doc, index: int) -> tuple[int, int]:
+    numbers = [child.i for child in doc[index].children if child.dep_ == "nummod"]
+    if numbers and not doc[index].like_num:
+        index = numbers[0]  # a counted noun stands for its count ("20,000 people are trapped")
     lo, hi = max(0, index - QUANTITY_WINDOW), min(len(doc), index + QUANTITY_WINDOW + 1)
     start, end = phrase_bounds([tok.text for tok in doc[lo:hi]], index - lo)
     return lo + start, lo + end
