@@ -2,9 +2,9 @@
 
 The growth rules a role's `expand:` names (`Expansion` in service/rules/schema.py):
 - `token`: exactly the matched tokens.
-- `quantity`: the widest run of tokens around the numeral that reads as one count phrase
-  (`service/events/quantities.py`): "more than 100,000", "One hundred and forty - three",
-  "between 15 and 25".
+- `quantity`: the widest run of tokens around the numeral (a counted noun's number) that reads
+  as one count phrase (`service/events/quantities.py`): "more than 100,000", "One hundred and
+  forty - three", "between 15 and 25".
 - `entity`: the named entity holding the token, else the token.
 - `phrase`: a token inside a named entity grows to that entity ("Dmitry Peskov", not "Kremlin
   spokesman Dmitry Peskov"); any other noun grows to its noun phrase: everything to its left in
