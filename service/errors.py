@@ -1,7 +1,8 @@
 """One catalogue of every error message, each with a code shown in its text (after spaCy's errors.py).
 
 Codes are grouped: R1xx rule files and schema, R2xx patterns and lexicons, R3xx pipeline needs,
-R4xx examples, S1xx serving (request validation and limits). `GROUP_STATUS` maps the serving
+R4xx examples, W1xx lint warnings (shown by `sitrep check`, never failing a load),
+S1xx serving (request validation and limits). `GROUP_STATUS` maps the serving
 groups to gRPC status codes in one place.
 """
 
@@ -29,6 +30,9 @@ class E(enum.Enum):
     R113 = "event type {name!r} is already defined ({first})"
     R114 = "event type {name!r}: {problem}"
     R115 = "file name is not valid UTF-8; the file is ignored until it is renamed"
+    R116 = "unknown priority level {name!r}; named levels: {known}"
+    R117 = "priority level {name!r}: {problem}"
+    R118 = "priority {value} is outside {low}..{high}"
     R190 = "reload failed unexpectedly ({kind}); the serving rule set is unchanged"
     R201 = "invalid token pattern {path}: {problem}"
     R202 = "unknown lexicon ${name}; known lexicons: {known}"
@@ -47,9 +51,16 @@ class E(enum.Enum):
         "(an empty or POS/DEP-only RIGHT_ATTRS under an unbounded REL_OP); at most {limit} such "
         "nodes, give them a LEMMA, LOWER, ORTH, TEXT or NORM"
     )
+    R214 = "template {name!r}: {problem}"
+    R215 = "OPTIONAL node {node!r}: {problem}"
     R301 = "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
     R401 = "example {index}: {problem}"
     R402 = "examples took {seconds}s, over the budget of {budget}s per rule"
+    W101 = "lexicon {name!r} is never used by a rule"
+    W102 = "lexicon {name!r} lists {words} more than once"
+    W103 = "{key} lists words twice, from ${name} and ${other}: {words}"
+    W104 = "the rule has no negative example (one with `expect: []`)"
+    W105 = "confidence 0 no longer vetoes; write `veto: true` if the rule rules out events"
     S101 = "text must not be empty"
     S102 = "text is {size} bytes, over the limit of {limit} bytes"
     S103 = "a batch holds at most {limit} documents, got {count}"

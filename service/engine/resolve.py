@@ -14,7 +14,7 @@ unless that role would overlap a role or the anchor of the winner ("Separatist f
 launched a rocket attack on a checkpoint" reports attacker, weapon and target). The loser is
 still reported as suppressed.
 
-Vetoes: a rule of confidence 0 matches a frame in which a word is certainly no event of the
+Vetoes: a rule marked `veto: true` matches a frame in which a word is certainly no event of the
 rule's type ("a faulty valve caused an explosion", "fears of an attack", "a heart attack").
 Every candidate of that type anchored on one of the veto's matched words, with a priority no
 higher than the veto's, is dropped and reported as suppressed by the veto; the veto itself is
@@ -196,10 +196,20 @@ def without_denied_roles(item: Grown, doc: Doc) -> Grown:
 
 
 def vetoed_type(item: Grown) -> str | None:
-    """The event type a veto candidate rules out (a rule of confidence 0: its match is certainly
-    no event of its type), None for an ordinary candidate."""
+    """The event type a veto candidate rules out (a `veto: true` rule: its match is certainly no
+    event of its type), None for an ordinary candidate."""
     rule = item.candidate.rule
-    return rule.event if rule.confidence == 0.0 else None
+    return rule.event if rule.veto else None
+
+
+def fullest(items: list[Grown]) -> list[Grown]:
+    """Without the partial matches of a rule with OPTIONAL nodes: a match of one of its shorter
+    variants whose words another match of the same rule holds, and more."""
+    words = [(item.rule_id, _matched(item.candidate)) for item in items]
+    return [
+        item for item, (rule_id, mine) in zip(items, words, strict=True)
+        if not item.candidate.rule.variants or not any(other == rule_id and mine < theirs for other, theirs in words)
+    ]  # fmt: skip
 
 
 def _veto_of(item: Grown, vetoes: list[Grown]) -> Grown | None:
@@ -223,6 +233,7 @@ def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) ->
     with `keep_vetoes` (a veto rule's own examples show what it matches)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
+    items = fullest(items)
     vetoes = [item for item in items if vetoed_type(item)]
     for item in sorted((without_denied_roles(i, doc) for i in items), key=_key):
         if vetoed_type(item):

@@ -16,8 +16,10 @@ from pydantic import ValidationError
 from service.errors import E
 from service.events.registry import BUILTIN, EventType, all_types
 from service.rules.errors import RuleError, RuleSetError
+from service.rules.lint import combined_lexicons, lexicon_warnings, referenced_lexicons, rule_warnings
 from service.rules.needs import ModelComponents, components_for
 from service.rules.schema import EventTypeModel, RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
+from service.rules.templates import apply_templates
 from service.rules.validate import Report, build_spec, declared_type
 from service.rules.yamlpos import Path, Positions, YamlError, load
 
@@ -122,19 +124,23 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
             parsed.append((shown, *result))
 
     lexicons: dict[str, list[str]] = {}
-    lexicon_at: dict[str, str] = {}
+    lexicon_at: dict[str, tuple[str, int]] = {}
     for shown, model, _raw, positions in parsed:
         for name, words in model.lexicons.items():
             line, col = positions.of(("lexicons", name))
             if name in lexicons:
-                first = lexicon_at[name]
+                first = ":".join(map(str, lexicon_at[name]))
                 errors.append(RuleError(shown, line, col, "", E.R205.format(name=name, first=first)))
                 continue
             if len(words) > MAX_LEXICON_ENTRIES:
                 message = E.R211.format(name=name, count=len(words), limit=MAX_LEXICON_ENTRIES)
                 errors.append(RuleError(shown, line, col, "", message))
                 continue
-            lexicons[name], lexicon_at[name] = words, f"{shown}:{line}"
+            lexicons[name], lexicon_at[name] = words, (shown, line)
+    priorities = _named(parsed, "priorities", errors, E.R117)
+    templates = _named(parsed, "templates", errors, E.R214)
+    used = referenced_lexicons(list(templates.values()))
+    lints: list[RuleError] = []
 
     declared = _declared_types(parsed, errors)
     types = all_types(declared)
@@ -144,6 +150,11 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
         for index, rule_raw in enumerate(model.rules):
             base: Path = ("rules", index)
             line, col = positions.of(base)
+            rule_id = str(rule_raw.get("id", ""))
+            report = _reporter(errors, shown, positions, base, rule_id)
+            rule_raw = apply_templates(rule_raw, templates, report)
+            used |= referenced_lexicons(rule_raw)
+            lints += [RuleError(shown, line, col, rule_id, m) for m in combined_lexicons(rule_raw, lexicons)]
             try:
                 rule = RuleModel.model_validate(rule_raw)
             except ValidationError as exc:
@@ -158,13 +169,32 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
                 continue
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
-            spec = build_spec(rule, raw["rules"][index], lexicons, shown, line, example_lines, report, types)
+            spec = build_spec(rule, rule_raw, lexicons, shown, line, example_lines, report, types, priorities)
             if components is not None and spec.status != "disabled":
                 _check_needs(spec, components, report)
             rules.append(spec)
     if errors:
         raise RuleSetError(errors, snapshot.version)
-    return RuleSetSpec(snapshot.version, tuple(rules), tuple(name for name, _ in snapshot.files), declared)
+    warnings = sorted(lints + lexicon_warnings(lexicons, lexicon_at, used) + rule_warnings(rules))
+    files = tuple(name for name, _ in snapshot.files)
+    return RuleSetSpec(snapshot.version, tuple(rules), files, declared, tuple(warnings))
+
+
+def _named(
+    parsed: list[tuple[str, RuleFileModel, Any, Positions]], section: str, errors: list[RuleError], code: E
+) -> dict[str, Any]:
+    """A pack-wide section (`priorities`, `templates`): any file may define an entry, once."""
+    found: dict[str, Any] = {}
+    first: dict[str, str] = {}
+    for shown, model, _raw, positions in parsed:
+        for name, value in getattr(model, section).items():
+            line, col = positions.of((section, name))
+            if name in found:
+                message = code.format(name=name, problem=f"already defined at {first[name]}")
+                errors.append(RuleError(shown, line, col, "", message))
+                continue
+            found[name], first[name] = value, f"{shown}:{line}"
+    return found
 
 
 def _reporter(errors: list[RuleError], file: str, positions: Positions, base: Path, rule_id: str = "") -> Report:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.events.registry import EventType, all_types
+from service.rules.errors import RuleError
 
 Status = Literal["active", "shadow", "disabled"]
 Expansion = Literal["token", "phrase", "entity", "subtree", "conjuncts", "quantity"]
@@ -52,7 +53,8 @@ class RuleModel(_Strict):
     event: str = Field(pattern=NAME_PATTERN, max_length=60)
     description: str = ""
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
-    priority: int = Field(default=0, ge=-1000, le=1000)
+    priority: int | str = 0  # a number, or a level named in a pack's `priorities`
+    veto: bool = False
     status: Status = "active"
     pattern: list[dict[str, Any]] | None = Field(default=None, min_length=1)
     dependency: list[dict[str, Any]] | None = Field(default=None, min_length=1)
@@ -71,6 +73,8 @@ class RuleFileModel(_Strict):
 
     version: Literal[1]
     event_types: list[dict[str, Any]] = Field(default_factory=list)
+    priorities: dict[str, int] = Field(default_factory=dict)
+    templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -106,6 +110,9 @@ class RuleSpec:
     attributes: tuple[tuple[str, str], ...] = ()
     negation: Literal["drop", "keep"] = "drop"
     examples: tuple[Example, ...] = ()
+    veto: bool = False  # the match is certainly no event of its type: drops candidates on its words
+    # dependency rules with OPTIONAL nodes: every pattern to run, the full one first
+    variants: tuple[tuple[Any, ...], ...] = ()
     attrs: frozenset[str] = frozenset()
     quantity_roles: frozenset[str] = frozenset()  # of the rule's event type
 
@@ -126,6 +133,7 @@ class RuleSetSpec:
     rules: tuple[RuleSpec, ...]
     files: tuple[str, ...] = field(default=())
     event_types: tuple[EventType, ...] = ()  # declared by the pack, beside the built-in ones
+    warnings: tuple[RuleError, ...] = ()  # W-coded lint findings: shown by `sitrep check`, never fatal
 
     @property
     def types(self) -> dict[str, EventType]:

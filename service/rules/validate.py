@@ -19,6 +19,7 @@ from service.errors import E
 from service.events.registry import NAME, Attribute, EventType
 from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
 from service.rules.schema import EventTypeModel, Example, RuleModel, RuleSpec
+from service.rules.templates import OPTIONAL, variants
 from service.rules.yamlpos import Path
 
 RuleKind = Literal["pattern", "dependency", "phrases"]
@@ -40,6 +41,7 @@ MAX_REGEX_LENGTH = 200
 _UNBOUNDED_OPS = frozenset({"<<", ">>", ".*", ";*"})
 _WORD_ATTRS = frozenset({"LEMMA", "LOWER", "ORTH", "TEXT", "NORM"})
 MAX_OPEN_NODES = 2
+PRIORITY_RANGE = (-1000, 1000)
 
 
 def expand_lexicons(value: Any, lexicons: dict[str, list[str]], path: Path, report: Report) -> Any:
@@ -174,10 +176,10 @@ def _check_attributes(model: RuleModel, event: EventType, report: Report) -> Non
 def build_spec(
     model: RuleModel, raw: dict[str, Any], lexicons: dict[str, list[str]],
     file: str, line: int, examples_lines: list[int], report: Report,
-    types: Mapping[str, EventType],
+    types: Mapping[str, EventType], priorities: Mapping[str, int],
 ) -> RuleSpec:  # fmt: skip
     """Validate `model` (its raw dict gives the pre-schema values) against the pack's event
-    `types` and normalise it."""
+    `types` and named `priorities`, and normalise it."""
     event = _event_type(model, types, report)
     roles = set(event.rule_roles)
     role_list = ", ".join(event.rule_roles)
@@ -197,6 +199,7 @@ def build_spec(
 
     token_roles: list[str | None] = []
     pattern: list[Any] = []
+    alternatives: list[list[dict[str, Any]]] = []
     if kind == "pattern" and model.pattern:
         for i, token in enumerate(model.pattern):
             token = dict(token)
@@ -209,7 +212,7 @@ def build_spec(
         for token in pattern:
             attrs |= pattern_attrs(token)
     elif kind == "dependency" and model.dependency:
-        pattern = _check_dependency(model.dependency, lexicons, need_role, report)
+        pattern, alternatives = _check_dependency(model.dependency, lexicons, need_role, report)
         attrs |= {"DEP"}
         for node in pattern:
             attrs |= pattern_attrs(node.get("RIGHT_ATTRS") or {})
@@ -225,7 +228,9 @@ def build_spec(
             report(("expand", role), E.R208.format(role=role))
     spec = RuleSpec(
         id=model.id, event=model.event, description=model.description,
-        confidence=model.confidence, priority=model.priority, status=model.status, kind=kind,
+        confidence=model.confidence, priority=_priority(model.priority, priorities, report),
+        status=model.status, kind=kind, veto=model.veto,
+        variants=tuple(tuple(variant) for variant in alternatives),
         file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
         phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
         expand=tuple(sorted(model.expand.items())), casualty_kind=model.casualty_kind,
@@ -241,15 +246,38 @@ def build_spec(
     return replace(spec, attrs=frozenset(attrs))
 
 
+def _priority(value: int | str, priorities: Mapping[str, int], report: Report) -> int:
+    """A rule's priority: a number in PRIORITY_RANGE or a level the pack names."""
+    if isinstance(value, str):
+        if value in priorities:
+            return priorities[value]
+        report(("priority",), E.R116.format(name=value, known=", ".join(priorities) or "none"))
+        return 0
+    low, high = PRIORITY_RANGE
+    if not low <= value <= high:
+        report(("priority",), E.R118.format(value=value, low=low, high=high))
+    return value
+
+
 def _check_dependency(
     nodes: list[dict[str, Any]], lexicons: dict[str, list[str]],
     need_role: Callable[[str, Path], None], report: Report,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Structure per spaCy's DependencyMatcher: an anchor first, then nodes linked to known ids."""
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:  # fmt: skip
+    """Structure per spaCy's DependencyMatcher: an anchor first, then nodes linked to known ids.
+    Returns the nodes (without OPTIONAL) and the variants the OPTIONAL ones make."""
     known: set[str] = set()
     out: list[dict[str, Any]] = []
+    optional: list[int] = []
     for i, node in enumerate(nodes):
         where: Path = ("dependency", i)
+        if i and OPTIONAL in node:
+            if node[OPTIONAL] is not True:
+                report(
+                    (*where, OPTIONAL),
+                    E.R215.format(node=node.get("RIGHT_ID"), problem="write `OPTIONAL: true` or leave it out"),
+                )
+            optional.append(i)
+            node = {key: value for key, value in node.items() if key != OPTIONAL}
         allowed = {"RIGHT_ID", "RIGHT_ATTRS"} | (set() if i == 0 else {"LEFT_ID", "REL_OP"})
         for key in set(node) - allowed:
             report((*where, key), E.R204.format(problem=f"unexpected key {key!r} in node {i}"))
@@ -278,7 +306,7 @@ def _check_dependency(
     open_nodes = [str(node.get("RIGHT_ID")) for i, node in enumerate(out) if _open(node, anchor=i == 0)]
     if len(open_nodes) > MAX_OPEN_NODES:
         report(("dependency",), E.R213.format(nodes=", ".join(open_nodes), limit=MAX_OPEN_NODES))
-    return out
+    return out, variants(out, optional, report)
 
 
 def _open(node: dict[str, Any], anchor: bool) -> bool:
