@@ -139,6 +139,9 @@ class Server:
         self.metrics.workers.set(self._pool.size)
         self.metrics.registry.register(WorkerCollector(self._pool.pids))
         await self._pool.warm_up()
+        if self.manager.current is not None:
+            await self._pool.prepare(self.manager.current.pinned)
+        self.manager.prepare = self._pool.prepare_from_thread
         runtime.manager, runtime.pool = self.manager, self._pool
         self._watcher = RuleWatcher(self.manager, s.poll_interval, s.watch, s.debounce_ms)
         self._watcher.start()

@@ -3,17 +3,24 @@
 Each example text runs through the real pipeline with the rule alone (its own overlap
 resolution and negation apply, other rules' do not). The produced events must match the
 expected list one to one: every expected role value equals the event's, and no event is extra.
+
+An `ExampleCache` makes a reload cost what changed: an example's Doc depends only on its text and
+the pipeline components that run, and a rule's results only on the rule, the pack's declared
+types and those Docs, so a reload parses only new texts and runs only changed rules.
 """
 
 from __future__ import annotations
 
+import pickle
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
-from service.engine.compiled import CompiledRuleSet
-from service.engine.extractor import extract
+from service.engine.compiled import CompiledRuleSet, narrow
+from service.engine.extractor import process_doc
 from service.errors import E
 from service.events.model import Event
 from service.rules.errors import RuleError
@@ -89,20 +96,55 @@ def judge(example: Example, events: list[Event]) -> str:
     return ""
 
 
-def run_examples(nlp: Language, compiled: CompiledRuleSet) -> list[ExampleResult]:
-    """Every example of every active or shadow rule, in pack order."""
-    results = []
-    for rule in compiled.spec.runnable:
-        if not rule.examples:
-            continue
-        texts = [example.text for example in rule.examples]
-        t0 = time.perf_counter()
-        docs = extract(nlp, compiled, texts, only_rule=rule.id).docs
-        seconds = time.perf_counter() - t0
-        for example, doc in zip(rule.examples, docs, strict=True):
-            actual = tuple(summarize(e) for e in doc.events)
-            results.append(ExampleResult(rule, example, actual, judge(example, doc.events), seconds))
-    return results
+class ExampleCache:
+    """Parsed example Docs and per-rule results of one pipeline, kept for the next run.
+
+    The Docs are made outside any memory zone (they outlive a call); the caller serialises use of
+    the pipeline. Each run keeps only what it used, so the cache holds one pack's examples."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._docs: dict[tuple[tuple[str, ...], str], Doc] = {}
+        self._results: dict[bytes, list[ExampleResult]] = {}
+
+    def run(self, compiled: CompiledRuleSet) -> list[ExampleResult]:
+        disabled = tuple(sorted(compiled.plan.disabled))
+        rules = [rule for rule in compiled.spec.runnable if rule.examples]
+        docs = self._parse(disabled, [example.text for rule in rules for example in rule.examples])
+        results: dict[bytes, list[ExampleResult]] = {}
+        for rule in rules:
+            key = pickle.dumps((disabled, compiled.spec.event_types, rule))
+            found = self._results.get(key)
+            results[key] = found if found is not None else _run_rule(self.nlp, compiled, rule, docs)
+        self._results = results
+        return [result for found in results.values() for result in found]
+
+    def _parse(self, disabled: tuple[str, ...], texts: Sequence[str]) -> dict[str, Doc]:
+        missing = sorted({text for text in texts if (disabled, text) not in self._docs})
+        for text, doc in zip(missing, self.nlp.pipe(missing, disable=list(disabled)), strict=True):
+            self._docs[(disabled, text)] = doc
+        self._docs = {(disabled, text): self._docs[(disabled, text)] for text in texts}
+        return {text: doc for (_, text), doc in self._docs.items()}
+
+
+def _run_rule(nlp: Language, compiled: CompiledRuleSet, rule: RuleSpec, docs: dict[str, Doc]) -> list[ExampleResult]:
+    t0 = time.perf_counter()
+    alone = narrow(compiled, rule, nlp)
+    found = [process_doc(docs[example.text], alone, only_rule=rule.id) for example in rule.examples]
+    seconds = time.perf_counter() - t0
+    return [
+        ExampleResult(rule, example, tuple(summarize(e) for e in doc.events), judge(example, doc.events), seconds)
+        for example, doc in zip(rule.examples, found, strict=True)
+    ]
+
+
+def run_examples(nlp: Language, compiled: CompiledRuleSet, cache: ExampleCache | None = None) -> list[ExampleResult]:
+    """Every example of every active or shadow rule, in pack order. Without a cache the Docs
+    live in a memory zone that ends with the call."""
+    if cache is not None:
+        return cache.run(compiled)
+    with nlp.memory_zone():
+        return ExampleCache(nlp).run(compiled)
 
 
 def over_budget(results: list[ExampleResult], budget: float = EXAMPLE_BUDGET) -> list[RuleError]:

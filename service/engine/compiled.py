@@ -6,7 +6,8 @@ picklable `RuleSetSpec`. `CompiledRuleSet` is what a request pins from start to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
@@ -33,20 +34,35 @@ class CompiledRuleSet:
 
 def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:
     """Build the matchers for every active and shadow rule of `spec`."""
+    rules = spec.runnable
+    attrs: set[str] = set().union(*(rule.attrs for rule in rules))
+    return CompiledRuleSet(spec, plan(nlp, attrs), *_matchers(rules, nlp))
+
+
+def narrow(compiled: CompiledRuleSet, rule: RuleSpec, nlp: Language) -> CompiledRuleSet:
+    """The same rule set matching `rule` alone (same version and pipeline plan): the example
+    runner tries one rule at a time, and one rule's matchers cost a fraction of the pack's."""
+    matcher, dependency, phrases, keyed = _matchers([rule], nlp)
+    return replace(compiled, matcher=matcher, dependency=dependency, phrases=phrases, rules=keyed)
+
+
+def _matchers(
+    rules: Iterable[RuleSpec], nlp: Language
+) -> tuple[Matcher, DependencyMatcher, dict[str, PhraseMatcher], dict[int, RuleSpec]]:
     vocab = nlp.vocab
     matcher = Matcher(vocab, validate=False)
     dependency = BoundedDependencyMatcher(vocab, validate=False)
     phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in ("ORTH", "LOWER")}
-    rules: dict[int, RuleSpec] = {}
-    attrs: set[str] = set()
-    for rule in spec.runnable:
-        key = vocab.strings.add(rule.id)
-        rules[key] = rule
-        attrs |= rule.attrs
+    keyed: dict[int, RuleSpec] = {}
+    for rule in rules:
+        keyed[vocab.strings.add(rule.id)] = rule
         if rule.kind == "pattern":
             matcher.add(rule.id, [bound_pattern(list(rule.pattern))])
         elif rule.kind == "dependency":
             dependency.add(rule.id, [bound_pattern(list(rule.pattern), dependency=True)])
+            for n, variant in enumerate(rule.variants[1:], start=1):  # OPTIONAL nodes left out
+                keyed[vocab.strings.add(f"{rule.id}#{n}")] = replace(rule, pattern=variant)
+                dependency.add(f"{rule.id}#{n}", [bound_pattern(list(variant), dependency=True)])
         else:
             phrases[rule.phrase_attr].add(rule.id, [nlp.make_doc(p) for p in rule.pattern])
-    return CompiledRuleSet(spec, plan(nlp, attrs), matcher, dependency, phrases, rules)
+    return matcher, dependency, phrases, keyed

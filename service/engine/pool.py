@@ -2,8 +2,9 @@
 
 Design (docs/architecture.md): an asyncio gRPC front end hands documents to a
 `ProcessPoolExecutor`. Each task names the rule-set version it was pinned to and the file holding
-that version's pickled spec; a worker compiles a version on first use and keeps the newest few,
-so all workers switch on their next document and a request never mixes versions. Workers hold
+that version's pickled spec; `prepare` has every worker compile a new version before it is
+published (a worker that missed it, e.g. one started later, compiles on first use), each keeps the
+newest few, so all workers switch on their next document and a request never mixes versions. Workers hold
 no metrics and no gRPC objects: they return plain results and counts.
 
 Work stops when nobody waits for it: a task carries the caller's deadline and the path of a
@@ -51,6 +52,7 @@ from service.rules.schema import RuleSetSpec
 
 _CACHE_SIZE = 2
 OVERRUN_MARGIN = 5.0  # seconds a worker may run past a deadline before it is killed
+PREPARE_WAIT = 0.5  # seconds a worker that compiled a new version waits for the others to
 WATCH_INTERVAL = 0.5
 log = logging.getLogger("sitrep.pool")
 
@@ -126,6 +128,18 @@ def _run(
         running.unlink(missing_ok=True)
 
 
+def _prepare(pinned: Pinned, gate: str, size: int, wait: float) -> int:
+    """Compile `pinned` here, then hold this worker until `size` workers have (so the pool's
+    `size` prepare tasks land on different workers) or `wait` seconds have passed."""
+    _Worker.rules(pinned)
+    Path(gate, str(os.getpid())).touch()
+    end = time.time() + wait
+    with contextlib.suppress(FileNotFoundError):  # the pool gave up waiting and removed the gate
+        while len(os.listdir(gate)) < size and time.time() < end:
+            time.sleep(0.002)
+    return os.getpid()
+
+
 def _release_memory() -> None:
     """Give the memory of evicted rule sets back to the system (glibc keeps freed arenas)."""
     gc.collect()
@@ -153,6 +167,7 @@ class WorkerPool:
         self._ready = False
         self._watchdog: asyncio.Task[None] | None = None
         self._warming: asyncio.Task[list[int]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.on_death: Callable[[str], None] = lambda reason: None
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -173,13 +188,40 @@ class WorkerPool:
 
     async def warm_up(self) -> list[int]:
         """Start every worker (model loaded) before the service reports SERVING."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         executor = self._executor
         pids = await asyncio.gather(*(loop.run_in_executor(executor, _ping) for _ in range(self._size * 2)))
         self._ready = executor is self._executor
         if self._watchdog is None:
             self._watchdog = asyncio.create_task(self._watch())
         return sorted(set(pids))
+
+    async def prepare(self, pinned: Pinned) -> int:
+        """Have every worker compile `pinned` before callers can pin it; returns how many did in
+        time. A worker busy with a long document is not waited for past about twice
+        `PREPARE_WAIT`: it compiles on its first task of that version instead."""
+        loop = asyncio.get_running_loop()
+        gate = Path(tempfile.mkdtemp(dir=self._markers))
+        args = (pinned, str(gate), self._size, PREPARE_WAIT)
+        futures = [loop.run_in_executor(self._executor, _prepare, *args) for _ in range(self._size)]
+        try:
+            await asyncio.wait(futures, timeout=2 * PREPARE_WAIT)
+            return len(os.listdir(gate))
+        finally:
+            for future in futures:
+                future.cancel()  # still queued: dropped; running or done: unaffected
+            shutil.rmtree(gate, ignore_errors=True)
+
+    def prepare_from_thread(self, pinned: Pinned) -> None:
+        """`prepare` for a reload thread (the manager's hook); never raises: a worker that did not
+        compile the version in time compiles it on first use."""
+        try:
+            if self._loop is None:
+                raise RuntimeError("the pool was not warmed up")
+            ready = asyncio.run_coroutine_threadsafe(self.prepare(pinned), self._loop).result()
+            log.info("rule set %s compiled in %d of %d workers before publishing", pinned.version, ready, self._size)
+        except Exception:
+            log.exception("preparing the workers for rule set %s failed", pinned.version)
 
     def pids(self) -> list[int]:
         processes = getattr(self._executor, "_processes", None) or {}

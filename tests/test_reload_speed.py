@@ -1,0 +1,102 @@
+"""A one-rule change reaches callers within 2 s (p95 of 10 edits) beside the shipped pack, under
+4 concurrent clients: example Docs and unchanged rules' results are reused, and the workers
+compile the new version before it is published."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import grpc
+
+from service.proto.sitrep.v1 import extraction_pb2 as pb
+from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
+from tests.server import ROOT, run_server
+
+# Invented place names: each edit lets the probe rule see a different one.
+PLACES = ["Varnok", "Tesselby", "Orrin", "Quellmark", "Dunhaven", "Sarrow", "Pelling", "Ostrava", "Kimber", "Lunet"]
+TEXT = " ".join(f"{place} was zindled at noon." for place in PLACES)  # no shipped rule reads it
+
+
+def probe(place: str) -> str:
+    return f"""\
+version: 1
+rules:
+  - id: probe.zindled_place
+    event: siege
+    pattern:
+      - {{LOWER: {place.lower()}, as: location}}
+      - {{LOWER: was}}
+      - {{LOWER: zindled, as: trigger}}
+    examples:
+      - text: By dusk {place} was zindled again.
+        expect: [{{location: {place}}}]
+"""
+
+
+class Clients:
+    """Closed-loop Extract callers; `seen` is when each probe location first came back."""
+
+    def __init__(self, target: str, threads: int = 4) -> None:
+        self.seen: dict[str, float] = {}
+        self.errors: list[str] = []
+        self.calls = 0
+        self._target = target
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run) for _ in range(threads)]
+
+    def _run(self) -> None:
+        with grpc.insecure_channel(self._target) as channel:
+            stub = pbg.ExtractionServiceStub(channel)
+            while not self._stop.is_set():
+                try:
+                    reply = stub.Extract(pb.ExtractRequest(document=pb.Document(text=TEXT)), timeout=30)
+                except grpc.RpcError as exc:
+                    self.errors.append(f"{exc.code()}: {exc.details()}")
+                    continue
+                now = time.time()
+                self.calls += 1
+                for event in reply.events:
+                    if event.rule_id == "probe.zindled_place":
+                        self.seen.setdefault(event.siege.location.text, now)
+
+    def __enter__(self) -> Clients:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def test_one_rule_change_is_visible_within_two_seconds(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "probe.yaml").write_text(probe(PLACES[0]))
+    delays: list[float] = []
+    with run_server(rules, workers=2, log_dir=tmp_path) as server, Clients(server.target) as clients:
+        deadline = time.time() + 30
+        while PLACES[0] not in clients.seen:
+            assert time.time() < deadline, "the probe rule never answered"
+            time.sleep(0.05)
+        for place in PLACES[1:] + PLACES[:1]:
+            clients.seen.pop(place, None)
+            saved = time.time()
+            (rules / "probe.yaml").write_text(probe(place))
+            while place not in clients.seen:
+                assert time.time() < saved + 20, f"{place} not visible after 20 s\n{server.log()[-3000:]}"
+                time.sleep(0.01)
+            delays.append(clients.seen[place] - saved)
+            time.sleep(0.3)  # callers keep calling on the new version for a moment
+    assert clients.errors == []
+    assert len(delays) == 10
+    p95 = max(delays)  # the nearest-rank 95th percentile of 10 values is the largest
+    print(
+        f"one-rule change visible after: p50 {statistics.median(delays):.2f} s, p95 {p95:.2f} s ({clients.calls} calls)"
+    )
+    assert p95 <= 2.0, f"delays {[round(d, 2) for d in delays]}"
