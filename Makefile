@@ -12,7 +12,7 @@ SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-cli
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: serve test lint typecheck unit proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml backfill-test
+.PHONY: serve test lint typecheck unit unit-fast proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml backfill-test
 
 # `make serve` needs the runtime lock only; the dev tools come with `make test`.
 $(RUNTIME): requirements.lock pyproject.toml clients/python/pyproject.toml
@@ -52,6 +52,10 @@ typecheck: $(STAMP) $(GEN)
 
 unit: $(STAMP) $(GEN) $(NPM) system-tools
 	CI=true $(BIN)/python -m pytest -q -m "not soak and not image and not spark"
+
+# The fast tier alone: no model load, no server (a few seconds; README, Tests).
+unit-fast: $(STAMP) $(GEN)
+	$(BIN)/python -m pytest -q -m fast
 
 test: lint typecheck unit
 

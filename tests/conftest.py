@@ -23,3 +23,10 @@ def rules_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(rules_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with run_server(rules_copy, log_dir=tmp_path_factory.mktemp("logs")) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: a test not marked `fast` (no model, no server) belongs to the end-to-end tier."""
+    for item in items:
+        if item.get_closest_marker("fast") is None:
+            item.add_marker(pytest.mark.e2e)
