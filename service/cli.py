@@ -26,6 +26,7 @@ from service.config import add_arguments, from_args
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
 from service.engine.pipeline import load_pipeline, model_components
+from service.errors import E
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.rules.errors import RuleSetError
 from service.rules.loader import load_rules
@@ -124,6 +125,38 @@ def cmd_call(args: argparse.Namespace) -> int:
     return _report_bad(bad)
 
 
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not (key and sep):
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """`extract` over an archive on Apache Spark (the `sitrep[spark]` extra), written as Parquet."""
+    from service.backfill.job import Options, run
+    from service.rules.loader import read_snapshot
+
+    _, compiled = _load(args)  # every rule error at once, before any cluster work
+    unknown = sorted(set(args.types or ()) - set(compiled.spec.types))
+    if unknown:
+        print(E.S108.format(label=", ".join(unknown), known=", ".join(compiled.spec.types)), file=sys.stderr)
+        return 1
+    snapshot = read_snapshot(args.rules)
+    if snapshot.refused or snapshot.ignored or snapshot.version != compiled.version:
+        for problem in snapshot.problems():
+            print(problem, file=sys.stderr)
+        print(f"{args.rules}: unreadable rule files, or changed while loading; nothing was run", file=sys.stderr)
+        return 1
+    options = Options(
+        args.input, args.output, args.model, args.master, args.partitions,
+        frozenset(args.types) if args.types else None, args.max_text_bytes, args.batch, tuple(args.conf),
+    )  # fmt: skip
+    for line in run(options, snapshot).lines(args.output):
+        print(line)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     _, compiled = _load(args)
     rules = compiled.spec.rules
@@ -174,54 +207,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from service.authoring.evaluation import main as evaluate
-
-    baseline = Path(args.baseline) if args.baseline else None
-    return evaluate(Path(args.gold), Path(args.rules), baseline, args.model,
-                    as_json=args.json, limit=args.limit, show=args.show)  # fmt: skip
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sitrep", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    serve = sub.add_parser("serve", help="run the gRPC server")
-    add_arguments(serve)
-    serve.set_defaults(func=cmd_serve)
-
-    ext = sub.add_parser("extract", help="print ExtractResponse JSON per document (no server)")
-    ext.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
-    add_arguments(ext, RULE_FLAGS)
-    ext.set_defaults(func=cmd_extract)
-
-    call = sub.add_parser("call", help="like extract, through a running server (BatchExtract)")
-    call.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
-    call.add_argument("--server", default="localhost:50051", help="host:port of the server")
-    call.add_argument("--tls", action="store_true", help="TLS with the system's root certificates")
-    call.add_argument("--tls-ca", default="", help="CA bundle (PEM) that signed the server certificate; implies TLS")
-    call.add_argument("--tls-cert", default="", help="client certificate (PEM) for mutual TLS")
-    call.add_argument("--tls-key", default="", help="client private key (PEM) for mutual TLS")
-    call.add_argument("--token", default=os.environ.get("SITREP_TOKEN", ""), help="bearer token [SITREP_TOKEN]")
-    call.add_argument("--timeout", type=float, default=60.0, help="deadline of each call in seconds")
-    call.add_argument("--batch", type=int, default=64, help="documents per BatchExtract call (server max: 256)")
-    call.set_defaults(func=cmd_call)
-
-    for name, func, text in (("check", cmd_check, "validate a rules directory"),
-                             ("test", cmd_test, "run every rule's examples")):  # fmt: skip
-        p = sub.add_parser(name, help=text)
-        p.add_argument("rules", nargs="?", type=Path, default=None, help="rules directory")
-        add_arguments(p, ("model",))
-        p.set_defaults(func=func)
-
-    exp = sub.add_parser("explain", help="show tokens, matches and overlap decisions for a text")
-    exp.add_argument("text")
-    exp.add_argument("--rule", help="only this rule")
-    add_arguments(exp, RULE_FLAGS)
-    exp.set_defaults(func=cmd_explain)
-
-    ev = sub.add_parser("eval", help="precision/recall/F1 against gold annotations")
-    ev.add_argument("gold", help="gold JSONL (seed or dev format)")
 def _explain_local(args: argparse.Namespace, request: pb.ExplainRequest) -> pb.ExplainResponse:
     from service.api.explaining import answer, validate
 
@@ -278,6 +263,71 @@ def print_explanation(reply: pb.ExplainResponse) -> None:
             print(f"  {status} {e.rule_id} (line {e.line}): {e.text!r}{'  ' + e.problem if e.problem else ''}")
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from service.authoring.evaluation import main as evaluate
+
+    baseline = Path(args.baseline) if args.baseline else None
+    return evaluate(Path(args.gold), Path(args.rules), baseline, args.model,
+                    as_json=args.json, limit=args.limit, show=args.show)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitrep", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gRPC server")
+    add_arguments(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    ext = sub.add_parser("extract", help="print ExtractResponse JSON per document (no server)")
+    ext.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
+    add_arguments(ext, RULE_FLAGS)
+    ext.set_defaults(func=cmd_extract)
+
+    call = sub.add_parser("call", help="like extract, through a running server (BatchExtract)")
+    call.add_argument("files", nargs="*", help="text files, JSONL files ({id, text}) or - for stdin")
+    call.add_argument("--server", default="localhost:50051", help="host:port of the server")
+    call.add_argument("--tls", action="store_true", help="TLS with the system's root certificates")
+    call.add_argument("--tls-ca", default="", help="CA bundle (PEM) that signed the server certificate; implies TLS")
+    call.add_argument("--tls-cert", default="", help="client certificate (PEM) for mutual TLS")
+    call.add_argument("--tls-key", default="", help="client private key (PEM) for mutual TLS")
+    call.add_argument("--token", default=os.environ.get("SITREP_TOKEN", ""), help="bearer token [SITREP_TOKEN]")
+    call.add_argument("--timeout", type=float, default=60.0, help="deadline of each call in seconds")
+    call.add_argument("--batch", type=int, default=64, help="documents per BatchExtract call (server max: 256)")
+    call.set_defaults(func=cmd_call)
+
+    bf = sub.add_parser("backfill", help="extract from an archive on Apache Spark into Parquet (sitrep[spark])")
+    bf.add_argument("input", help="JSON Lines or Parquet with id, text and optional published_at")
+    bf.add_argument("output", help="Parquet dataset, partitioned by rule_set_version")
+    bf.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
+    bf.add_argument("--partitions", type=int, help="Spark partitions (default: 4 per core, or the input's)")
+    bf.add_argument("--types", nargs="+", help="only these event types (built-in or declared names)")
+    bf.add_argument("--batch", type=int, default=32, help="documents per nlp.pipe call in a worker")
+    bf.add_argument("--conf", action="append", default=[], type=_setting, metavar="KEY=VALUE", help="Spark setting")
+    add_arguments(bf, (*RULE_FLAGS, "max_text_bytes"))
+    bf.set_defaults(func=cmd_backfill)
+
+    for name, func, text in (("check", cmd_check, "validate a rules directory"),
+                             ("test", cmd_test, "run every rule's examples")):  # fmt: skip
+        p = sub.add_parser(name, help=text)
+        p.add_argument("rules", nargs="?", type=Path, default=None, help="rules directory")
+        add_arguments(p, ("model",))
+        p.set_defaults(func=func)
+
+    exp = sub.add_parser("explain", help="show tokens, matches and overlap decisions for a text")
+    exp.add_argument("text")
+    exp.add_argument("--rule", help="only this rule")
+    exp.add_argument("--draft", help="a YAML rule file to try instead of the rules (never served)")
+    exp.add_argument("--server", help="host:port of a running server: ask its Explain RPC (no model load here)")
+    exp.add_argument("--token", default=os.environ.get("SITREP_ADMIN_TOKEN", ""),
+                     help="admin token, for --draft on a server [SITREP_ADMIN_TOKEN]")  # fmt: skip
+    exp.add_argument("--timeout", type=float, default=60.0, help="deadline of the call in seconds (--server)")
+    exp.add_argument("--json", action="store_true", help="print the ExplainResponse as proto3 JSON")
+    add_arguments(exp, RULE_FLAGS)
+    exp.set_defaults(func=cmd_explain)
+
+    ev = sub.add_parser("eval", help="precision/recall/F1 against gold annotations")
+    ev.add_argument("gold", help="gold JSONL (seed or dev format)")
     ev.add_argument("--baseline", help="a second rules directory to compare against")
     ev.add_argument("--json", action="store_true", help="one JSON document instead of the text report")
     ev.add_argument("--limit", type=int, default=None, help="score an even sample of N gold units")
@@ -300,9 +350,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-    exp.add_argument("--draft", help="a YAML rule file to try instead of the rules (never served)")
-    exp.add_argument("--server", help="host:port of a running server: ask its Explain RPC (no model load here)")
-    exp.add_argument("--token", default=os.environ.get("SITREP_ADMIN_TOKEN", ""),
-                     help="admin token, for --draft on a server [SITREP_ADMIN_TOKEN]")  # fmt: skip
-    exp.add_argument("--timeout", type=float, default=60.0, help="deadline of the call in seconds (--server)")
-    exp.add_argument("--json", action="store_true", help="print the ExplainResponse as proto3 JSON")

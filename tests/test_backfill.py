@@ -200,12 +200,12 @@ def test_rerun_replaces_its_own_partition_and_keeps_other_versions(tmp_path: Pat
     assert [r["quantities"][0][1]["min"] for r in sorted(first, key=lambda r: r["event_id"])] == [40, 300, 12]
     assert {r["type"] for r in first} == {"evacuation"}
     old = _version(rules, "--model", "blank:en")
-    old_files = sorted(p.name for p in (out / f"rule_set_version={old}").iterdir())
 
     _run("backfill", corpus, out, *flags)
     again = _read_rows(out)
     key = lambda r: r["event_id"]  # noqa: E731
     assert sorted(again, key=key) == sorted(first, key=key)  # replaced, not appended
+    old_files = sorted(p.name for p in (out / f"rule_set_version={old}").iterdir())
 
     (rules / "evacuations.yaml").write_text(TINY_PACK.replace("villagers]", "villagers, families]"), "utf-8")
     new = _version(rules, "--model", "blank:en")
