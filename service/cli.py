@@ -162,7 +162,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     rules = compiled.spec.rules
     by_status = Counter(rule.status for rule in rules)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    for warning in compiled.spec.warnings:  # W-coded lint findings: shown, never a failure
+        print(warning)
     print(f"ok: {len(rules)} rules ({summary}) in {len(compiled.spec.files)} files, version {compiled.version}")
+    if compiled.spec.warnings:
+        print(f"{len(compiled.spec.warnings)} warning(s)")
     return 0
 
 
