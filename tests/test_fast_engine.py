@@ -1,0 +1,119 @@
+"""Fast tier: the engine's pieces on value tables and hand-built Docs (words, heads, deps, POS and
+entities given, no model load, no server): counts, quotes, character offsets, role growth and
+negation. All sentences are invented."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import Doc, Span
+
+from service.engine.matching import Candidate
+from service.engine.resolve import Grown, is_negated
+from service.engine.roles import grow
+from service.events.quantities import Parsed, parse_quantity
+from service.events.quotes import inner, quote_spans
+from service.rules.schema import RuleSpec
+
+pytestmark = pytest.mark.fast
+
+NLP = spacy.blank("en")
+
+
+def doc(rows: list[tuple[str, int, str, str]], ents: tuple[tuple[int, int, str], ...] = ()) -> Doc:
+    """A parsed Doc from (word, head index, dep, POS) rows; the root is its own head, and a word's
+    lemma is its lower case (enough for the verbs these tests use)."""
+    words, heads, deps, pos = (list(column) for column in zip(*rows, strict=True))
+    built = Doc(
+        NLP.vocab, words=words, heads=heads, deps=deps, pos=pos, lemmas=[word.lower() for word in words],
+        sent_starts=[True] + [False] * (len(rows) - 1),
+    )  # fmt: skip
+    built.ents = [Span(built, start, end, label) for start, end, label in ents]
+    return built
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14", Parsed(14, 14, "EXACT")),
+        ("1,250", Parsed(1250, 1250, "EXACT")),
+        ("One hundred and forty-three", Parsed(143, 143, "EXACT")),
+        ("1.5 million", Parsed(1_500_000, 1_500_000, "EXACT")),
+        ("a dozen", Parsed(12, 12, "EXACT")),
+        ("dozens", Parsed(24, None, "APPROXIMATE")),
+        ("at least seven", Parsed(7, None, "AT_LEAST")),
+        ("between 15 and 25", Parsed(15, 25, "RANGE")),
+        ("two or three", Parsed(2, 3, "RANGE")),
+        ("the convoy", None),
+    ],
+)
+def test_count_phrases(text: str, expected: Parsed | None) -> None:
+    assert parse_quantity(text) == expected
+
+
+def test_quotes_and_their_content_offsets() -> None:
+    text = '“The bridge is gone,” said Mira Tal. Officials added: "We will rebuild it."'
+    spans = quote_spans(text)
+    assert [text[s:e] for s, e in spans] == ["“The bridge is gone,”", '"We will rebuild it."']
+    assert [text[slice(*inner(text, span))] for span in spans] == ["The bridge is gone", "We will rebuild it."]
+
+
+# "Rebel gunners shelled the old depot in Varna": heads as absolute token indices.
+SHELLED = doc(
+    [("Rebel", 1, "amod", "ADJ"), ("gunners", 2, "nsubj", "NOUN"), ("shelled", 2, "ROOT", "VERB"),
+     ("the", 5, "det", "DET"), ("old", 5, "amod", "ADJ"), ("depot", 2, "dobj", "NOUN"),
+     ("in", 5, "prep", "ADP"), ("Varna", 6, "pobj", "PROPN")],
+    ents=((7, 8, "GPE"),),
+)  # fmt: skip
+
+
+def test_role_growth_from_one_matched_token() -> None:
+    assert grow(SHELLED, (1,), "phrase") == (0, 2)  # Rebel gunners
+    assert grow(SHELLED, (2,), "phrase") == (2, 3)  # a verb stays one word
+    assert grow(SHELLED, (5,), "subtree") == (3, 8)  # the old depot in Varna
+    assert grow(SHELLED, (7,), "entity") == (7, 8)  # a location is its entity
+    assert grow(SHELLED, (5,), "token") == (5, 6)
+
+
+def test_counted_noun_grows_to_its_count() -> None:
+    trapped = doc(
+        [("More", 2, "amod", "ADJ"), ("than", 2, "quantmod", "ADP"), ("20,000", 3, "nummod", "NUM"),
+         ("people", 5, "nsubjpass", "NOUN"), ("are", 5, "auxpass", "AUX"), ("trapped", 5, "ROOT", "VERB")],
+    )  # fmt: skip
+    assert trapped[slice(*grow(trapped, (3,), "quantity"))].text == "More than 20,000"
+
+
+def rule(event: str = "attack") -> RuleSpec:
+    return RuleSpec("r", event, "", 0.8, 0, "active", "dependency", "f.yaml", 1, ())
+
+
+def test_character_offsets_of_a_grown_candidate_follow_the_text() -> None:
+    candidate = Candidate(rule(), {"trigger": (2,)}, 2, 3)
+    grown = Grown(candidate, {"trigger": (2, 3), "target": (3, 8)}, 2, 8)
+    start, end = grown.char_span(SHELLED)
+    assert SHELLED.text[start:end] == "shelled the old depot in Varna"
+
+
+def negated(rows: list[tuple[str, int, str, str]], trigger: int) -> bool:
+    built = doc(rows)
+    return is_negated(built, Candidate(rule(), {"trigger": (trigger,)}, trigger, trigger + 1))
+
+
+def test_negation_of_the_anchor() -> None:
+    assert negated(
+        [("Troops", 3, "nsubj", "NOUN"), ("did", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
+         ("shell", 3, "ROOT", "VERB"), ("Orlo", 3, "dobj", "PROPN")], trigger=3,
+    )  # fmt: skip
+    assert not negated(  # "not only ... but": asserted
+        [("Troops", 3, "nsubj", "NOUN"), ("not", 3, "neg", "PART"), ("only", 3, "advmod", "ADV"),
+         ("shelled", 3, "ROOT", "VERB"), ("Orlo", 3, "dobj", "PROPN")], trigger=3,
+    )  # fmt: skip
+    assert not negated(  # a negated verb of stopping asserts the shelling it governs
+        [("Troops", 3, "nsubj", "NOUN"), ("did", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
+         ("stop", 3, "ROOT", "VERB"), ("shelling", 3, "xcomp", "VERB"), ("Orlo", 4, "dobj", "PROPN")], trigger=4,
+    )  # fmt: skip
+    assert not negated(  # "could not reach the besieged town": the town is still besieged
+        [("Aid", 3, "nsubj", "NOUN"), ("could", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
+         ("reach", 3, "ROOT", "VERB"), ("the", 6, "det", "DET"), ("besieged", 6, "amod", "VERB"),
+         ("town", 3, "dobj", "NOUN")], trigger=5,
+    )  # fmt: skip
