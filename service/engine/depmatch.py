@@ -8,6 +8,13 @@ parent's relation allows (a depth-first search in pattern order, which yields th
 matches in the product's order), and the work for one pattern under one root is capped at
 `WORK_LIMIT` steps: a pattern that needs more finds nothing in that sentence, and the cut is
 counted in `cut_off`. Normal sentences need a few hundred steps.
+
+Only rules that can fire are tried. A rule is indexed by its anchor: the ORTH, LOWER or LEMMA
+values of its most selective node (an exact value or an `IN` list; every node must match some
+token, so a document without any of them cannot match). Each rule has its own token matcher for
+its nodes (spaCy runs one matcher with every node of every rule over every token), run only when
+its anchor occurs; a rule with no such node always runs. The output keeps spaCy's order: rules in
+the order they were added, sentences in text order within each.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from spacy.matcher import DependencyMatcher
+from spacy.matcher import DependencyMatcher, Matcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 WORK_LIMIT = 200_000
+ANCHOR_ATTRS = ("ORTH", "LOWER", "LEMMA")
 log = logging.getLogger("sitrep.engine")
 
 
@@ -52,18 +61,53 @@ class BoundedDependencyMatcher(DependencyMatcher):
         super().__init__(*args, **kwargs)
         self.cut_off = 0
         self._roots: list[int] = []
+        self._nodes: dict[int, Matcher] = {}  # each rule's own token matcher for its nodes
+        self._anchors: dict[int, list[tuple[str, frozenset[int]]] | None] = {}  # None: always tried
+
+    def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
+        super().add(key, patterns, on_match=on_match)
+        norm = key if isinstance(key, int) else int(self.vocab.strings.add(key))
+        nodes = Matcher(self.vocab, validate=False)
+        node_patterns: Any = self._patterns  # spaCy's stubs key these by str; they hold int keys
+        token_keys: Any = self._tokens_to_key
+        raw: Any = self._raw_patterns
+        for pattern, keys in zip(node_patterns[norm], token_keys[norm], strict=True):
+            for node, token_key in zip(pattern, keys, strict=True):
+                nodes.add(token_key, [node])
+        self._nodes[norm] = nodes
+        anchors = [anchor_of(pattern) for pattern in raw[norm]]
+        hashed = [(attr, frozenset(map(get_string_id, values))) for attr, values in filter(None, anchors)]
+        self._anchors[norm] = None if None in anchors else hashed
+
+    def tried(self, doc: Doc) -> list[int]:
+        """The keys of the rules whose anchor occurs in `doc`, in the order they were added."""
+        present: dict[str, set[int]] = {}
+        keys = []
+        for key in map(int, self._patterns):
+            anchors = self._anchors[key]
+            if anchors is None:
+                keys.append(key)
+                continue
+            for attr, values in anchors:
+                if attr not in present:
+                    present[attr] = set(doc.to_array(attr).tolist())
+                if not values.isdisjoint(present[attr]):
+                    keys.append(key)
+                    break
+        return keys
 
     def __call__(self, doclike: Doc | Span) -> list[tuple[int, list[int]]]:
         doc = doclike.as_doc() if isinstance(doclike, Span) else doclike
         self._roots = roots = tree_roots(doc)
-        groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for match_id, start, _end in self._matcher(doc):
-            groups[roots[start]][match_id].append(start)
         cache: dict[tuple[int, str], frozenset[int]] = {}
         found: list[tuple[int, list[int]]] = []
         trees: Any = self._tree  # spaCy's stubs key these by str; they hold int keys
         token_keys: Any = self._tokens_to_key
-        for key in map(int, self._patterns):
+        for key in self.tried(doc):
+            # Trees are contiguous spans, so first appearance orders them as spaCy's full pass does.
+            groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+            for match_id, start, _end in self._nodes[key](doc):
+                groups[roots[start]][match_id].append(start)
             for tree, tokens_to_key in zip(trees[key], token_keys[key], strict=True):
                 parents = _parents(tree, len(tokens_to_key))
                 for positions in groups.values():
@@ -125,6 +169,24 @@ class BoundedDependencyMatcher(DependencyMatcher):
         """spaCy's sentence of a token (its tree's extent), from the roots computed per call."""
         root = token.doc[self._roots[token.i]]
         return token.doc[root.left_edge.i : root.right_edge.i + 1]
+
+
+def anchor_of(pattern: list[dict[str, Any]]) -> tuple[str, frozenset[str]] | None:
+    """The most selective (attribute, values) that some token must have for `pattern` to match:
+    an exact ORTH/LOWER/LEMMA string or an `IN` list of strings on a node without an operator."""
+    best: tuple[str, frozenset[str]] | None = None
+    for node in pattern:
+        attrs = {str(name).upper(): value for name, value in node.get("RIGHT_ATTRS", {}).items()}
+        if "OP" in attrs:
+            continue
+        for attr in ANCHOR_ATTRS:
+            value = attrs.get(attr)
+            wanted = value.get("IN") if isinstance(value, dict) else [value]
+            if not isinstance(wanted, list) or not wanted or not all(isinstance(v, str) for v in wanted):
+                continue
+            if best is None or len(wanted) < len(best[1]):
+                best = (attr, frozenset(wanted))
+    return best
 
 
 def _parents(tree: dict[int, list[tuple[str, int]]], size: int) -> list[tuple[int, str] | None]:
