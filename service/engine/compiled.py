@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
-from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 
 from service.engine.depmatch import BoundedDependencyMatcher
 from service.engine.pipeline import PipelinePlan, plan
@@ -23,7 +23,7 @@ class CompiledRuleSet:
     spec: RuleSetSpec
     plan: PipelinePlan
     matcher: Matcher
-    dependency: DependencyMatcher
+    dependency: BoundedDependencyMatcher
     phrases: dict[str, PhraseMatcher]
     rules: dict[int, RuleSpec] = field(default_factory=dict)
 
@@ -48,7 +48,7 @@ def narrow(compiled: CompiledRuleSet, rule: RuleSpec, nlp: Language) -> Compiled
 
 def _matchers(
     rules: Iterable[RuleSpec], nlp: Language
-) -> tuple[Matcher, DependencyMatcher, dict[str, PhraseMatcher], dict[int, RuleSpec]]:
+) -> tuple[Matcher, BoundedDependencyMatcher, dict[str, PhraseMatcher], dict[int, RuleSpec]]:
     vocab = nlp.vocab
     matcher = Matcher(vocab, validate=False)
     dependency = BoundedDependencyMatcher(vocab, validate=False)

@@ -14,12 +14,14 @@ values of its most selective node (an exact value or an `IN` list; every node mu
 token, so a document without any of them cannot match). Each rule has its own token matcher for
 its nodes (spaCy runs one matcher with every node of every rule over every token), run only when
 its anchor occurs; a rule with no such node always runs. The output keeps spaCy's order: rules in
-the order they were added, sentences in text order within each.
+the order they were added, sentences in text order within each. `seconds` holds the CPU time
+each tried rule took in the last call (the per-rule cost the service exports).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -63,6 +65,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self._roots: list[int] = []
         self._nodes: dict[int, Matcher] = {}  # each rule's own token matcher for its nodes
         self._anchors: dict[int, list[tuple[str, frozenset[int]]] | None] = {}  # None: always tried
+        self.seconds: dict[int, float] = {}  # CPU seconds per tried rule key, in the last call
 
     def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
         super().add(key, patterns, on_match=on_match)
@@ -103,7 +106,9 @@ class BoundedDependencyMatcher(DependencyMatcher):
         found: list[tuple[int, list[int]]] = []
         trees: Any = self._tree  # spaCy's stubs key these by str; they hold int keys
         token_keys: Any = self._tokens_to_key
+        self.seconds = {}
         for key in self.tried(doc):
+            started = time.thread_time()
             # Trees are contiguous spans, so first appearance orders them as spaCy's full pass does.
             groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
             for match_id, start, _end in self._nodes[key](doc):
@@ -121,6 +126,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
                         log.warning("dependency rule %s cut off after %d steps", self.vocab.strings[key], WORK_LIMIT)
                         continue
                     found.extend((key, match) for match in matches)
+            self.seconds[key] = time.thread_time() - started
         return found
 
     def _search(

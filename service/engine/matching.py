@@ -57,7 +57,10 @@ def normalise_proper_lemmas(doc: Doc) -> None:
             token.lemma_ = proper_lemma(lemma) if token.pos_ == "PROPN" else lemma.lower()
 
 
-def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
+def find_candidates(
+    doc: Doc, compiled: CompiledRuleSet, rule_seconds: dict[str, float] | None = None
+) -> list[Candidate]:
+    """Every rule match of `doc`; `rule_seconds` gains each dependency rule's matching CPU time."""
     normalise_proper_lemmas(doc)
     found: list[Candidate] = []
     if len(compiled.matcher):
@@ -81,6 +84,10 @@ def find_candidates(doc: Doc, compiled: CompiledRuleSet) -> list[Candidate]:
                 if not node["RIGHT_ID"].startswith("_"):
                     roles[node["RIGHT_ID"]].append(token)
             found.append(_candidate(rule, roles, token_ids))
+        if rule_seconds is not None:
+            for key, seconds in compiled.dependency.seconds.items():
+                rule_id = compiled.rules[key].id  # a rule's OPTIONAL variants count as the rule
+                rule_seconds[rule_id] = rule_seconds.get(rule_id, 0.0) + seconds
     for phrase_matcher in compiled.phrases.values():
         if len(phrase_matcher):
             for key, start, end in phrase_matcher(doc):

@@ -64,6 +64,10 @@ class Metrics:
         self.suppressed = Counter(
             "sitrep_rule_suppressed", "Candidates that lost overlap resolution.", ("rule_id",), registry=r
         )
+        self.rule_cpu = Counter(
+            "sitrep_rule_cpu_seconds", "Worker CPU time per rule: dependency matching and candidate growth.",
+            ("rule_id",), registry=r,
+        )  # fmt: skip
         self.events = Counter("sitrep_events_emitted", "Events returned to callers.", ("event_type",), registry=r)
         self.rules_loaded = Gauge("sitrep_rules_loaded", "Rules in the serving rule set.", registry=r)
         self.rule_set = Gauge(
@@ -109,6 +113,8 @@ class Metrics:
                 self.suppressed.labels(lost.rule_id).inc()
         for stage, seconds in result.stage_seconds.items():
             self.stage.labels(stage).observe(seconds)
+        for rule_id, seconds in result.rule_seconds.items():
+            self.rule_cpu.labels(rule_id).inc(seconds)
         for kind, count in types.items():
             self.events.labels(kind).inc(count)
 
@@ -131,6 +137,7 @@ class Metrics:
                 self.hits.remove(rule_id, event)
             if rule_id not in known:
                 self.suppressed.remove(rule_id)
+                self.rule_cpu.remove(rule_id)
         self._event_type = known
         self.rules_loaded.set(len(rules))
         self.rule_set.clear()
@@ -138,6 +145,7 @@ class Metrics:
         for rule in rules:
             self.hits.labels(rule.id, rule.event)
             self.suppressed.labels(rule.id)
+            self.rule_cpu.labels(rule.id)
         declared = {event_type.name for event_type in current.compiled.spec.event_types}
         for gone in self._declared - declared:
             self.events.remove(gone)
