@@ -22,6 +22,7 @@ from service.api.convert import to_response
 from service.api.errors import RequestError
 from service.api.validation import Limits
 from service.authoring.examples import run_examples
+from service.authoring.shadowing import shadowed
 from service.config import add_arguments, from_args
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
@@ -158,15 +159,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    _, compiled = _load(args)
+    nlp, compiled = _load(args)
     rules = compiled.spec.rules
     by_status = Counter(rule.status for rule in rules)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
-    for warning in compiled.spec.warnings:  # W-coded lint findings: shown, never a failure
+    warnings = [*compiled.spec.warnings, *shadowed(nlp, compiled)]  # W-coded: shown, never a failure
+    for warning in warnings:
         print(warning)
     print(f"ok: {len(rules)} rules ({summary}) in {len(compiled.spec.files)} files, version {compiled.version}")
-    if compiled.spec.warnings:
-        print(f"{len(compiled.spec.warnings)} warning(s)")
+    if warnings:
+        print(f"{len(warnings)} warning(s)")
     return 0
 
 

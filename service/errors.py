@@ -61,6 +61,7 @@ class E(enum.Enum):
     W103 = "{key} lists words twice, from ${name} and ${other}: {words}"
     W104 = "the rule has no negative example (one with `expect: []`)"
     W105 = "confidence 0 no longer vetoes; write `veto: true` if the rule rules out events"
+    W106 = "on every positive example the rule loses to higher-priority {winner} in the whole pack"
     S101 = "text must not be empty"
     S102 = "text is {size} bytes, over the limit of {limit} bytes"
     S103 = "a batch holds at most {limit} documents, got {count}"
