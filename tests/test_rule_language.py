@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 
 from service.engine.compiled import compile_rules
 from service.engine.matching import find_candidates
-from service.engine.resolve import Grown, resolve_overlaps
+from service.engine.resolve import PARTIAL, Grown, resolve_overlaps
 from service.events.model import Suppressed
 from service.rules.errors import RuleSetError
 from service.rules.loader import load_rules
@@ -98,8 +98,8 @@ def test_optional_node_makes_one_rule_match_with_and_without_it(tmp_path: Path) 
     ]  # fmt: skip
     full = parsed(["Rebels", "shelled", "the", "town"], [1, 1, 3, 1], ["nsubj", "ROOT", "det", "dobj"],
                   ["rebel", "shell", "the", "town"])  # fmt: skip
-    [event], suppressed = resolved(spec, full)  # the rule's partial match is not even a rival
-    assert suppressed == []
+    [event], suppressed = resolved(spec, full)  # the rule's partial match stands aside, not as a rival
+    assert [(s.rule_id, s.winner, s.reason) for s in suppressed] == [("shelling", "shelling", PARTIAL)]
     assert event.rule_id == "shelling" and set(event.spans) == {"trigger", "attacker", "target"}
     bare = parsed(["to", "shell", "the", "town"], [1, 1, 3, 1], ["aux", "ROOT", "det", "dobj"],
                   ["to", "shell", "the", "town"])  # fmt: skip

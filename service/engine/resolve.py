@@ -202,14 +202,16 @@ def vetoed_type(item: Grown) -> str | None:
     return rule.event if rule.veto else None
 
 
-def fullest(items: list[Grown]) -> list[Grown]:
-    """Without the partial matches of a rule with OPTIONAL nodes: a match of one of its shorter
-    variants whose words another match of the same rule holds, and more."""
-    words = [(item.rule_id, _matched(item.candidate)) for item in items]
-    return [
-        item for item, (rule_id, mine) in zip(items, words, strict=True)
-        if not item.candidate.rule.variants or not any(other == rule_id and mine < theirs for other, theirs in words)
-    ]  # fmt: skip
+PARTIAL = "a fuller match of the same rule holds its words (OPTIONAL nodes)"
+
+
+def partial(item: Grown, items: list[Grown]) -> bool:
+    """A match of a shorter variant of a rule with OPTIONAL nodes whose words another match of the
+    same rule holds, and more: the rule's fuller match stands for it."""
+    if not item.candidate.rule.variants:
+        return False
+    mine = _matched(item.candidate)
+    return any(other.rule_id == item.rule_id and mine < _matched(other.candidate) for other in items)
 
 
 def _veto_of(item: Grown, vetoes: list[Grown]) -> Grown | None:
@@ -233,7 +235,11 @@ def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) ->
     with `keep_vetoes` (a veto rule's own examples show what it matches)."""
     kept: list[Grown] = []
     suppressed: list[Suppressed] = []
-    items = fullest(items)
+    parts = [partial(item, items) for item in items]
+    for item in (item for item, part in zip(items, parts, strict=True) if part):
+        start, end = item.char_span(doc)
+        suppressed.append(Suppressed(item.rule_id, item.candidate.rule.event, start, end, item.rule_id, PARTIAL))
+    items = [item for item, part in zip(items, parts, strict=True) if not part]
     vetoes = [item for item in items if vetoed_type(item)]
     for item in sorted((without_denied_roles(i, doc) for i in items), key=_key):
         if vetoed_type(item):
