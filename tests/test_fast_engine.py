@@ -1,5 +1,5 @@
 """Fast tier: the engine's pieces on value tables and hand-built Docs (words, heads, deps, POS and
-entities given, no model load, no server): counts, quotes, character offsets, role growth and
+entities given, no model load, no server): counts, quotes, character offsets, role growth, locations and
 negation. All sentences are invented."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
+from service.engine.builders import build_event
 from service.engine.matching import Candidate
 from service.engine.resolve import Grown, is_negated
 from service.engine.roles import grow
@@ -117,3 +118,28 @@ def test_negation_of_the_anchor() -> None:
          ("reach", 3, "ROOT", "VERB"), ("the", 6, "det", "DET"), ("besieged", 6, "amod", "VERB"),
          ("town", 3, "dobj", "NOUN")], trigger=5,
     )  # fmt: skip
+
+
+def located(rows: list[tuple[str, int, str, str]], ents: tuple[tuple[int, int, str], ...], trigger: int) -> str | None:
+    """The location the attack builder reports for a bare trigger candidate."""
+    built = doc(rows, ents)
+    grown = Grown(Candidate(rule(), {"trigger": (trigger,)}, trigger, trigger + 1), {"trigger": (trigger, trigger + 1)},
+                  trigger, trigger + 1)  # fmt: skip
+    location = build_event(built, grown, 0, trigger).roles.get("location")
+    return None if location is None else location.text
+
+
+def test_locations_from_a_locative_preposition_or_the_target() -> None:
+    assert located(
+        [("Rebels", 1, "nsubj", "NOUN"), ("struck", 1, "ROOT", "VERB"), ("near", 1, "prep", "ADP"),
+         ("Varna", 2, "pobj", "PROPN")], ents=((3, 4, "GPE"),), trigger=1,
+    ) == "Varna"  # fmt: skip
+    assert located(  # a named place that is not where it happened ("with Varna") is no location
+        [("Rebels", 1, "nsubj", "NOUN"), ("struck", 1, "ROOT", "VERB"), ("with", 1, "prep", "ADP"),
+         ("Varna", 2, "pobj", "PROPN")], ents=((3, 4, "GPE"),), trigger=1,
+    ) is None  # fmt: skip
+    assert located(  # the trigger's noun governs the place: "the shelling of Orlo in Varna"
+        [("the", 1, "det", "DET"), ("shelling", 1, "ROOT", "NOUN"), ("of", 1, "prep", "ADP"),
+         ("Orlo", 2, "pobj", "PROPN"), ("in", 1, "prep", "ADP"), ("Varna", 4, "pobj", "PROPN")],
+        ents=((3, 4, "PERSON"), (5, 6, "GPE")), trigger=1,
+    ) == "Varna"  # fmt: skip
