@@ -177,3 +177,16 @@ def test_the_shipped_pack_uses_the_language_and_lints_clean() -> None:
     assert any(rule.variants for rule in spec.rules)
     assert sum(rule.veto for rule in spec.rules) >= 20
     assert not [w for w in spec.warnings if not w.message.startswith("[W103]")]
+
+
+def test_a_partial_match_takes_the_partial_priority_and_confidence(tmp_path: Path) -> None:
+    rule = SHELLING.replace(
+        "    priority: strong\n", "    priority: strong\n    partial_priority: weak\n    partial_confidence: 0.6\n"
+    )
+    spec = pack(tmp_path, rule)
+    bare = parsed(["to", "shell", "the", "town"], [1, 1, 3, 1], ["aux", "ROOT", "det", "dobj"],
+                  ["to", "shell", "the", "town"])  # fmt: skip
+    [event] = kept(spec, bare)
+    assert (event.rule_id, event.candidate.rule.priority, event.candidate.rule.confidence) == ("shelling", 10, 0.6)
+    no_optional = rule.replace("{OPTIONAL: true, USE: subject}", "{USE: subject}")
+    assert any("need an OPTIONAL node" in m for m in errors(tmp_path, no_optional))

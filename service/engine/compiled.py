@@ -61,7 +61,7 @@ def _matchers(
         elif rule.kind == "dependency":
             dependency.add(rule.id, [bound_pattern(list(rule.pattern), dependency=True)])
             for n, variant in enumerate(rule.variants[1:], start=1):  # OPTIONAL nodes left out
-                keyed[vocab.strings.add(f"{rule.id}#{n}")] = replace(rule, pattern=variant)
+                keyed[vocab.strings.add(f"{rule.id}#{n}")] = rule.partial(variant)
                 dependency.add(f"{rule.id}#{n}", [bound_pattern(list(variant), dependency=True)])
         else:
             phrases[rule.phrase_attr].add(rule.id, [nlp.make_doc(p) for p in rule.pattern])

@@ -7,7 +7,7 @@ dataclasses so a RuleSet can cross into worker processes by pickling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +54,9 @@ class RuleModel(_Strict):
     description: str = ""
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
     priority: int | str = 0  # a number, or a level named in a pack's `priorities`
+    # a match that lacks OPTIONAL nodes: its own priority and confidence (default: the rule's)
+    partial_priority: int | str | None = None
+    partial_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     veto: bool = False
     status: Status = "active"
     pattern: list[dict[str, Any]] | None = Field(default=None, min_length=1)
@@ -111,14 +114,23 @@ class RuleSpec:
     negation: Literal["drop", "keep"] = "drop"
     examples: tuple[Example, ...] = ()
     veto: bool = False  # the match is certainly no event of its type: drops candidates on its words
-    # dependency rules with OPTIONAL nodes: every pattern to run, the full one first
+    # dependency rules with OPTIONAL nodes: every pattern to run, the full one first, and the
+    # priority and confidence of a match of a shorter one
     variants: tuple[tuple[Any, ...], ...] = ()
+    partial_priority: int | None = None
+    partial_confidence: float | None = None
     attrs: frozenset[str] = frozenset()
     quantity_roles: frozenset[str] = frozenset()  # of the rule's event type
 
     def expansion(self, role: str) -> Expansion:
         default: Expansion = "quantity" if role in self.quantity_roles else DEFAULT_EXPANSION.get(role, "phrase")
         return dict(self.expand).get(role, default)
+
+    def partial(self, variant: tuple[Any, ...]) -> RuleSpec:
+        """The rule as it runs one of its shorter variants (OPTIONAL nodes left out)."""
+        priority = self.priority if self.partial_priority is None else self.partial_priority
+        confidence = self.confidence if self.partial_confidence is None else self.partial_confidence
+        return replace(self, pattern=variant, priority=priority, confidence=confidence)
 
     @property
     def location(self) -> str:

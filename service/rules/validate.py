@@ -220,17 +220,26 @@ def build_spec(
         need_role(model.phrase_role, ("phrase_role",))
         pattern = list(model.phrases)
 
+    if (model.partial_priority is not None or model.partial_confidence is not None) and not alternatives:
+        report(
+            ("partial_priority",),
+            E.R215.format(node="-", problem="partial_priority/partial_confidence need an OPTIONAL node"),
+        )
     if model.casualty_kind and model.event != "casualty":
         report(("casualty_kind",), E.R209.format(event=model.event))
     _check_attributes(model, event, report)
     for role in model.expand:
         if role not in assigned:
             report(("expand", role), E.R208.format(role=role))
+    partial = model.partial_priority
+    partial_priority = None if partial is None else _priority(partial, priorities, report, "partial_priority")
     spec = RuleSpec(
         id=model.id, event=model.event, description=model.description,
-        confidence=model.confidence, priority=_priority(model.priority, priorities, report),
+        confidence=model.confidence, priority=_priority(model.priority, priorities, report, "priority"),
         status=model.status, kind=kind, veto=model.veto,
         variants=tuple(tuple(variant) for variant in alternatives),
+        partial_priority=partial_priority,
+        partial_confidence=model.partial_confidence,
         file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
         phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
         expand=tuple(sorted(model.expand.items())), casualty_kind=model.casualty_kind,
@@ -246,16 +255,16 @@ def build_spec(
     return replace(spec, attrs=frozenset(attrs))
 
 
-def _priority(value: int | str, priorities: Mapping[str, int], report: Report) -> int:
-    """A rule's priority: a number in PRIORITY_RANGE or a level the pack names."""
+def _priority(value: int | str, priorities: Mapping[str, int], report: Report, key: str) -> int:
+    """A rule's priority (`key`): a number in PRIORITY_RANGE or a level the pack names."""
     if isinstance(value, str):
         if value in priorities:
             return priorities[value]
-        report(("priority",), E.R116.format(name=value, known=", ".join(priorities) or "none"))
+        report((key,), E.R116.format(name=value, known=", ".join(priorities) or "none"))
         return 0
     low, high = PRIORITY_RANGE
     if not low <= value <= high:
-        report(("priority",), E.R118.format(value=value, low=low, high=high))
+        report((key,), E.R118.format(value=value, low=low, high=high))
     return value
 
 
