@@ -190,3 +190,14 @@ def test_a_partial_match_takes_the_partial_priority_and_confidence(tmp_path: Pat
     assert (event.rule_id, event.candidate.rule.priority, event.candidate.rule.confidence) == ("shelling", 10, 0.6)
     no_optional = rule.replace("{OPTIONAL: true, USE: subject}", "{USE: subject}")
     assert any("need an OPTIONAL node" in m for m in errors(tmp_path, no_optional))
+
+
+def test_a_file_event_type_applies_to_rules_that_name_none(tmp_path: Path) -> None:
+    spec = pack(
+        tmp_path,
+        SHELLING.replace("    event: attack\n", ""),
+        HEADER.replace("version: 1\n", "version: 1\nevent: attack\n"),
+    )
+    assert [rule.event for rule in spec.rules] == ["attack"]
+    messages = errors(tmp_path, SHELLING.replace("    event: attack\n", ""))
+    assert any("event" in m and "Field required" in m for m in messages)

@@ -59,7 +59,7 @@ def test_one_file_per_family_plus_shared_lexicons() -> None:
     for name, event in FAMILY_FILES.items():
         data = yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
         assert data["rules"], name
-        assert {rule["event"] for rule in data["rules"]} == {event}, name
+        assert {rule.get("event", data.get("event")) for rule in data["rules"]} == {event}, name
         assert all(rule["id"].startswith(event + ".") for rule in data["rules"]), name
 
 

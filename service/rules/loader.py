@@ -153,6 +153,8 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
             rule_id = str(rule_raw.get("id", ""))
             report = _reporter(errors, shown, positions, base, rule_id)
             rule_raw = apply_templates(rule_raw, templates, report)
+            if model.event is not None:
+                rule_raw = {"event": model.event, **rule_raw}  # the file's event type, unless the rule names one
             used |= referenced_lexicons(rule_raw)
             lints += [RuleError(shown, line, col, rule_id, m) for m in combined_lexicons(rule_raw, lexicons)]
             try:

@@ -75,6 +75,7 @@ class RuleFileModel(_Strict):
     """The file envelope. Rules are validated one by one, so one bad rule hides no other error."""
 
     version: Literal[1]
+    event: str | None = Field(default=None, pattern=NAME_PATTERN)  # the event type of rules that name none
     event_types: list[dict[str, Any]] = Field(default_factory=list)
     priorities: dict[str, int] = Field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
