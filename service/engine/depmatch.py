@@ -84,20 +84,32 @@ class BoundedDependencyMatcher(DependencyMatcher):
 
     def tried(self, doc: Doc) -> list[int]:
         """The keys of the rules whose anchor occurs in `doc`, in the order they were added."""
-        present: dict[str, set[int]] = {}
-        keys = []
+        return [key for key, _ in self._where(doc, tree_roots(doc))]
+
+    def _where(self, doc: Doc, roots: list[int]) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+        """Each rule that can match and the token ranges to look in: the sentences (trees) that
+        hold one of its anchor values, merged in text order; the whole document for a rule without
+        an anchor. Every node of a match lies in the anchor node's tree, so nothing is missed."""
+        present: dict[str, dict[int, list[int]]] = {}
+        extents: dict[int, tuple[int, int]] = {}
         for key in map(int, self._patterns):
             anchors = self._anchors[key]
             if anchors is None:
-                keys.append(key)
+                yield key, [(0, len(doc))]
                 continue
+            starts: set[int] = set()
             for attr, values in anchors:
                 if attr not in present:
-                    present[attr] = set(doc.to_array(attr).tolist())
-                if not values.isdisjoint(present[attr]):
-                    keys.append(key)
-                    break
-        return keys
+                    positions: dict[int, list[int]] = defaultdict(list)
+                    for i, value in enumerate(doc.to_array(attr).tolist()):
+                        positions[value].append(i)
+                    present[attr] = positions
+                for value in present[attr].keys() & values:
+                    starts.update(roots[i] for i in present[attr][value])
+            if starts:
+                for root in starts - extents.keys():
+                    extents[root] = (doc[root].left_edge.i, doc[root].right_edge.i + 1)
+                yield key, _merged(sorted(extents[root] for root in starts))
 
     def __call__(self, doclike: Doc | Span) -> list[tuple[int, list[int]]]:
         doc = doclike.as_doc() if isinstance(doclike, Span) else doclike
@@ -107,12 +119,13 @@ class BoundedDependencyMatcher(DependencyMatcher):
         trees: Any = self._tree  # spaCy's stubs key these by str; they hold int keys
         token_keys: Any = self._tokens_to_key
         self.seconds = {}
-        for key in self.tried(doc):
+        for key, ranges in self._where(doc, roots):
             started = time.thread_time()
-            # Trees are contiguous spans, so first appearance orders them as spaCy's full pass does.
+            # Ranges in text order, so trees appear in the order spaCy's full pass finds them.
             groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-            for match_id, start, _end in self._nodes[key](doc):
-                groups[roots[start]][match_id].append(start)
+            for begin, end in ranges:
+                for match_id, start, _end in self._nodes[key](doc[begin:end]):
+                    groups[roots[begin + start]][match_id].append(begin + start)
             for tree, tokens_to_key in zip(trees[key], token_keys[key], strict=True):
                 parents = _parents(tree, len(tokens_to_key))
                 for positions in groups.values():
@@ -175,6 +188,17 @@ class BoundedDependencyMatcher(DependencyMatcher):
         """spaCy's sentence of a token (its tree's extent), from the roots computed per call."""
         root = token.doc[self._roots[token.i]]
         return token.doc[root.left_edge.i : root.right_edge.i + 1]
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted (start, end) ranges with overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def anchor_of(pattern: list[dict[str, Any]]) -> tuple[str, frozenset[str]] | None:
