@@ -2,7 +2,8 @@
 the same events as `sitrep extract`, document by document and field by field; refused and failed
 documents as status rows; an idempotent re-run; rule-set versions side by side.
 
-Run by `make backfill-test` (pytest -m spark); it needs the spark extra and Java 17.
+The Spark tests run by `make backfill-test` (pytest -m spark; they need the spark extra and Java 17);
+the import check runs with `make test`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pytest
 from service.events.registry import BUILTIN
 
 # A JVM starts in ~10 s on a quiet 2-core machine, several times that when the cores are busy.
-pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
+spark = pytest.mark.spark
+slow = pytest.mark.timeout(1800)
 
 ROOT = Path(__file__).resolve().parent.parent
 SITREP = [sys.executable, "-m", "service.cli"]
@@ -115,6 +117,14 @@ def _same(a: Canonical, b: Canonical) -> bool:
     return a[:7] == b[:7] and math.isclose(a[7], b[7], rel_tol=1e-6) and a[8:] == b[8:]
 
 
+def test_only_the_cli_imports_the_backfill() -> None:
+    """The serving path never needs PySpark: no package of service/ but the CLI imports backfill/."""
+    from tests.test_layers import package_graph
+
+    importers = {unit for unit, targets in package_graph().items() if "backfill" in targets}
+    assert importers == {"cli"}, importers
+
+
 def _dev_documents(count: int) -> list[dict[str, Any]]:
     """The first texts of each dev set, read at run time (the bench's corpus)."""
     per_file = count // 3
@@ -129,6 +139,8 @@ def _version(rules: Path, *flags: str) -> str:
     return _run("check", rules, *flags).split("version ")[-1].strip()
 
 
+@spark
+@slow
 def test_backfill_on_two_local_cores_equals_extract(tmp_path: Path) -> None:
     docs = _dev_documents(150)
     for n, doc in enumerate(docs):
@@ -174,6 +186,8 @@ def test_backfill_on_two_local_cores_equals_extract(tmp_path: Path) -> None:
     assert "refused: 2, failed: 0" in summary
 
 
+@spark
+@slow
 def test_rerun_replaces_its_own_partition_and_keeps_other_versions(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -217,6 +231,7 @@ def test_rerun_replaces_its_own_partition_and_keeps_other_versions(tmp_path: Pat
     assert len([r for r in both if r["rule_set_version"] == new]) == 3
 
 
+@spark
 def test_a_failing_document_costs_only_itself() -> None:
     """A document that makes the pipeline raise becomes a `failed` row; its batch neighbours
     still get their events (the worker retries them one by one)."""
