@@ -201,3 +201,20 @@ def test_a_file_event_type_applies_to_rules_that_name_none(tmp_path: Path) -> No
     assert [rule.event for rule in spec.rules] == ["attack"]
     messages = errors(tmp_path, SHELLING.replace("    event: attack\n", ""))
     assert any("event" in m and "Field required" in m for m in messages)
+
+
+def test_one_of_runs_the_rule_once_per_alternative(tmp_path: Path) -> None:
+    rule = SHELLING.replace(
+        '{LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: target, RIGHT_ATTRS: {DEP: dobj}}',
+        '{LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: target, RIGHT_ATTRS: {DEP: dobj},'
+        " ONE_OF: [{LEMMA: town}, {LEMMA: {IN: [port, depot]}}]}",
+    )
+    spec = pack(tmp_path, rule)
+    targets = [v[-1]["RIGHT_ATTRS"] for v in spec.rules[0].variants if len(v) == 3]
+    assert targets == [{"DEP": "dobj", "LEMMA": "town"}, {"DEP": "dobj", "LEMMA": {"IN": ["port", "depot"]}}]
+    for noun, found in (("town", 1), ("depot", 1), ("road", 0)):
+        doc = parsed(["Rebels", "shelled", "the", noun], [1, 1, 3, 1], ["nsubj", "ROOT", "det", "dobj"],
+                     ["rebel", "shell", "the", noun])  # fmt: skip
+        assert len(kept(spec, doc)) == found, noun
+    bad = rule.replace("ONE_OF: [{LEMMA: town}, {LEMMA: {IN: [port, depot]}}]", "ONE_OF: [{LEMMA: town}]")
+    assert any("ONE_OF must list two or more" in m for m in errors(tmp_path, bad))

@@ -128,9 +128,11 @@ class RuleSpec:
         return dict(self.expand).get(role, default)
 
     def partial(self, variant: tuple[Any, ...]) -> RuleSpec:
-        """The rule as it runs one of its shorter variants (OPTIONAL nodes left out)."""
-        priority = self.priority if self.partial_priority is None else self.partial_priority
-        confidence = self.confidence if self.partial_confidence is None else self.partial_confidence
+        """The rule as it runs one of its variants: a shorter one (OPTIONAL nodes left out) with the
+        partial priority and confidence, if the rule gives them."""
+        shorter = len(variant) < len(self.pattern)
+        priority = self.partial_priority if shorter and self.partial_priority is not None else self.priority
+        confidence = self.partial_confidence if shorter and self.partial_confidence is not None else self.confidence
         return replace(self, pattern=variant, priority=priority, confidence=confidence)
 
     @property

@@ -5,7 +5,9 @@ rule uses it as `{USE: name, ...}`: the node's other keys are its parameters, la
 template (`RIGHT_ATTRS` merged key by key), so one constraint is written once and reused on
 other parents or with one more attribute. A dependency node marked `OPTIONAL: true` may be
 missing together with every node below it: the rule runs as each needed variant (one rule
-instead of 2ⁿ), the fullest match winning over its own partial ones.
+instead of 2ⁿ), the fullest match winning over its own partial ones. A node may list
+`ONE_OF: [attrs, ...]` beside its shared `RIGHT_ATTRS`: the rule runs once per alternative ("a
+noun of the lexicon, or a person's name"), instead of one rule per alternative.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ Report = Callable[[Path, str], None]
 
 USE = "USE"
 OPTIONAL = "OPTIONAL"
+ONE_OF = "ONE_OF"
 MAX_OPTIONAL = 3
+MAX_VARIANTS = 16
 
 
 def apply_templates(rule: Any, templates: Mapping[str, dict[str, Any]], report: Report) -> Any:
@@ -53,25 +57,42 @@ def _use(node: Any, templates: Mapping[str, dict[str, Any]], where: Path, report
     return merged
 
 
-def variants(nodes: list[dict[str, Any]], optional: list[int], report: Report) -> list[list[dict[str, Any]]]:
-    """Every pattern a dependency rule runs: the full one first, then each one without some of its
-    `optional` nodes (indices) and the nodes below them. Empty when nothing is optional."""
-    if not optional:
+def variants(
+    nodes: list[dict[str, Any]], optional: list[int], choices: dict[int, list[dict[str, Any]]], report: Report
+) -> list[list[dict[str, Any]]]:
+    """Every pattern a dependency rule runs: the full one first (each ONE_OF node with its first
+    alternative), then every other choice of alternatives, each also without some of its
+    `optional` nodes (indices) and the nodes below them. Empty when there is nothing to vary."""
+    if not optional and not choices:
         return []
     if len(optional) > MAX_OPTIONAL:
         ids = ", ".join(str(nodes[i].get("RIGHT_ID")) for i in optional[MAX_OPTIONAL:])
         report(("dependency",), E.R215.format(node=ids, problem=f"at most {MAX_OPTIONAL} per rule"))
         optional = optional[:MAX_OPTIONAL]
+    fulls = [list(nodes)]
+    for i, alternatives in choices.items():
+        fulls = [
+            [*full[:i], {**full[i], "RIGHT_ATTRS": attrs}, *full[i + 1 :]] for full in fulls for attrs in alternatives
+        ]
+    if len(fulls) * 2 ** len(optional) > MAX_VARIANTS:
+        report(("dependency",), E.R215.format(node="-", problem=f"more than {MAX_VARIANTS} variants"))
+        return []
     found: list[list[dict[str, Any]]] = []
     for size in range(len(optional) + 1):
-        for dropped in combinations(optional, size):
-            gone = {nodes[i].get("RIGHT_ID") for i in dropped}
-            kept = []
-            for node in nodes:
-                if node.get("RIGHT_ID") in gone or node.get("LEFT_ID") in gone:
-                    gone.add(node.get("RIGHT_ID"))
-                    continue
-                kept.append(node)
-            if kept not in found:
-                found.append(kept)
+        for full in fulls:
+            for dropped in combinations(optional, size):
+                kept = _without(full, {full[i].get("RIGHT_ID") for i in dropped})
+                if kept not in found:
+                    found.append(kept)
     return found
+
+
+def _without(nodes: list[dict[str, Any]], gone: set[Any]) -> list[dict[str, Any]]:
+    """The nodes without those named in `gone` and every node below them."""
+    kept = []
+    for node in nodes:
+        if node.get("RIGHT_ID") in gone or node.get("LEFT_ID") in gone:
+            gone.add(node.get("RIGHT_ID"))
+            continue
+        kept.append(node)
+    return kept

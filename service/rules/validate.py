@@ -19,7 +19,7 @@ from service.errors import E
 from service.events.registry import NAME, Attribute, EventType
 from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
 from service.rules.schema import EventTypeModel, Example, RuleModel, RuleSpec
-from service.rules.templates import OPTIONAL, variants
+from service.rules.templates import ONE_OF, OPTIONAL, variants
 from service.rules.yamlpos import Path
 
 RuleKind = Literal["pattern", "dependency", "phrases"]
@@ -273,10 +273,13 @@ def _check_dependency(
     need_role: Callable[[str, Path], None], report: Report,
 ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:  # fmt: skip
     """Structure per spaCy's DependencyMatcher: an anchor first, then nodes linked to known ids.
-    Returns the nodes (without OPTIONAL) and the variants the OPTIONAL ones make."""
+    Returns the nodes (without OPTIONAL, a ONE_OF node with its first alternative) and the
+    variants the OPTIONAL and ONE_OF nodes make."""
     known: set[str] = set()
     out: list[dict[str, Any]] = []
     optional: list[int] = []
+    choices: dict[int, list[dict[str, Any]]] = {}
+    open_nodes: list[str] = []
     for i, node in enumerate(nodes):
         where: Path = ("dependency", i)
         if i and OPTIONAL in node:
@@ -287,10 +290,11 @@ def _check_dependency(
                 )
             optional.append(i)
             node = {key: value for key, value in node.items() if key != OPTIONAL}
-        allowed = {"RIGHT_ID", "RIGHT_ATTRS"} | (set() if i == 0 else {"LEFT_ID", "REL_OP"})
+        allowed = {"RIGHT_ID", "RIGHT_ATTRS", ONE_OF} | (set() if i == 0 else {"LEFT_ID", "REL_OP"})
         for key in set(node) - allowed:
             report((*where, key), E.R204.format(problem=f"unexpected key {key!r} in node {i}"))
-        for key in sorted(allowed - set(node)):
+        optional_keys = {ONE_OF, "RIGHT_ATTRS"} if ONE_OF in node else {ONE_OF}  # ONE_OF carries the attrs
+        for key in sorted(allowed - set(node) - optional_keys):
             report(where, E.R204.format(problem=f"node {i} needs {key}"))
         right_id = node.get("RIGHT_ID")
         if not isinstance(right_id, str):
@@ -306,16 +310,39 @@ def _check_dependency(
             problem = f"unknown REL_OP {node.get('REL_OP')!r}"
             report((*where, "REL_OP"), E.R204.format(problem=problem))
         known.add(right_id)
-        attrs = expand_lexicons(node.get("RIGHT_ATTRS") or {}, lexicons, (*where, "RIGHT_ATTRS"), report)
-        if not isinstance(attrs, dict):
-            report((*where, "RIGHT_ATTRS"), E.R204.format(problem="RIGHT_ATTRS must be a mapping"))
-            attrs = {}
-        _spacy_errors([attrs], (*where, "RIGHT_ATTRS"), report, single=True)
-        out.append({**node, "RIGHT_ATTRS": attrs})
-    open_nodes = [str(node.get("RIGHT_ID")) for i, node in enumerate(out) if _open(node, anchor=i == 0)]
+        shared = node.get("RIGHT_ATTRS") or {}
+        alternatives = [_node_attrs(shared, lexicons, where, report)]
+        if ONE_OF in node:
+            alternatives = _alternatives(node[ONE_OF], shared, lexicons, where, report) or alternatives
+            choices[len(out)] = alternatives
+            node = {key: value for key, value in node.items() if key != ONE_OF}
+        out.append({**node, "RIGHT_ATTRS": alternatives[0]})
+        if any(_open({**node, "RIGHT_ATTRS": attrs}, anchor=i == 0) for attrs in alternatives):
+            open_nodes.append(right_id)
     if len(open_nodes) > MAX_OPEN_NODES:
         report(("dependency",), E.R213.format(nodes=", ".join(open_nodes), limit=MAX_OPEN_NODES))
-    return out, variants(out, optional, report)
+    return out, variants(out, optional, choices, report)
+
+
+def _node_attrs(attrs: Any, lexicons: dict[str, list[str]], where: Path, report: Report) -> dict[str, Any]:
+    """A node's RIGHT_ATTRS with lexicons expanded, checked by spaCy."""
+    expanded = expand_lexicons(attrs, lexicons, (*where, "RIGHT_ATTRS"), report)
+    if not isinstance(expanded, dict):
+        report((*where, "RIGHT_ATTRS"), E.R204.format(problem="RIGHT_ATTRS must be a mapping"))
+        return {}
+    _spacy_errors([expanded], (*where, "RIGHT_ATTRS"), report, single=True)
+    return expanded
+
+
+def _alternatives(
+    value: Any, shared: Any, lexicons: dict[str, list[str]], where: Path, report: Report
+) -> list[dict[str, Any]]:
+    """A node's ONE_OF: each alternative laid over the node's shared RIGHT_ATTRS."""
+    if not isinstance(value, list) or len(value) < 2 or not all(isinstance(alt, dict) for alt in value):
+        report((*where, ONE_OF), E.R204.format(problem="ONE_OF must list two or more attribute mappings"))
+        return []
+    base = shared if isinstance(shared, dict) else {}
+    return [_node_attrs({**base, **alt}, lexicons, (*where, ONE_OF, n), report) for n, alt in enumerate(value)]
 
 
 def _open(node: dict[str, Any], anchor: bool) -> bool:
