@@ -25,6 +25,7 @@ class Settings:
     max_concurrent_rpcs: int = 256
     max_rpcs_per_peer: int = 0
     max_call_seconds: float = 300.0
+    batch_delay_ms: float = 0.0
     stream_idle_timeout: float = 60.0
     max_message_bytes: int = 64 * 1024 * 1024
     max_connection_age: float = 300.0
@@ -54,6 +55,7 @@ HELP = {
     "max_concurrent_rpcs": "extraction RPCs handled at once; more get RESOURCE_EXHAUSTED",
     "max_rpcs_per_peer": "extraction RPCs one connection may have in flight (0: half of --max-concurrent-rpcs)",
     "max_call_seconds": "deadline for extraction calls that set none (a worker past it is replaced)",
+    "batch_delay_ms": "gather single-document Extract calls for up to this long into one spaCy batch (0: off)",
     "stream_idle_timeout": "seconds a StreamExtract may send nothing while none of its work runs",
     "max_message_bytes": "largest gRPC message received or sent",
     "max_connection_age": "seconds before a connection is recycled, so clients rebalance",

@@ -134,7 +134,7 @@ class Server:
         self.manager = RuleSetManager(Path(s.rules), nlp)
         self.manager.listeners.append(self.metrics.on_reload)
         await asyncio.to_thread(self.manager.reload)
-        self._pool = WorkerPool(s.model, s.workers, s.max_call_seconds)
+        self._pool = WorkerPool(s.model, s.workers, s.max_call_seconds, s.batch_delay_ms / 1000)
         self._pool.on_death = lambda reason: self.metrics.worker_deaths.labels(reason).inc()
         self.metrics.workers.set(self._pool.size)
         self.metrics.registry.register(WorkerCollector(self._pool.pids))

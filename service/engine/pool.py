@@ -52,6 +52,7 @@ from service.rules.schema import RuleSetSpec
 
 _CACHE_SIZE = 2
 OVERRUN_MARGIN = 5.0  # seconds a worker may run past a deadline before it is killed
+BATCH_MAX = 16  # single-document calls sent together at most
 PREPARE_WAIT = 0.5  # seconds a worker that compiled a new version waits for the others to
 WATCH_INTERVAL = 0.5
 log = logging.getLogger("sitrep.pool")
@@ -154,8 +155,10 @@ def _ping() -> int:
 class WorkerPool:
     """Async facade over the process pool; replaces the pool when a worker dies or hangs."""
 
-    def __init__(self, model: str, workers: int, max_call_seconds: float = 300.0) -> None:
+    def __init__(self, model: str, workers: int, max_call_seconds: float = 300.0, batch_delay: float = 0.0) -> None:
         self._model = model
+        self._batch_delay = batch_delay
+        self._gathering: dict[tuple[Pinned, frozenset[str] | None], _Gathered] = {}
         self._size = max(1, workers)
         self._max_call = max_call_seconds
         self._executor = self._new_executor()
@@ -228,6 +231,42 @@ class WorkerPool:
         return sorted(processes)
 
     async def extract(
+        self, pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None,
+        deadline: float | None = None,
+    ) -> BatchResult:  # fmt: skip
+        """Extract on a worker. With a `batch_delay`, single documents that arrive within it for
+        the same version and types go to one worker as one `nlp.pipe` batch (Triton's dynamic
+        batcher): the batch runs until the latest of their deadlines, and each caller gets its own
+        document back (the batch's stage and rule times go to the first)."""
+        if self._batch_delay <= 0 or len(texts) != 1:
+            return await self._submit(pinned, texts, types, deadline)
+        key = (pinned, types)
+        gathered = self._gathering.get(key)
+        if gathered is None:
+            gathered = self._gathering[key] = _Gathered()
+            asyncio.get_running_loop().call_later(self._batch_delay, self._flush, key, gathered)
+        future = gathered.add(texts[0], deadline if deadline is not None else time.time() + self._max_call)
+        if len(gathered.texts) >= BATCH_MAX:
+            self._flush(key, gathered)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.cancel()
+            if gathered.task is not None and all(f.done() for f in gathered.futures):
+                gathered.task.cancel()  # nobody waits for this batch any more
+            raise
+
+    def _flush(self, key: tuple[Pinned, frozenset[str] | None], gathered: _Gathered) -> None:
+        """Send what was gathered for `key` as one task (once: a full batch is sent early)."""
+        if self._gathering.get(key) is not gathered:
+            return
+        del self._gathering[key]
+        gathered.task = asyncio.get_running_loop().create_task(
+            self._submit(key[0], gathered.texts, key[1], max(gathered.deadlines))
+        )
+        gathered.task.add_done_callback(gathered.answer)
+
+    async def _submit(
         self, pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None,
         deadline: float | None = None,
     ) -> BatchResult:  # fmt: skip
@@ -349,6 +388,38 @@ class WorkerPool:
             process.join(max(0.0, end - time.time()))
         _kill(processes)
         shutil.rmtree(self._markers, ignore_errors=True)
+
+
+class _Gathered:
+    """Single-document calls waiting to be sent together, and each caller's future."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.deadlines: list[float] = []
+        self.futures: list[asyncio.Future[BatchResult]] = []
+        self.task: asyncio.Task[BatchResult] | None = None
+
+    def add(self, text: str, deadline: float) -> asyncio.Future[BatchResult]:
+        future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
+        self.texts.append(text)
+        self.deadlines.append(deadline)
+        self.futures.append(future)
+        return future
+
+    def answer(self, task: asyncio.Task[BatchResult]) -> None:
+        """Hand each caller its document, or the batch's failure."""
+        error = None if task.cancelled() else task.exception()
+        for i, future in enumerate(self.futures):
+            if future.done():
+                continue
+            if task.cancelled():
+                future.cancel()
+            elif error is not None:
+                future.set_exception(error)
+            else:
+                result = task.result()
+                times = (result.stage_seconds, result.rule_seconds) if i == 0 else ({}, {})
+                future.set_result(BatchResult([result.docs[i]], *times))
 
 
 def _kill(processes: dict[int, multiprocessing.process.BaseProcess]) -> None:
