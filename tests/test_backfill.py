@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -136,7 +137,9 @@ def _dev_documents(count: int) -> list[dict[str, Any]]:
 
 
 def _version(rules: Path, *flags: str) -> str:
-    return _run("check", rules, *flags).split("version ")[-1].strip()
+    found = re.search(r"^ok: .* version ([0-9a-f]{16})$", _run("check", rules, *flags), re.MULTILINE)
+    assert found, "sitrep check printed no version"
+    return found.group(1)
 
 
 @spark
