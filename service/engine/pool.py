@@ -159,6 +159,7 @@ class WorkerPool:
         self._model = model
         self._batch_delay = batch_delay
         self._gathering: dict[tuple[Pinned, frozenset[str] | None], _Gathered] = {}
+        self._batches = 0  # gathered batches sent and not yet answered
         self._size = max(1, workers)
         self._max_call = max_call_seconds
         self._executor = self._new_executor()
@@ -257,14 +258,25 @@ class WorkerPool:
             raise
 
     def _flush(self, key: tuple[Pinned, frozenset[str] | None], gathered: _Gathered) -> None:
-        """Send what was gathered for `key` as one task (once: a full batch is sent early)."""
+        """Send what was gathered for `key` as one task (once). While every worker has a batch,
+        keep gathering (the calls would only queue): a full batch goes at once, the rest when a
+        batch ends."""
         if self._gathering.get(key) is not gathered:
             return
+        if self._batches >= self._size and len(gathered.texts) < BATCH_MAX:
+            return
         del self._gathering[key]
+        self._batches += 1
         gathered.task = asyncio.get_running_loop().create_task(
             self._submit(key[0], gathered.texts, key[1], max(gathered.deadlines))
         )
         gathered.task.add_done_callback(gathered.answer)
+        gathered.task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, _task: asyncio.Task[BatchResult]) -> None:
+        self._batches -= 1
+        for key, gathered in list(self._gathering.items()):
+            self._flush(key, gathered)
 
     async def _submit(
         self, pinned: Pinned, texts: Sequence[str], types: frozenset[str] | None,
