@@ -135,7 +135,5 @@ def extract(
         source = texts if should_stop is None else _guarded(texts, should_stop)
         docs = nlp.pipe(source, disable=list(compiled.plan.disabled), batch_size=batch_size)
         for doc in _timed(iter(docs), result.stage_seconds):
-            result.docs.append(
-                process_doc(doc, compiled, types, only_rule, result.stage_seconds, result.rule_seconds)
-            )
+            result.docs.append(process_doc(doc, compiled, types, only_rule, result.stage_seconds, result.rule_seconds))
     return result

@@ -239,9 +239,7 @@ def _snippet(doc: GoldDoc, gold: GoldEvent) -> str:
     return (f"[{gold.trigger}] " if gold.trigger else "") + text[:200]
 
 
-def score_doc(
-    card: Scorecard, doc: GoldDoc, events: list[Event], types: Mapping[str, EventType] = BUILTIN
-) -> None:
+def score_doc(card: Scorecard, doc: GoldDoc, events: list[Event], types: Mapping[str, EventType] = BUILTIN) -> None:
     """Add one document's predictions to the scorecard; `types`: the pack's event types, whose
     roles are scored (gold of a type the pack does not know is scored on the event alone)."""
     card.docs += 1
