@@ -25,7 +25,7 @@ class Settings:
     max_concurrent_rpcs: int = 256
     max_rpcs_per_peer: int = 0
     max_call_seconds: float = 300.0
-    batch_delay_ms: float = 0.0
+    batch_delay_ms: float = 2.0
     stream_idle_timeout: float = 60.0
     max_message_bytes: int = 64 * 1024 * 1024
     max_connection_age: float = 300.0
