@@ -49,7 +49,8 @@ def rule_rows(card: Scorecard) -> list[str]:
 
 
 HALF_GAP = 0.05
-"""Halves whose F1 differ by more than this are flagged: the pack fits one half, not the task."""
+"""Halves whose F1 (or recall, for recall-only gold) differ by more than this are flagged: the
+pack fits one half, not the task."""
 
 
 def half_rows(run: PackRun) -> list[str]:
@@ -57,7 +58,9 @@ def half_rows(run: PackRun) -> list[str]:
     rows = [f"{'halves':<10} {'1st P':>6} {'1st R':>6} {'1st F1':>6} {'2nd P':>6} {'2nd R':>6} {'2nd F1':>6}"]
     for name in sorted(set(first.types) | set(second.types)):
         a, b = first.types.get(name, Counts()), second.types.get(name, Counts())
-        gap = a.f1 is not None and b.f1 is not None and abs(a.f1 - b.f1) > HALF_GAP
+        # F1 where both halves have one, else recall (recall-only gold such as RAMS windows)
+        pair = (a.f1, b.f1) if a.f1 is not None and b.f1 is not None else (a.recall, b.recall)
+        gap = pair[0] is not None and pair[1] is not None and abs(pair[0] - pair[1]) > HALF_GAP
         rows.append(
             f"{name:<10} {_num(a.precision)} {_num(a.recall)} {_num(a.f1)}"
             f" {_num(b.precision)} {_num(b.recall)} {_num(b.f1)}{'  gap > 0.05' if gap else ''}"
