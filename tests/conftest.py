@@ -1,4 +1,5 @@
-"""Shared fixtures: one real server per test module that asks for it, and a copy of the rules."""
+"""Shared fixtures: the real model and the shipped pack compiled for it (once per module that asks),
+one real server per test module that asks for it, and a copy of the rules."""
 
 from __future__ import annotations
 
@@ -7,8 +8,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
 
+from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.pipeline import load_pipeline, model_components
+from service.rules.loader import load_rules
 from tests.server import ROOT, RunningServer, run_server
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    """The real pipeline (`en_core_web_sm` from the lock)."""
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def compiled(nlp: Language) -> CompiledRuleSet:
+    """The shipped pack (`rules/`), compiled for `nlp`."""
+    return compile_rules(load_rules(ROOT / "rules", model_components(nlp)), nlp)
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,12 @@ from collections.abc import Iterator
 import pytest
 from spacy.language import Language
 
-from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
-from service.engine.pipeline import load_pipeline, model_components
 from service.events.model import Event
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
-from service.rules.loader import load_rules
-from tests.server import ROOT, RunningServer
-
-RULES = ROOT / "rules"
+from tests.server import RunningServer
 
 BOMBING_STORY = """A car bomb exploded outside the grain exchange in Velmora on Tuesday, killing four people.
 
@@ -30,16 +26,6 @@ Nobody has claimed the bombing so far. The attack was the deadliest in the provi
 TWO_PLACES_STORY = """A bomb exploded in the town of Velmora on Monday.
 
 Later that day, the blast in the town of Dunmore killed a guard."""
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
-
-
-@pytest.fixture(scope="module")
-def compiled(nlp: Language) -> CompiledRuleSet:
-    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
 
 
 def _attacks(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[Event]:

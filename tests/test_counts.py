@@ -4,18 +4,12 @@ count must still cover all of it ("Sixty - one" is three tokens, "Between 15 and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from spacy.language import Language
 
-from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
-from service.engine.pipeline import load_pipeline, model_components
 from service.events.quantities import Parsed, count_prefix, parse_quantity, phrase_bounds
-from service.rules.loader import load_rules
-
-RULES = Path(__file__).resolve().parent.parent / "rules"
 
 # --- fast tier: the parser on its own ------------------------------------------------------------
 
@@ -139,16 +133,6 @@ COUNT_SENTENCES = [
     ('The attack on the convoy left at least 12 dead.', 'at least 12', 12, None, "AT_LEAST"),
     ('The militants killed eleven, the army said.', 'eleven', 11, 11, "EXACT"),
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
-
-
-@pytest.fixture(scope="module")
-def compiled(nlp: Language) -> CompiledRuleSet:
-    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
 
 
 def test_the_table_is_broad() -> None:

@@ -18,7 +18,6 @@ from service.authoring.evaluation.gold import detect_mode, is_speech_cue, parse_
 from service.authoring.evaluation.match import coverage, head_word, text_matches
 from service.authoring.evaluation.report import text_report
 from service.authoring.evaluation.run import PackRun, evaluate, sample
-from service.engine.pipeline import load_pipeline
 
 PACK = """
 version: 1
@@ -128,11 +127,6 @@ ATTRIBUTION = {
         _attribution("states", "a report", "Taxes will rise"),
     ],
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from service.authoring.examples import over_budget
 from service.authoring.explain import explain
 from service.authoring.nearmiss import NearMiss
 from service.engine.compiled import CompiledRuleSet, compile_rules
-from service.engine.pipeline import DEFAULT_MODEL, load_pipeline, model_components
+from service.engine.pipeline import model_components
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
 from service.rules.errors import RuleSetError
@@ -63,11 +63,6 @@ rules:
     event: attack
     phrases: [car bomb, truck bomb]
 """
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline(DEFAULT_MODEL)
 
 
 def compiled_pack(nlp: Language, text: str) -> CompiledRuleSet:

@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet, compile_rules
 from service.engine.extractor import extract
-from service.engine.pipeline import load_pipeline, model_components
+from service.engine.pipeline import model_components
 from service.events.registry import BUILTIN
 from service.rules.errors import RuleSetError
 from service.rules.loader import load_rules
@@ -44,11 +44,6 @@ rule_file = st.fixed_dictionaries(
     {"version": st.sampled_from([1, 1, 2, "1"])},
     optional={"rules": st.lists(rule, max_size=3), "lexicons": st.dictionaries(st.text(max_size=5), st.lists(st.text(max_size=5), max_size=3))},
 )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
 
 
 @pytest.fixture(scope="module")

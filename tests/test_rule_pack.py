@@ -14,10 +14,8 @@ from spacy.language import Language
 from service.authoring.evaluation.gold import read_gold
 from service.authoring.evaluation.run import PackRun, evaluate
 from service.authoring.examples import run_examples
-from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
-from service.engine.pipeline import load_pipeline, model_components
-from service.rules.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -28,16 +26,6 @@ FAMILY_FILES = {
     "attacks.yaml": "attack",
     "sieges.yaml": "siege",
 }
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
-
-
-@pytest.fixture(scope="module")
-def compiled(nlp: Language) -> CompiledRuleSet:
-    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
 
 
 @pytest.fixture(scope="module")

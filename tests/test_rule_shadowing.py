@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from spacy.language import Language
 
 from service.authoring.shadowing import shadowed
 from service.engine.compiled import compile_rules
-from service.engine.pipeline import load_pipeline
 from service.rules.loader import load_rules
 
 PACK = """\
@@ -32,11 +30,6 @@ rules:
     examples:
       - {text: "Militia gunners shelled the ferry port at dawn.", expect: [{trigger: shelled}]}
 """
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline("en_core_web_sm")
 
 
 def warnings(nlp: Language, tmp_path: Path, text: str) -> list[str]:

@@ -12,30 +12,17 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 import yaml
 from spacy.language import Language
 
 from service.api.convert import to_response
-from service.engine.compiled import CompiledRuleSet, compile_rules
+from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
-from service.engine.pipeline import load_pipeline, model_components
 from service.events.model import Event
 from service.events.quotes import inner, quote_spans
 from service.proto.sitrep.v1 import extraction_pb2 as pb
-from service.rules.loader import load_rules
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_pipeline()
-
-
-@pytest.fixture(scope="module")
-def compiled(nlp: Language) -> CompiledRuleSet:
-    return compile_rules(load_rules(RULES, model_components(nlp)), nlp)
 
 
 def _statements(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[Event]:
