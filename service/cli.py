@@ -261,6 +261,11 @@ def print_explanation(reply: pb.ExplainResponse) -> None:
         fields = json_format.MessageToDict(getattr(event, detail), preserving_proto_field_name=True) if detail else {}
         roles = ", ".join(f"{k}={v['text']!r}" for k, v in fields.items() if isinstance(v, dict) and "text" in v)
         print(f"  {detail} [{event.rule_id}] {roles}")
+    if reply.rule_costs:
+        total = sum(c.cpu_seconds for c in reply.rule_costs)
+        print(f"\nrule CPU: {total * 1000:.2f} ms over {len(reply.rule_costs)} rules; costliest:")
+        for cost in reply.rule_costs[:10]:
+            print(f"  {cost.cpu_seconds * 1000:8.3f} ms  {cost.rule_id}")
     if reply.examples:
         passed = sum(e.passed for e in reply.examples)
         print(f"\nexamples: {passed} passed, {len(reply.examples) - passed} failed")

@@ -107,6 +107,8 @@ def to_proto(found: Explanation, text: str, encoding: int, draft: Draft | None) 
     out.events.extend(to_event(e, i, "explain", conv) for i, e in enumerate(found.result.events))
     if draft is not None:
         out.examples.extend(_example(r) for r in draft.examples)
+    costs = sorted(found.rule_seconds.items(), key=lambda item: (-item[1], item[0]))
+    out.rule_costs.extend(pb.RuleCost(rule_id=rule_id, cpu_seconds=seconds) for rule_id, seconds in costs)
     return out
 
 

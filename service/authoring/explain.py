@@ -79,6 +79,7 @@ class Explanation:
     near_misses: list[NearMiss]
     result: DocResult
     attrs: frozenset[str]  # token attributes the rules read (the CLI shows those columns)
+    rule_seconds: dict[str, float]  # CPU time per rule on this text (`BatchResult.rule_seconds`)
 
 
 def _chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -146,6 +147,9 @@ def explain(nlp: Language, compiled: CompiledRuleSet, text: str, rule: str | Non
         views = _candidates(doc, found, keep_vetoes=rule is not None)
         misses = near_misses(doc, [r for r in runnable if r.id not in fired])
         entities = [EntityView(e.label_, e.text, e.start_char, e.end_char) for e in doc.ents]
-        result = process_doc(doc, compiled, only_rule=rule)
+        rule_seconds: dict[str, float] = {}
+        result = process_doc(doc, compiled, only_rule=rule, rule_seconds=rule_seconds)
         tokens = _tokens(doc)
-    return Explanation(compiled.version, tokens, entities, views, misses, result, attrs)
+    if rule is not None:
+        rule_seconds = {rule: rule_seconds[rule]} if rule in rule_seconds else {}
+    return Explanation(compiled.version, tokens, entities, views, misses, result, attrs, rule_seconds)

@@ -1542,6 +1542,7 @@ class ExplainResponse(_message.Message):
     NEAR_MISSES_FIELD_NUMBER: _builtins.int
     EVENTS_FIELD_NUMBER: _builtins.int
     EXAMPLES_FIELD_NUMBER: _builtins.int
+    RULE_COSTS_FIELD_NUMBER: _builtins.int
     rule_set_version: _builtins.str
     """The serving rule-set version, or the draft's content hash."""
     draft: _builtins.bool
@@ -1566,6 +1567,12 @@ class ExplainResponse(_message.Message):
     def examples(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExampleResult]:
         """Draft only: every example of the draft's rules."""
 
+    @_builtins.property
+    def rule_costs(self) -> _containers.RepeatedCompositeFieldContainer[Global___RuleCost]:
+        """CPU time of each rule that ran on this text, costliest first: its dependency matching plus the
+        negation check and role growth of its candidates (as sitrep_rule_cpu_seconds_total counts it).
+        """
+
     def __init__(
         self,
         *,
@@ -1577,11 +1584,36 @@ class ExplainResponse(_message.Message):
         near_misses: _abc.Iterable[Global___NearMiss] | None = ...,
         events: _abc.Iterable[Global___Event] | None = ...,
         examples: _abc.Iterable[Global___ExampleResult] | None = ...,
+        rule_costs: _abc.Iterable[Global___RuleCost] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates", "draft", b"draft", "entities", b"entities", "events", b"events", "examples", b"examples", "near_misses", b"near_misses", "rule_set_version", b"rule_set_version", "tokens", b"tokens"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates", b"candidates", "draft", b"draft", "entities", b"entities", "events", b"events", "examples", b"examples", "near_misses", b"near_misses", "rule_costs", b"rule_costs", "rule_set_version", b"rule_set_version", "tokens", b"tokens"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExplainResponse: _TypeAlias = ExplainResponse  # noqa: Y015
+
+@_typing.final
+class RuleCost(_message.Message):
+    """The CPU time one rule took on the explained text."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    CPU_SECONDS_FIELD_NUMBER: _builtins.int
+    rule_id: _builtins.str
+    cpu_seconds: _builtins.float
+    def __init__(
+        self,
+        *,
+        rule_id: _builtins.str = ...,
+        cpu_seconds: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpu_seconds", b"cpu_seconds", "rule_id", b"rule_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RuleCost: _TypeAlias = RuleCost  # noqa: Y015
