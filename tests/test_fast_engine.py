@@ -12,8 +12,10 @@ from service.engine.builders import build_event
 from service.engine.matching import Candidate
 from service.engine.resolve import Grown, is_negated
 from service.engine.roles import grow
+from service.events.lexicons import EngineLexicons
 from service.events.quantities import Parsed, parse_quantity
 from service.events.quotes import inner, quote_spans
+from service.rules.loader import reserved_defaults
 from service.rules.schema import RuleSpec
 
 pytestmark = pytest.mark.fast
@@ -125,7 +127,8 @@ def located(rows: list[tuple[str, int, str, str]], ents: tuple[tuple[int, int, s
     built = doc(rows, ents)
     grown = Grown(Candidate(rule(), {"trigger": (trigger,)}, trigger, trigger + 1), {"trigger": (trigger, trigger + 1)},
                   trigger, trigger + 1)  # fmt: skip
-    location = build_event(built, grown, 0, trigger).roles.get("location")
+    words = EngineLexicons.from_words(reserved_defaults())
+    location = build_event(built, grown, 0, trigger, words).roles.get("location")
     return None if location is None else location.text
 
 

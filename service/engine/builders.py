@@ -14,12 +14,12 @@ from spacy.tokens import Doc, Span, Token
 from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
 from service.events.kinds import casualty_kind
+from service.events.lexicons import EngineLexicons
 from service.events.mentions import mention
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
-LOCATION_PREPS = frozenset({"in", "near", "at", "outside", "inside", "on", "around", "across", "into", "throughout"})
 PLACE_NOUNS = frozenset(
     {"city", "town", "village", "area", "district", "province", "region", "street", "road",
      "square", "market", "neighbourhood", "neighborhood", "suburb", "outskirts", "capital",
@@ -98,7 +98,7 @@ def _place_of(doc: Doc, obj: Token, common: bool) -> tuple[int, int] | None:
     return None
 
 
-def _location(doc: Doc, anchor: int, within: tuple[int, int] | None = None) -> Mention | None:
+def _location(doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, int] | None = None) -> Mention | None:
     """Where the event took place.
 
     1. A place attached by a locative preposition to the anchor or, failing that, to the words
@@ -115,7 +115,7 @@ def _location(doc: Doc, anchor: int, within: tuple[int, int] | None = None) -> M
         obj
         for head in chain
         for prep in head.children
-        if prep.dep_ == "prep" and prep.lower_ in LOCATION_PREPS
+        if prep.dep_ == "prep" and prep.lower_ in words.location_preps
         for obj in prep.children
         if obj.dep_ == "pobj"
     ]
@@ -131,8 +131,9 @@ def _location(doc: Doc, anchor: int, within: tuple[int, int] | None = None) -> M
     return None
 
 
-def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Event:
-    """The typed event for a grown candidate; its span covers every role it reports."""
+def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int, words: EngineLexicons) -> Event:
+    """The typed event for a grown candidate; its span covers every role it reports. `words`: the
+    rule set's reserved lexicons (speaker resolution, locative prepositions)."""
     rule = grown.candidate.rule
     roles: dict[str, Mention] = {}
     quantities: dict[str, Quantity] = {}
@@ -143,10 +144,10 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int) -> Eve
         else:
             if end - start > 1:
                 start, end = trim_edges(doc, start, end)
-            roles[role] = mention(doc, start, end, resolve=role in RESOLVED_ROLES)
+            roles[role] = mention(doc, start, end, words if role in RESOLVED_ROLES else None)
     attrs: dict[str, str] = dict(rule.attributes)
     if (builder := BUILDERS.get(rule.event)) is not None:  # a pack's own types need none
-        builder(doc, grown, roles, quantities, attrs, anchor)
+        builder(doc, grown, roles, quantities, attrs, anchor, words)
     start, end = grown.char_span(doc)
     items: list[Mention | Quantity] = [*roles.values(), *quantities.values()]
     for item in items:
@@ -163,7 +164,9 @@ Quantities = dict[str, Quantity]
 Attrs = dict[str, str]
 
 
-def _casualty(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
+def _casualty(
+    doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
+) -> None:
     kind_word = roles.pop("kind", None)
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
@@ -172,7 +175,7 @@ def _casualty(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attr
         attrs["kind"] = casualty_kind(tok.text, tok.lemma_)
     if "source" not in roles and (source := _attribution(doc, anchor)):
         roles["source"] = source
-    if "location" not in roles and (place := _location(doc, anchor)):
+    if "location" not in roles and (place := _location(doc, anchor, words)):
         roles["location"] = place
     if "count" not in quantities and "victims" in roles:
         _count_in_victims(doc, roles, quantities)
@@ -200,7 +203,9 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
             del roles["victims"]
 
 
-def _statement(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
+def _statement(
+    doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
+) -> None:
     quoted = quote_for_cue(doc, anchor, quote_spans(doc.text))
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said"); one after it only when the
@@ -228,15 +233,17 @@ def _named_head(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-def _place(doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int) -> None:
+def _place(
+    doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
+) -> None:
     if "location" in roles and "location" in grown.spans:
         if (name := _named_head(doc, *grown.spans["location"])) is not None:
             roles["location"] = mention(doc, *name)
-    elif place := _location(doc, anchor, grown.spans.get("target")):
+    elif place := _location(doc, anchor, words, grown.spans.get("target")):
         roles["location"] = place
 
 
-BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int], None]] = {
+BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int, EngineLexicons], None]] = {
     "casualty": _casualty,
     "statement": _statement,
     "attack": _place,

@@ -93,7 +93,7 @@ def process_doc(
         if types is not None and grown.candidate.rule.event not in types:
             continue
         index = sum(1 for s in sentence_starts if s <= grown.start) - 1
-        events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate)))
+        events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate), compiled.spec.lexicons))
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
     events = attribute(doc, events)  # speaker sources, quotes carried over from their cue
     events = link_rementions(doc, events)  # after the type filter: indices are the caller's

@@ -17,81 +17,25 @@ antecedent that agrees with the pronoun:
 
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; other phrases have none ("").
+
+The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions)
+comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are grammar and stay here.
 """
 
 from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
+from service.events.lexicons import EngineLexicons
 from service.events.model import Mention
 
 MALE_PRONOUNS = frozenset({"he", "him", "his"})
 FEMALE_PRONOUNS = frozenset({"she", "her"})
 PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
 BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
-BODY_NOUNS = frozenset(
-    {"ministry", "government", "army", "military", "police", "agency", "company", "group",
-     "department", "office", "council", "committee", "court", "union", "party", "campaign",
-     "administration", "commission", "embassy", "authority", "authorities", "kremlin", "cabinet",
-     "parliament", "board", "coalition", "alliance", "regime", "organisation", "organization"}
-)  # fmt: skip
 SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
 PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
 
-SPEECH_LEMMAS = frozenset({"say", "tell", "add", "announce", "state", "claim", "explain", "insist", "warn"})
-_PLACE_PREPS = frozenset({"in", "near", "at", "from", "to", "into", "outside", "inside", "around", "of"})
-
-MALE_TITLES = frozenset({"mr", "sir", "lord", "king", "prince", "father", "brother", "monsignor", "sheikh"})
-FEMALE_TITLES = frozenset({"mrs", "ms", "miss", "madam", "madame", "lady", "dame", "queen", "princess", "sister"})
-MALE_NOUNS = frozenset(
-    {"man", "boy", "father", "husband", "son", "brother", "uncle", "grandfather", "spokesman",
-     "chairman", "congressman", "businessman", "policeman", "councilman", "alderman", "actor",
-     "king", "prince", "widower", "nephew", "gentleman", "sportsman", "statesman"}
-)  # fmt: skip
-FEMALE_NOUNS = frozenset(
-    {"woman", "girl", "mother", "wife", "daughter", "sister", "aunt", "grandmother", "spokeswoman",
-     "chairwoman", "congresswoman", "businesswoman", "policewoman", "councilwoman", "actress",
-     "queen", "princess", "widow", "niece", "lady", "stateswoman", "sportswoman", "mom", "mum"}
-)  # fmt: skip
-MALE_NAMES = frozenset(
-    {"john", "james", "robert", "michael", "william", "david", "richard", "joseph", "thomas",
-     "charles", "christopher", "daniel", "matthew", "anthony", "mark", "donald", "steven", "paul",
-     "andrew", "joshua", "kenneth", "kevin", "brian", "george", "timothy", "ronald", "edward",
-     "jason", "jeffrey", "ryan", "jacob", "gary", "nicholas", "eric", "jonathan", "stephen",
-     "larry", "justin", "scott", "brandon", "benjamin", "samuel", "gregory", "frank", "alexander",
-     "raymond", "patrick", "jack", "dennis", "jerry", "tyler", "aaron", "jose", "adam", "henry",
-     "nathan", "douglas", "zachary", "peter", "kyle", "walter", "ethan", "jeremy", "harold",
-     "keith", "christian", "roger", "noah", "gerald", "carl", "terry", "sean", "austin", "arthur",
-     "lawrence", "jesse", "dylan", "bryan", "joe", "jordan", "billy", "bruce", "albert", "willie",
-     "gabriel", "logan", "alan", "juan", "wayne", "roy", "ralph", "randy", "eugene", "vincent",
-     "russell", "elijah", "louis", "bobby", "philip", "johnny", "mike", "bill",
-     "jim", "tom", "bob", "chris", "ben", "dan", "vladimir",
-     "dmitry", "sergei", "sergey", "alexei", "alexey", "ivan", "oleksandr", "volodymyr",
-     "vitali", "vitaliy", "andriy", "mykola", "petro", "yuri", "mikhail", "nikolai", "igor",
-     "boris", "viktor", "pavel", "mohammed", "muhammad", "mohammad", "ahmed", "ahmad", "ali",
-     "omar", "hassan", "hussein", "ibrahim", "mustafa", "abdul", "khalid", "bashar", "recep",
-     "emmanuel", "francois", "jean", "pierre", "jacques", "olaf", "helmut", "hans", "klaus",
-     "carlos", "luis", "jorge", "miguel", "pedro", "nicolas", "hugo", "xi", "narendra", "shinzo"}
-)  # fmt: skip
-FEMALE_NAMES = frozenset(
-    {"mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica", "sarah",
-     "karen", "lisa", "nancy", "betty", "sandra", "margaret", "ashley", "kimberly", "emily",
-     "donna", "michelle", "carol", "amanda", "melissa", "deborah", "stephanie", "dorothy",
-     "rebecca", "sharon", "laura", "cynthia", "amy", "kathleen", "angela", "shirley", "brenda",
-     "emma", "anna", "pamela", "nicole", "samantha", "katherine", "christine", "helen", "debra",
-     "rachel", "carolyn", "janet", "maria", "catherine", "heather", "diane", "olivia", "julie",
-     "joyce", "victoria", "ruth", "virginia", "lauren", "kelly", "christina", "joan", "evelyn",
-     "judith", "andrea", "hannah", "megan", "cheryl", "jacqueline", "martha", "madison", "teresa",
-     "gloria", "sara", "janice", "ann", "kathryn", "abigail", "sophia", "frances", "jean", "alice",
-     "judy", "isabella", "julia", "grace", "amber", "denise", "danielle", "marilyn", "beverly",
-     "charlotte", "natalie", "theresa", "diana", "brittany", "doris", "kayla", "alexis", "lori",
-     "marie", "ursula", "natalia", "olena",
-     "olga", "irina", "tatiana", "svetlana",
-     "yulia", "iryna", "oksana", "ekaterina", "yekaterina", "elena", "ludmila", "lyudmila",
-     "fatima", "aisha", "layla", "leila", "zainab", "mariam", "miriam", "nour", "carmen", "lucia",
-     "ana", "isabel", "sofia", "ines", "claire", "sophie", "camille", "ingrid", "greta", "malala",
-     "indira", "benazir", "golda", "dilma", "cristina"}
-)  # fmt: skip
 _ORG_WORDS = frozenset(
     {"ministry", "agency", "department", "party", "news", "post", "times", "journal", "press",
      "group", "council", "committee", "office", "inc", "corp", "company", "bank", "university",
@@ -111,18 +55,19 @@ def entity_label(span: Span) -> str:
     return ""
 
 
-def mention(doc: Doc, start: int, end: int, resolve: bool = False) -> Mention:
+def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None) -> Mention:
+    """The mention of `doc[start:end]`; given the pack's `words`, with its name resolved."""
     span = doc[start:end]
     label = entity_label(span)
-    resolved = resolve_name(doc, span, label) if resolve else ""
+    resolved = resolve_name(doc, span, label, words) if words is not None else ""
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
-def _reports_speech(ent: Span) -> bool:
+def _reports_speech(ent: Span, words: EngineLexicons) -> bool:
     """The entity is the subject of a speech verb that has reported or quoted content."""
     root = ent.root
     verb = root.head
-    if root.dep_ != "nsubj" or verb.lemma_.lower() not in SPEECH_LEMMAS:
+    if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
         return False
     return any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
 
@@ -137,41 +82,43 @@ def _name_shaped(ent: Span) -> bool:
     return all(tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.text.isupper() for tok in words)
 
 
-def is_person(ent: Span) -> bool:
+def is_person(ent: Span, words: EngineLexicons) -> bool:
     """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
     ("near Kyiv"), or a person's name mis-tagged ORG that reports speech."""
     if ent.label_ == "ORG":
-        return _name_shaped(ent) and (_reports_speech(ent) or ent[0].lower_ in MALE_NAMES | FEMALE_NAMES)
+        given = words.given_names_male | words.given_names_female
+        return _name_shaped(ent) and (_reports_speech(ent, words) or ent[0].lower_ in given)
     if ent.label_ != "PERSON":
         return False
     root = ent.root
-    return not (root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS)
+    return not (root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps)
 
 
-def _gender_evidence(ent: Span) -> str:
+def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
     """'M', 'F' or '' from the words around one mention of a person."""
     doc = ent.doc
     before = [doc[ent.start - 1]] if ent.start > ent.sent.start else []  # "Mrs. X", "spokeswoman X"
     around = before + [c for tok in ent for c in tok.children if c.dep_ in {"appos", "compound"}]
     around += [ent.root.head] if ent.root.dep_ in {"appos", "compound"} else []
-    words = {tok.lower_.rstrip(".") for tok in around if not (ent.start <= tok.i < ent.end)}
+    near = {tok.lower_.rstrip(".") for tok in around if not (ent.start <= tok.i < ent.end)}
     appos = {gc.lower_ for c in ent.root.children if c.dep_ == "appos" for gc in c.subtree}
-    male = bool(words & (MALE_TITLES | MALE_NOUNS) or appos & MALE_NOUNS)
-    female = bool(words & (FEMALE_TITLES | FEMALE_NOUNS) or appos & FEMALE_NOUNS)
+    male_nouns, female_nouns = words.gender_nouns_male, words.gender_nouns_female
+    male = bool(near & (words.speaker_titles_male | male_nouns) or appos & male_nouns)
+    female = bool(near & (words.speaker_titles_female | female_nouns) or appos & female_nouns)
     if male != female:
         return "M" if male else "F"
     first = ent[0].lower_
-    if len(ent) > 1 and (first in MALE_NAMES) != (first in FEMALE_NAMES):
-        return "M" if first in MALE_NAMES else "F"
+    if len(ent) > 1 and (first in words.given_names_male) != (first in words.given_names_female):
+        return "M" if first in words.given_names_male else "F"
     return ""
 
 
-def person_genders(doc: Doc, people: list[Span]) -> dict[int, str]:
+def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[int, str]:
     """Gender per person mention (keyed by entity start), shared by every mention with the same
     last word (a surname seen once with "Mrs." or "spokeswoman" is female throughout)."""
     by_surname: dict[str, str] = {}
     for ent in people:
-        if evidence := _gender_evidence(ent):
+        if evidence := _gender_evidence(ent, words):
             by_surname.setdefault(ent[-1].lower_, evidence)
     return {ent.start: by_surname.get(ent[-1].lower_, "") for ent in people}
 
@@ -182,19 +129,19 @@ def _agrees(pronoun: str, gender: str) -> bool:
     return gender != "M"
 
 
-def resolve_name(doc: Doc, span: Span, label: str) -> str:
+def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str:
     """The canonical name for a speaker-like mention (see the module docstring)."""
     lowered = span.text.lower()
     before = [ent for ent in doc.ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
-        people = [ent for ent in doc.ents if is_person(ent)]
-        genders = person_genders(doc, people)
+        people = [ent for ent in doc.ents if is_person(ent, words)]
+        genders = person_genders(doc, people, words)
         agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
         return _full_name(agreeing[-1], people) if agreeing else ""
     if lowered in BODY_PRONOUNS:
         labels = SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
-        bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent)]
-        speaking = _speaking_body(doc, span.start)
+        bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent, words)]
+        speaking = _speaking_body(doc, span.start, words)
         if speaking is not None and (not bodies or bodies[-1].end <= speaking.start):
             return speaking.text
         return bodies[-1].text if bodies else ""
@@ -211,10 +158,11 @@ def resolve_name(doc: Doc, span: Span, label: str) -> str:
     return ""
 
 
-def _speaking_body(doc: Doc, before: int) -> Span | None:
+def _speaking_body(doc: Doc, before: int, words: EngineLexicons) -> Span | None:
     """The latest unnamed body that spoke before `before` ("The ministry said ... It said")."""
     for tok in reversed(doc[:before]):
-        if tok.dep_ == "nsubj" and tok.lemma_.lower() in BODY_NOUNS and tok.head.lemma_.lower() in SPEECH_LEMMAS:
+        body = tok.lemma_.lower() in words.speaking_bodies
+        if tok.dep_ == "nsubj" and body and tok.head.lemma_.lower() in words.speaker_speech_verbs:
             start = tok.left_edge.i
             return doc[start : tok.i + 1]
     return None

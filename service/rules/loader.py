@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import ValidationError
 
 from service.errors import E
+from service.events.lexicons import EngineLexicons
 from service.events.registry import BUILTIN, EventType, all_types
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.lint import combined_lexicons, lexicon_warnings, referenced_lexicons, rule_warnings
@@ -139,7 +142,7 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
             lexicons[name], lexicon_at[name] = words, (shown, line)
     priorities = _named(parsed, "priorities", errors, E.R117)
     templates = _named(parsed, "templates", errors, E.R214)
-    used = referenced_lexicons(list(templates.values()))
+    used = referenced_lexicons(list(templates.values())) | set(EngineLexicons.names())
     lints: list[RuleError] = []
 
     declared = _declared_types(parsed, errors)
@@ -179,7 +182,16 @@ def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None)
         raise RuleSetError(errors, snapshot.version)
     warnings = sorted(lints + lexicon_warnings(lexicons, lexicon_at, used) + rule_warnings(rules))
     files = tuple(name for name, _ in snapshot.files)
-    return RuleSetSpec(snapshot.version, tuple(rules), files, declared, tuple(warnings))
+    engine = EngineLexicons.from_words({**reserved_defaults(), **lexicons})
+    return RuleSetSpec(snapshot.version, tuple(rules), files, declared, tuple(warnings), lexicons=engine)
+
+
+@cache
+def reserved_defaults() -> dict[str, list[str]]:
+    """The built-in reserved lexicons (`reserved_lexicons.yaml` beside this module), for packs that
+    define none of their own: YAML like a pack's, so the words stay out of Python."""
+    text = resources.files("service.rules").joinpath("reserved_lexicons.yaml").read_text("utf-8")
+    return RuleFileModel.model_validate(load(text)[0]).lexicons
 
 
 def _named(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.events.lexicons import EngineLexicons
 from service.events.registry import EventType, all_types
 from service.rules.errors import RuleError
 
@@ -149,6 +150,7 @@ class RuleSetSpec:
     files: tuple[str, ...] = field(default=())
     event_types: tuple[EventType, ...] = ()  # declared by the pack, beside the built-in ones
     warnings: tuple[RuleError, ...] = ()  # W-coded lint findings: shown by `sitrep check`, never fatal
+    lexicons: EngineLexicons = field(kw_only=True)  # the reserved lexicons, defaults filled in
 
     @property
     def types(self) -> dict[str, EventType]:

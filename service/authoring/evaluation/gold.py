@@ -59,7 +59,12 @@ def _inflections(base: str) -> set[str]:
 
 
 SPEECH_WORDS: frozenset[str] = frozenset({form for base in _SPEECH_BASES for form in _inflections(base)} | _IRREGULAR)
-"""Cue words that make a PolNeAR attribution a speech event (not a belief or intention)."""
+"""Cue words that make a PolNeAR attribution a speech event (not a belief or intention).
+
+The scorer's own definition, deliberately not the pack's `speech_cue_verbs` or
+`speaker_speech_verbs` lexicon: this list decides which gold attributions count, so reading it
+from the pack under test would let a pack move its own denominator (adding a verb would add gold
+events), and two packs could no longer be scored against the same gold."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,38 @@
+"""The word lists the Doc readers consult, taken from a rule pack's reserved lexicons.
+
+A pack extends them like any lexicon (`rules/lexicons.yaml`); a pack that lacks one gets the
+built-in default from `service/rules/reserved_lexicons.yaml` (the loader fills them in, see
+docs/rule-pack.md). Closed grammatical classes (personal pronouns, negators, quote marks) stay in
+the readers: they are grammar, not vocabulary a pack would extend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLexicons:
+    """One frozen set per reserved lexicon; the field name is the lexicon's name."""
+
+    speaker_speech_verbs: frozenset[str]  # lemmas: "X said" makes X a speaker (pronoun resolution)
+    speaking_bodies: frozenset[str]  # lemmas: unnamed bodies an `it`/`they` may take ("the ministry")
+    person_place_preps: frozenset[str]  # a PERSON-tagged object of these is a place ("near Kyiv")
+    location_preps: frozenset[str]  # prepositions that attach where an event took place
+    speaker_titles_male: frozenset[str]  # lower case, no trailing dot: "mr", "sir"
+    speaker_titles_female: frozenset[str]
+    gender_nouns_male: frozenset[str]  # role nouns beside a name: "spokesman", "father"
+    gender_nouns_female: frozenset[str]
+    given_names_male: frozenset[str]  # lower case
+    given_names_female: frozenset[str]
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The reserved lexicon names."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_words(cls, lexicons: Mapping[str, Sequence[str]]) -> EngineLexicons:
+        """From a mapping that holds every reserved name (the pack's, defaults filled in)."""
+        return cls(**{name: frozenset(word.lower() for word in lexicons[name]) for name in cls.names()})

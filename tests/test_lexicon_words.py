@@ -1,0 +1,108 @@
+"""Reserved lexicons: the words speaker resolution reads come from the pack, with built-in defaults.
+
+Docs are built by hand (words, heads, dependencies, entities), so no model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc, Span
+
+from service.events.lexicons import EngineLexicons
+from service.events.mentions import mention
+from service.rules.loader import load_rules, reserved_defaults
+
+pytestmark = pytest.mark.fast
+
+NLP = spacy.blank("en")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parsed(
+    rows: list[tuple[str, int, str]], ents: tuple[tuple[int, int, str], ...] = (), lemmas: dict[str, str] | None = None
+) -> Doc:
+    """A Doc from (word, head index, dep) rows; sentences follow the roots; a word's lemma is its
+    lower case unless `lemmas` gives one."""
+    words, heads, deps = (list(column) for column in zip(*rows, strict=True))
+    lemma = [(lemmas or {}).get(word, word.lower()) for word in words]
+    built = Doc(NLP.vocab, words=words, heads=heads, deps=deps, lemmas=lemma)
+    built.ents = [Span(built, start, end, label) for start, end, label in ents]
+    return built
+
+
+def pack(tmp_path: Path, lexicons: str = "") -> EngineLexicons:
+    """The reserved lexicons of a one-file pack whose `lexicons:` section is `lexicons`."""
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "words.yaml").write_text(f"version: 1\nlexicons:\n{lexicons}" if lexicons else "version: 1\n")
+    return load_rules(tmp_path).lexicons
+
+
+def extended(name: str, *added: str) -> str:
+    """A `lexicons:` entry: the default list of a reserved name with `added` words (quoted: YAML
+    reads a bare `on` as true)."""
+    words = [*reserved_defaults()[name], *added]
+    return f"  {name}: {json.dumps(words)}\n"
+
+
+# "The council grumbled that the road was shut. It said repairs would take weeks."
+GRUMBLED = parsed(
+    [("The", 1, "det"), ("council", 2, "nsubj"), ("grumbled", 2, "ROOT"), ("that", 6, "mark"),
+     ("the", 5, "det"), ("road", 6, "nsubjpass"), ("was", 6, "auxpass"), ("shut", 2, "ccomp"),
+     (".", 2, "punct"), ("It", 10, "nsubj"), ("said", 10, "ROOT"), ("repairs", 13, "nsubj"),
+     ("would", 13, "aux"), ("take", 10, "ccomp"), ("weeks", 13, "dobj"), (".", 10, "punct")],
+    lemmas={"grumbled": "grumble", "said": "say"},
+)  # fmt: skip
+IT = 9
+
+# "Corin Adler met Oska Brill. She said the talks had failed."
+MET = parsed(
+    [("Corin", 1, "compound"), ("Adler", 2, "nsubj"), ("met", 2, "ROOT"), ("Oska", 4, "compound"),
+     ("Brill", 2, "dobj"), (".", 2, "punct"), ("She", 7, "nsubj"), ("said", 7, "ROOT"),
+     ("the", 9, "det"), ("talks", 11, "nsubj"), ("had", 11, "aux"), ("failed", 7, "ccomp"),
+     (".", 7, "punct")],
+    ents=((0, 2, "PERSON"), (3, 5, "PERSON")),
+)  # fmt: skip
+SHE = 6
+
+
+def test_a_pack_without_reserved_lexicons_gets_the_shipped_defaults(tmp_path: Path) -> None:
+    defaults = pack(tmp_path)
+    assert defaults == EngineLexicons.from_words(reserved_defaults())
+    assert defaults == load_rules(REPO / "rules").lexicons  # the shipped pack lists the same words
+    assert "say" in defaults.speaker_speech_verbs and "near" in defaults.location_preps
+
+
+def test_a_speech_verb_added_to_the_pack_lets_it_take_the_body_that_spoke(tmp_path: Path) -> None:
+    assert mention(GRUMBLED, IT, IT + 1, pack(tmp_path / "a")).resolved == ""
+    words = pack(tmp_path / "b", extended("speaker_speech_verbs", "grumble"))
+    assert mention(GRUMBLED, IT, IT + 1, words).resolved == "The council"
+
+
+def test_a_given_name_added_to_the_pack_decides_which_person_she_takes(tmp_path: Path) -> None:
+    assert mention(MET, SHE, SHE + 1, pack(tmp_path / "a")).resolved == "Oska Brill"  # nearest, gender unknown
+    words = pack(tmp_path / "b", extended("given_names_male", "oska"))
+    assert mention(MET, SHE, SHE + 1, words).resolved == "Corin Adler"
+
+
+def test_a_title_added_to_the_pack_counts_as_gender_evidence(tmp_path: Path) -> None:
+    # "Doyenne Oska Brill": the word before the name, as "Mrs." would be
+    titled = parsed(
+        [("Corin", 1, "compound"), ("Adler", 2, "nsubj"), ("met", 2, "ROOT"), ("Doyenne", 5, "compound"),
+         ("Oska", 5, "compound"), ("Brill", 2, "dobj"), (".", 2, "punct"), ("He", 8, "nsubj"),
+         ("said", 8, "ROOT"), ("nothing", 8, "dobj"), (".", 8, "punct")],
+        ents=((0, 2, "PERSON"), (4, 6, "PERSON")),
+    )  # fmt: skip
+    assert mention(titled, 7, 8, pack(tmp_path / "a")).resolved == "Oska Brill"
+    words = pack(tmp_path / "b", extended("speaker_titles_female", "doyenne"))
+    assert mention(titled, 7, 8, words).resolved == "Corin Adler"
+
+
+def test_reserved_lexicons_are_never_reported_unused(tmp_path: Path) -> None:
+    (tmp_path / "words.yaml").write_text(f"version: 1\nlexicons:\n{extended('location_preps', 'beyond')}")
+    spec = load_rules(tmp_path)
+    assert "beyond" in spec.lexicons.location_preps
+    assert not [w for w in spec.warnings if "W101" in w.message]
