@@ -20,14 +20,6 @@ from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
 
-PLACE_NOUNS = frozenset(
-    {"city", "town", "village", "area", "district", "province", "region", "street", "road",
-     "square", "market", "neighbourhood", "neighborhood", "suburb", "outskirts", "capital",
-     "station", "airport", "port", "base", "camp", "border", "country", "republic", "county",
-     "compound", "building", "hospital", "school", "mosque", "church", "hotel", "restaurant",
-     "cafe", "embassy", "checkpoint", "valley", "coast", "island", "enclave",
-     "territory", "state", "quarter", "centre", "center", "airfield", "airbase", "highway"}
-)  # fmt: skip
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
 RESOLVED_ROLES = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
@@ -61,17 +53,17 @@ def _entity_at(doc: Doc, i: int) -> Span | None:
     return None
 
 
-def _is_place_noun(token: Token) -> bool:
-    return token.lower_ in PLACE_NOUNS or token.lemma_.lower() in PLACE_NOUNS
+def _is_place_noun(token: Token, words: EngineLexicons) -> bool:
+    return token.lower_ in words.place_nouns or token.lemma_.lower() in words.place_nouns
 
 
-def _named_place(doc: Doc, token: Token) -> tuple[int, int] | None:
+def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, int] | None:
     """The place `token` names: a GPE/LOC/FAC entity holding it, or the proper noun of
     "the (port) city of X" (the small model often tags such names PERSON or ORG)."""
     ent = _entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
-    of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head)
+    of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
     if token.pos_ == "PROPN" and of_place:
         if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
             return ent.start, ent.end
@@ -79,7 +71,7 @@ def _named_place(doc: Doc, token: Token) -> tuple[int, int] | None:
     return None
 
 
-def _place_of(doc: Doc, obj: Token, common: bool) -> tuple[int, int] | None:
+def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tuple[int, int] | None:
     """The place a locative object stands for: a named place inside its phrase (the first that
     is not a modifier: "the port city of Mariupol" → Mariupol), else with `common` the object
     itself when it is a place noun ("across the city")."""
@@ -88,9 +80,9 @@ def _place_of(doc: Doc, obj: Token, common: bool) -> tuple[int, int] | None:
             ent = _entity_at(doc, tok.i)
             if ent is None or not ent.start <= tok.head.i < ent.end:
                 continue  # "southern Ukraine port city": a modifier, not the place itself
-        if (found := _named_place(doc, tok)) is not None:
+        if (found := _named_place(doc, tok, words)) is not None:
             return found
-    if common and _is_place_noun(obj):
+    if common and _is_place_noun(obj, words):
         start = obj.left_edge.i
         while start < obj.i and doc[start].dep_ in {"det", "poss"}:
             start += 1
@@ -121,12 +113,12 @@ def _location(doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, i
     ]
     for common in (False, True):
         for obj in objects:
-            if (found := _place_of(doc, obj, common)) is not None:
+            if (found := _place_of(doc, obj, common, words)) is not None:
                 return mention(doc, *found)
         if within is not None and not common:
             start, end = within
             root = doc[start:end].root
-            if (found := _place_of(doc, root, common=False)) is not None:
+            if (found := _place_of(doc, root, False, words)) is not None:
                 return mention(doc, *found)
     return None
 
@@ -218,17 +210,17 @@ def _statement(
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
 
 
-def _named_head(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+def _named_head(doc: Doc, start: int, end: int, words: EngineLexicons) -> tuple[int, int] | None:
     """The name a common place noun introduces: "the port city of Mariupol" → Mariupol."""
     head = doc[start:end].root
     while head.dep_ == "compound" and head.head.i != head.i:
         head = head.head
-    if not _is_place_noun(head):
+    if not _is_place_noun(head, words):
         return None
     for prep in head.children:
         if prep.dep_ == "prep" and prep.lower_ == "of":
             for obj in prep.children:
-                if obj.dep_ == "pobj" and (found := _named_place(doc, obj)) is not None:
+                if obj.dep_ == "pobj" and (found := _named_place(doc, obj, words)) is not None:
                     return found
     return None
 
@@ -237,7 +229,7 @@ def _place(
     doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
 ) -> None:
     if "location" in roles and "location" in grown.spans:
-        if (name := _named_head(doc, *grown.spans["location"])) is not None:
+        if (name := _named_head(doc, *grown.spans["location"], words)) is not None:
             roles["location"] = mention(doc, *name)
     elif place := _location(doc, anchor, words, grown.spans.get("target")):
         roles["location"] = place

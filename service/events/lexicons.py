@@ -26,6 +26,8 @@ class EngineLexicons:
     gender_nouns_female: frozenset[str]
     given_names_male: frozenset[str]  # lower case
     given_names_female: frozenset[str]
+    place_nouns: frozenset[str]  # word or lemma: "across the city", "the port city of X"
+    org_name_words: frozenset[str]  # lower case: an ORG-tagged span with one is no personal name
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -18,7 +18,8 @@ antecedent that agrees with the pronoun:
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; other phrases have none ("").
 
-The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions)
+The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
+organisation words)
 comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are grammar and stay here.
 """
 
@@ -35,16 +36,6 @@ PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
 BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
 SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
 PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
-
-_ORG_WORDS = frozenset(
-    {"ministry", "agency", "department", "party", "news", "post", "times", "journal", "press",
-     "group", "council", "committee", "office", "inc", "corp", "company", "bank", "university",
-     "institute", "center", "centre", "association", "union", "service", "services", "police",
-     "army", "force", "forces", "court", "house", "senate", "congress", "commission", "foundation",
-     "network", "tv", "radio", "reuters", "bloomberg", "fox", "cnn", "bbc", "nbc", "abc", "cbs",
-     "tass", "interfax", "ria", "associated", "daily", "herald", "tribune", "guardian",
-     "observatory", "organization", "organisation", "federation", "republic", "state", "states"}
-)  # fmt: skip
 
 
 def entity_label(span: Span) -> str:
@@ -72,14 +63,14 @@ def _reports_speech(ent: Span, words: EngineLexicons) -> bool:
     return any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
 
 
-def _name_shaped(ent: Span) -> bool:
+def _name_shaped(ent: Span, words: EngineLexicons) -> bool:
     """Two or three capitalised proper nouns and no organisation word: "Oleksiy Arestovych"."""
-    words = [tok for tok in ent if not tok.is_punct]
-    if not 2 <= len(words) <= 3:
+    tokens = [tok for tok in ent if not tok.is_punct]
+    if not 2 <= len(tokens) <= 3:
         return False
-    if any(tok.lower_ in _ORG_WORDS for tok in words):
+    if any(tok.lower_ in words.org_name_words for tok in tokens):
         return False
-    return all(tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.text.isupper() for tok in words)
+    return all(tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.text.isupper() for tok in tokens)
 
 
 def is_person(ent: Span, words: EngineLexicons) -> bool:
@@ -87,7 +78,7 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
     ("near Kyiv"), or a person's name mis-tagged ORG that reports speech."""
     if ent.label_ == "ORG":
         given = words.given_names_male | words.given_names_female
-        return _name_shaped(ent) and (_reports_speech(ent, words) or ent[0].lower_ in given)
+        return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
     if ent.label_ != "PERSON":
         return False
     root = ent.root
