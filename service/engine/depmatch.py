@@ -9,9 +9,9 @@ matches in the product's order), and the work for one pattern under one root is 
 `WORK_LIMIT` steps: a pattern that needs more finds nothing in that sentence, and the cut is
 counted in `cut_off`. Normal sentences need a few hundred steps.
 
-Only rules that can fire are tried. A rule is indexed by its anchor: the ORTH, LOWER or LEMMA
-values of its most selective node (an exact value or an `IN` list; every node must match some
-token, so a document without any of them cannot match). Each rule has its own token matcher for
+Only rules that can fire are tried. A rule is indexed by its anchors: the ORTH, LOWER or LEMMA
+values of its nodes (an exact value or an `IN` list; every node must match some token of the
+match's tree, so a tree without a token for each of them cannot hold a match). Each rule has its own token matcher for
 its nodes (spaCy runs one matcher with every node of every rule over every token), run only when
 its anchor occurs; a rule with no such node always runs. The output keeps spaCy's order: rules in
 the order they were added, sentences in text order within each. `seconds` holds the CPU time
@@ -64,7 +64,8 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self.cut_off = 0
         self._roots: list[int] = []
         self._nodes: dict[int, Matcher] = {}  # each rule's own token matcher for its nodes
-        self._anchors: dict[int, list[tuple[str, frozenset[int]]] | None] = {}  # None: always tried
+        # Per pattern, the (attribute, values) every match's tree must hold; None: always tried.
+        self._anchors: dict[int, list[list[tuple[str, frozenset[int]]]] | None] = {}
         self.seconds: dict[int, float] = {}  # CPU seconds per tried rule key, in the last call
 
     def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
@@ -78,9 +79,9 @@ class BoundedDependencyMatcher(DependencyMatcher):
             for node, token_key in zip(pattern, keys, strict=True):
                 nodes.add(token_key, [node])
         self._nodes[norm] = nodes
-        anchors = [anchor_of(pattern) for pattern in raw[norm]]
-        hashed = [(attr, frozenset(map(get_string_id, values))) for attr, values in filter(None, anchors)]
-        self._anchors[norm] = None if None in anchors else hashed
+        anchors = [anchors_of(pattern) for pattern in raw[norm]]
+        hashed = [[(attr, frozenset(map(get_string_id, values))) for attr, values in each] for each in anchors]
+        self._anchors[norm] = None if not all(anchors) else hashed
 
     def tried(self, doc: Doc) -> list[int]:
         """The keys of the rules whose anchor occurs in `doc`, in the order they were added."""
@@ -88,24 +89,37 @@ class BoundedDependencyMatcher(DependencyMatcher):
 
     def _where(self, doc: Doc, roots: list[int]) -> Iterator[tuple[int, list[tuple[int, int]]]]:
         """Each rule that can match and the token ranges to look in: the sentences (trees) that
-        hold one of its anchor values, merged in text order; the whole document for a rule without
-        an anchor. Every node of a match lies in the anchor node's tree, so nothing is missed."""
+        hold a value of each of its anchors (of one of its patterns), merged in text order; the
+        whole document for a rule without anchors. Every node of a match lies in one tree, so
+        nothing is missed."""
         present: dict[str, dict[int, list[int]]] = {}
+        trees: dict[tuple[str, frozenset[int]], frozenset[int]] = {}
         extents: dict[int, tuple[int, int]] = {}
+
+        def trees_with(attr: str, values: frozenset[int]) -> frozenset[int]:
+            if (attr, values) not in trees:
+                if attr not in present:
+                    positions: dict[int, list[int]] = defaultdict(list)
+                    for i, value in enumerate(doc.to_array(attr).tolist()):
+                        positions[value].append(i)
+                    present[attr] = positions
+                found = present[attr].keys() & values
+                trees[(attr, values)] = frozenset(roots[i] for value in found for i in present[attr][value])
+            return trees[(attr, values)]
+
         for key in map(int, self._patterns):
             anchors = self._anchors[key]
             if anchors is None:
                 yield key, [(0, len(doc))]
                 continue
             starts: set[int] = set()
-            for attr, values in anchors:
-                if attr not in present:
-                    positions: dict[int, list[int]] = defaultdict(list)
-                    for i, value in enumerate(doc.to_array(attr).tolist()):
-                        positions[value].append(i)
-                    present[attr] = positions
-                for value in present[attr].keys() & values:
-                    starts.update(roots[i] for i in present[attr][value])
+            for pattern in anchors:
+                common = set(trees_with(*pattern[0]))
+                for anchor in pattern[1:]:
+                    if not common:
+                        break
+                    common &= trees_with(*anchor)
+                starts |= common
             if starts:
                 for root in starts - extents.keys():
                     extents[root] = (doc[root].left_edge.i, doc[root].right_edge.i + 1)
@@ -202,9 +216,15 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def anchor_of(pattern: list[dict[str, Any]]) -> tuple[str, frozenset[str]] | None:
-    """The most selective (attribute, values) that some token must have for `pattern` to match:
-    an exact ORTH/LOWER/LEMMA string or an `IN` list of strings on a node without an operator."""
-    best: tuple[str, frozenset[str]] | None = None
+    """The most selective of `anchors_of(pattern)` (the first of the fewest values)."""
+    return min(anchors_of(pattern), key=lambda anchor: len(anchor[1]), default=None)
+
+
+def anchors_of(pattern: list[dict[str, Any]]) -> list[tuple[str, frozenset[str]]]:
+    """Every (attribute, values) that some token must have for `pattern` to match: an exact
+    ORTH/LOWER/LEMMA string or an `IN` list of strings on a node without an operator, most
+    selective first."""
+    found: list[tuple[str, frozenset[str]]] = []
     for node in pattern:
         attrs = {str(name).upper(): value for name, value in node.get("RIGHT_ATTRS", {}).items()}
         if "OP" in attrs:
@@ -212,11 +232,9 @@ def anchor_of(pattern: list[dict[str, Any]]) -> tuple[str, frozenset[str]] | Non
         for attr in ANCHOR_ATTRS:
             value = attrs.get(attr)
             wanted = value.get("IN") if isinstance(value, dict) else [value]
-            if not isinstance(wanted, list) or not wanted or not all(isinstance(v, str) for v in wanted):
-                continue
-            if best is None or len(wanted) < len(best[1]):
-                best = (attr, frozenset(wanted))
-    return best
+            if isinstance(wanted, list) and wanted and all(isinstance(v, str) for v in wanted):
+                found.append((attr, frozenset(wanted)))
+    return sorted(found, key=lambda anchor: len(anchor[1]))
 
 
 def _parents(tree: dict[int, list[tuple[str, int]]], size: int) -> list[tuple[int, str] | None]:
