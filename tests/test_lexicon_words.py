@@ -12,9 +12,13 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
+from service.engine.builders import build_event
+from service.engine.matching import Candidate
+from service.engine.resolve import Grown
 from service.events.lexicons import EngineLexicons
 from service.events.mentions import mention
 from service.rules.loader import load_rules, reserved_defaults
+from service.rules.schema import RuleSpec
 
 pytestmark = pytest.mark.fast
 
@@ -106,3 +110,25 @@ def test_reserved_lexicons_are_never_reported_unused(tmp_path: Path) -> None:
     spec = load_rules(tmp_path)
     assert "beyond" in spec.lexicons.location_preps
     assert not [w for w in spec.warnings if "W101" in w.message]
+
+
+def located(built: Doc, trigger: int, words: EngineLexicons) -> str | None:
+    """The location the attack builder reports for a bare trigger candidate."""
+    rule = RuleSpec("r", "attack", "", 0.8, 0, "active", "dependency", "f.yaml", 1, ())
+    grown = Grown(Candidate(rule, {"trigger": (trigger,)}, trigger, trigger + 1), {"trigger": (trigger, trigger + 1)},
+                  trigger, trigger + 1)  # fmt: skip
+    location = build_event(built, grown, 0, trigger, words).roles.get("location")
+    return None if location is None else location.text
+
+
+def test_location_words_added_to_the_pack_find_the_place(tmp_path: Path) -> None:
+    # "Rebels struck beyond the quarry."
+    beyond = parsed(
+        [("Rebels", 1, "nsubj"), ("struck", 1, "ROOT"), ("beyond", 1, "prep"), ("the", 4, "det"),
+         ("quarry", 2, "pobj"), (".", 1, "punct")]
+    )  # fmt: skip
+    assert located(beyond, 1, pack(tmp_path / "a")) is None
+    only_prep = pack(tmp_path / "b", extended("location_preps", "beyond"))
+    assert located(beyond, 1, only_prep) is None  # a quarry is no place noun yet
+    both = extended("location_preps", "beyond") + extended("place_nouns", "quarry")
+    assert located(beyond, 1, pack(tmp_path / "c", both)) == "quarry"
