@@ -170,12 +170,19 @@ class Server:
         if self._health_task:
             self._health_task.cancel()
         await self.health.enter_graceful_shutdown()
+        # Close the listener at once: a call accepted while the rest shuts down would be cancelled
+        # by gRPC (CANCELLED) instead of refused (UNAVAILABLE).
+        draining = (
+            asyncio.create_task(self._server.stop(self.settings.grace_period if grace is None else grace))
+            if self._server
+            else None
+        )
         if self.gateway:
             await asyncio.to_thread(self.gateway.stop)
         if self._watcher:
             await self._watcher.stop()
-        if self._server:
-            await self._server.stop(self.settings.grace_period if grace is None else grace)
+        if draining:
+            await draining
         if self._pool:
             await self._pool.stop(timeout=5.0)
         if self.manager:
