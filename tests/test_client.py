@@ -144,7 +144,8 @@ def test_unavailable_is_retried(failures: int, succeeds: bool) -> None:
     assert len(flaky.calls) == 4  # the first try and three retries, never more
     for metadata, remaining in flaky.calls:
         assert metadata["authorization"] == "Bearer t0ken"
-        assert remaining is not None and remaining <= 20
+        # the client's deadline reaches the server (gRPC rounds it up by up to a few hundred ms)
+        assert remaining is not None and 0 < remaining <= 20.5
 
 
 def test_sitrep_call_prints_json_like_extract(server: RunningServer, tmp_path: Path) -> None:
