@@ -29,7 +29,7 @@ pkgs=$(printf "%s\n" "${missing_pkgs[@]}" | sort -u | tr "\n" " ")
 echo "installing Debian package(s): ${pkgs}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -qq
-# shellcheck disable=SC2046
+# shellcheck disable=SC2086  # $pkgs is a word list on purpose
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends $pkgs
 for cmd in "${missing_cmds[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "installed the packages but \`$cmd\` is still not on PATH" >&2; exit 1; }
