@@ -80,7 +80,7 @@ class RuleSetManager:
         A rule whose examples take longer than `EXAMPLE_BUDGET` is refused too: its cost on real
         documents would be of the same order."""
         t0 = time.perf_counter()
-        spec = load_snapshot(snapshot, model_components(self.nlp))
+        spec = load_snapshot(snapshot, model_components(self.nlp), disk_cache=True)
         t1 = time.perf_counter()
         compiled = compile_rules(spec, self.nlp)
         t2 = time.perf_counter()

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from service.errors import E
 from service.events.lexicons import EngineLexicons
 from service.events.registry import BUILTIN, EventType, all_types
+from service.rules.cache import cached, pack_key
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.lint import combined_lexicons, lexicon_warnings, referenced_lexicons, rule_warnings
 from service.rules.needs import ModelComponents, components_for
@@ -112,12 +113,24 @@ def read_snapshot(root: FsPath) -> Snapshot:
 
 
 def load_rules(root: FsPath | str, components: ModelComponents | None = None) -> RuleSetSpec:
-    """Load and validate a rules directory. `components`: what the model provides, if known."""
-    return load_snapshot(read_snapshot(FsPath(root)), components)
+    """Load and validate a rules directory. `components`: what the model provides, if known.
+    A pack without errors comes from the on-disk cache when it was loaded before (`cache.py`)."""
+    return load_snapshot(read_snapshot(FsPath(root)), components, disk_cache=True)
 
 
-def load_snapshot(snapshot: Snapshot, components: ModelComponents | None = None) -> RuleSetSpec:
-    """Validate the readable files of a snapshot (its refused and ignored files are the caller's)."""
+def load_snapshot(
+    snapshot: Snapshot, components: ModelComponents | None = None, *, disk_cache: bool = False
+) -> RuleSetSpec:
+    """Validate the readable files of a snapshot (its refused and ignored files are the caller's).
+    `disk_cache`: take the spec from, and store it in, the on-disk pack cache (`service/rules/cache.py`);
+    a pack with errors is never stored, so its errors are always found afresh."""
+    if disk_cache:
+        key = pack_key(snapshot.root, snapshot.files, (*snapshot.refused, *snapshot.ignored), components)
+        return cached(key, lambda: _load_snapshot(snapshot, components))
+    return _load_snapshot(snapshot, components)
+
+
+def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> RuleSetSpec:
     errors: list[RuleError] = []
     parsed: list[tuple[str, RuleFileModel, Any, Positions]] = []
     for name, data in snapshot.files:
