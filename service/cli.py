@@ -276,10 +276,11 @@ def print_explanation(reply: pb.ExplainResponse) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from service.authoring.evaluation import main as evaluate
+    from service.authoring.evaluation.doccache import default_dir
 
     baseline = Path(args.baseline) if args.baseline else None
-    return evaluate(Path(args.gold), Path(args.rules), baseline, args.model,
-                    as_json=args.json, limit=args.limit, show=args.show)  # fmt: skip
+    return evaluate(Path(args.gold), Path(args.rules), baseline, args.model, as_json=args.json, limit=args.limit,
+                    show=args.show, doc_cache=None if args.no_doc_cache else default_dir())  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -343,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="one JSON document instead of the text report")
     ev.add_argument("--limit", type=int, default=None, help="score an even sample of N gold units")
     ev.add_argument("--show", type=int, default=0, help="list the first N misses, false positives, role errors")
+    ev.add_argument("--no-doc-cache", action="store_true",
+                    help="parse the gold texts again (parses are cached under $SITREP_CACHE_DIR)")  # fmt: skip
     add_arguments(ev, RULE_FLAGS)
     ev.set_defaults(func=cmd_eval)
     return parser

@@ -23,10 +23,12 @@ __all__ = ["main"]
 def main(
     gold: Path, rules: Path, baseline: Path | None = None, model: str = DEFAULT_MODEL,
     *, as_json: bool = False, limit: int | None = None, show: int = 0, nlp: Language | None = None,
+    doc_cache: Path | None = None,
 ) -> int:  # fmt: skip
     """Score `rules` (and optionally `baseline`) on `gold`; print the report.
 
-    `nlp` reuses an already loaded pipeline (tests); otherwise `model` is loaded.
+    `nlp` reuses an already loaded pipeline (tests); otherwise `model` is loaded. `doc_cache` is
+    a directory of parsed gold documents (see `doccache`), None to parse every time.
 
     Exit codes: 0 scored, 2 unreadable gold or rules, 3 the model could not be loaded.
     """
@@ -41,8 +43,8 @@ def main(
         print(f"sitrep eval: cannot load model {model!r}: {exc}", file=sys.stderr)
         return 3
     try:
-        run = evaluate(nlp, rules, docs)
-        base = evaluate(nlp, baseline, docs) if baseline is not None else None
+        run = evaluate(nlp, rules, docs, doc_cache)
+        base = evaluate(nlp, baseline, docs, doc_cache) if baseline is not None else None
     except RuleSetError as exc:
         print(f"sitrep eval: invalid rules:\n{exc}", file=sys.stderr)
         return 2

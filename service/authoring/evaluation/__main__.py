@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from service.authoring.evaluation import main
+from service.authoring.evaluation.doccache import default_dir
 from service.engine.pipeline import DEFAULT_MODEL
 
 
@@ -18,9 +19,10 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--limit", type=int, default=None, help="score an even sample of N units")
     parser.add_argument("--show", type=int, default=0, help="list N misses / false positives")
+    parser.add_argument("--no-doc-cache", action="store_true", help="parse the gold texts again (no cache)")
     args = parser.parse_args(argv)
-    return main(args.gold, args.rules, args.baseline, args.model,
-                as_json=args.json, limit=args.limit, show=args.show)  # fmt: skip
+    return main(args.gold, args.rules, args.baseline, args.model, as_json=args.json, limit=args.limit,
+                show=args.show, doc_cache=None if args.no_doc_cache else default_dir())  # fmt: skip
 
 
 if __name__ == "__main__":

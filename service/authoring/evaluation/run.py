@@ -7,10 +7,11 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from service.authoring.evaluation.doccache import parsed_docs
 from service.authoring.evaluation.gold import GoldDoc
 from service.authoring.evaluation.match import Counts, Scorecard, score_doc
 from service.engine.compiled import compile_rules
-from service.engine.extractor import extract
+from service.engine.extractor import STAGES, extract, process_doc
 from service.engine.pipeline import model_components
 from service.events.model import Event
 from service.events.registry import EventType
@@ -34,18 +35,26 @@ class PackRun:
 Predictions = tuple[str, tuple[str, ...], list[list[Event]], float, dict[str, EventType]]
 
 
-def predict(nlp: Language, rules: Path, docs: list[GoldDoc]) -> Predictions:
-    """(pack version, runnable rule ids, events per document, extraction seconds, event types)."""
+def predict(nlp: Language, rules: Path, docs: list[GoldDoc], doc_cache: Path | None = None) -> Predictions:
+    """(pack version, runnable rule ids, events per document, extraction seconds, event types).
+
+    With `doc_cache`, parsed Docs come from (and go to) that directory and the seconds are the
+    rules' alone; the events are the same as `extract`'s (tests/test_eval_doc_cache.py)."""
     spec = load_rules(rules, model_components(nlp))
     compiled = compile_rules(spec, nlp)
-    result = extract(nlp, compiled, [doc.text for doc in docs], batch_size=BATCH_SIZE)
+    texts = [doc.text for doc in docs]
     ids = tuple(rule.id for rule in spec.runnable)
-    seconds = sum(result.stage_seconds.values())
-    return spec.version, ids, [d.events for d in result.docs], seconds, spec.types
+    if doc_cache is None:
+        result = extract(nlp, compiled, texts, batch_size=BATCH_SIZE)
+        return spec.version, ids, [d.events for d in result.docs], sum(result.stage_seconds.values()), spec.types
+    timings = dict.fromkeys(STAGES, 0.0)
+    parsed = parsed_docs(nlp, texts, compiled.plan.disabled, BATCH_SIZE, doc_cache)
+    events = [process_doc(doc, compiled, timings=timings).events for doc in parsed]
+    return spec.version, ids, events, sum(timings.values()), spec.types
 
 
-def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc]) -> PackRun:
-    version, ids, events, seconds, types = predict(nlp, rules, docs)
+def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc], doc_cache: Path | None = None) -> PackRun:
+    version, ids, events, seconds, types = predict(nlp, rules, docs, doc_cache)
     card, halves = Scorecard(), (Scorecard(), Scorecard())
     middle = (len(docs) + 1) // 2
     for index, (doc, found) in enumerate(zip(docs, events, strict=True)):
