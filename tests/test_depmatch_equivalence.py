@@ -1,6 +1,9 @@
 """The engine's dependency matcher finds exactly what spaCy's DependencyMatcher finds, in the same
 order, on generated patterns over parsed invented documents: every REL_OP, anchored nodes (ORTH,
-LOWER, LEMMA values and IN lists, present in the text or not) and unanchored ones."""
+LOWER, LEMMA values and IN lists, present in the text or not) and unanchored ones; the other
+constraints a shared node constraint reads from token columns (TAG, ENT_TYPE, NOT_IN lists, flags,
+LENGTH, lower-case keys) and those left to spaCy's Matcher (comparisons, REGEX, MORPH, sentence
+starts); documents whose trees are not sentences, and one without the annotation a rule uses."""
 
 from __future__ import annotations
 
@@ -46,9 +49,11 @@ def _words(attr: str) -> list[str]:
 
 @st.composite
 def node_attrs(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["none", "dep", "pos", "lemma", "lower_in", "orth", "lemma_in_pos"]))
+    kind = draw(st.sampled_from(["none", "dep", "pos", "lemma", "lower_in", "orth", "lemma_in_pos", "other"]))
     if kind == "none":
         return {}
+    if kind == "other":
+        return draw(other_attrs())
     if kind == "dep":
         return {"DEP": draw(st.sampled_from(_words("dep_")))}
     if kind == "pos":
@@ -61,6 +66,31 @@ def node_attrs(draw: st.DrawFn) -> dict[str, Any]:
         return {"LOWER": {"IN": draw(st.lists(st.sampled_from(_words("lower_")), min_size=1, max_size=4))}}
     lemmas = draw(st.lists(st.sampled_from(_words("lemma_")), min_size=1, max_size=3))
     return {"LEMMA": {"IN": lemmas}, "POS": draw(st.sampled_from(_words("pos_")))}
+
+
+@st.composite
+def other_attrs(draw: st.DrawFn) -> dict[str, Any]:
+    """Constraints beyond the anchors: read from columns, or left to spaCy's Matcher."""
+    kind = draw(st.sampled_from(["tag", "ent_in", "not_in", "flag", "length", "text", "spacy"]))
+    if kind == "tag":
+        return {"TAG": draw(st.sampled_from(_words("tag_")))}
+    if kind == "ent_in":  # "" is the type of a token outside entities
+        return {"ENT_TYPE": {"IN": draw(st.lists(st.sampled_from(_words("ent_type_")), min_size=1, max_size=3))}}
+    if kind == "not_in":
+        lemmas = draw(st.lists(st.sampled_from(_words("lemma_")), min_size=0, max_size=3))
+        return {"LEMMA": {"NOT_IN": lemmas}, "DEP": draw(st.sampled_from(_words("dep_")))}
+    if kind == "flag":
+        return {draw(st.sampled_from(["IS_PUNCT", "LIKE_NUM", "IS_TITLE", "IS_STOP"])): draw(st.booleans())}
+    if kind == "length":
+        return {"LENGTH": draw(st.integers(1, 8)), "POS": draw(st.sampled_from(_words("pos_")))}
+    if kind == "text":
+        return {"text": draw(st.sampled_from(_words("orth_")))}
+    return draw(
+        st.sampled_from([
+            {"LENGTH": {">=": 6}}, {"LOWER": {"REGEX": "^s"}}, {"MORPH": {"IS_SUPERSET": ["Number=Plur"]}},
+            {"IS_SENT_START": True}, {"LEMMA": {"IN": ["say", "kill"], "NOT_IN": ["kill"]}},
+        ])
+    )  # fmt: skip
 
 
 @st.composite
@@ -118,3 +148,71 @@ def test_the_anchor_is_the_most_selective_node() -> None:
     ]
     assert anchor_of(nodes) == ("LOWER", frozenset({"police"}))
     assert anchor_of([{"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": {"REGEX": "^kill"}}}]) is None
+
+
+def _crossed() -> Doc:
+    """A Doc whose two trees interleave (0 2 4 under 0, 1 3 under 1): not sentences."""
+    nlp, _ = parsed()
+    words = ["Soldiers", "police", "shelled", "fired", "villages"]
+    return Doc(
+        nlp.vocab, words=words, heads=[0, 1, 0, 1, 0], deps=["ROOT", "ROOT", "dobj", "dobj", "dobj"],
+        pos=["NOUN", "NOUN", "VERB", "VERB", "NOUN"], lemmas=["soldier", "police", "shell", "fire", "village"],
+    )  # fmt: skip
+
+
+def test_trees_that_are_not_sentences_give_spacys_matches() -> None:
+    doc = _crossed()
+    patterns = [
+        [{"RIGHT_ID": "a", "RIGHT_ATTRS": {"POS": "NOUN"}},
+         {"LEFT_ID": "a", "REL_OP": ">", "RIGHT_ID": "b", "RIGHT_ATTRS": {"DEP": "dobj"}}],
+        [{"RIGHT_ID": "a", "RIGHT_ATTRS": {"LEMMA": "police"}},
+         {"LEFT_ID": "a", "REL_OP": ">>", "RIGHT_ID": "b", "RIGHT_ATTRS": {}}],
+    ]  # fmt: skip
+    reference, bounded = _both(patterns)
+    assert bounded(doc) == reference(doc)
+    assert bounded(doc)
+
+
+def _outcome(matcher: DependencyMatcher, doc: Doc) -> Any:
+    try:
+        return matcher(doc)
+    except ValueError as exc:  # E155: a pattern uses an annotation the Doc lacks
+        return str(exc).split("]")[0]
+
+
+def test_a_missing_annotation_is_refused_as_spacy_refuses_it() -> None:
+    nlp, _ = parsed()
+    doc = Doc(nlp.vocab, words=["Rebels", "shelled", "towns"], heads=[1, 1, 1], deps=["nsubj", "ROOT", "dobj"])
+    outcomes = []
+    for attrs in ({"LEMMA": {"NOT_IN": ["be"]}}, {"POS": "VERB"}, {"ORTH": "shelled"}):
+        nodes = [{"RIGHT_ID": "v", "RIGHT_ATTRS": attrs},
+                 {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o", "RIGHT_ATTRS": {"DEP": "dobj"}}]  # fmt: skip
+        reference, bounded = _both([nodes])
+        outcomes.append(_outcome(reference, doc))
+        assert _outcome(bounded, doc) == outcomes[-1]
+    assert "[E155" in outcomes  # POS
+    assert [[match for _, match in found] for found in outcomes if isinstance(found, list)] == [[[1, 2]], [[1, 2]]]
+
+
+def test_a_node_with_an_operator_gives_spacys_matches() -> None:
+    _, docs = parsed()
+    nodes = [{"RIGHT_ID": "v", "RIGHT_ATTRS": {"POS": "VERB"}},
+             {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o", "RIGHT_ATTRS": {"POS": "NOUN", "OP": "!"}}]  # fmt: skip
+    reference = DependencyMatcher(parsed()[0].vocab, validate=False)
+    bounded = BoundedDependencyMatcher(parsed()[0].vocab, validate=False)
+    reference.add("op", [nodes])
+    bounded.add("op", [nodes])
+    for doc in docs:
+        assert bounded(doc) == reference(doc)
+
+
+def test_identical_node_constraints_are_shared() -> None:
+    nodes = [{"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": {"IN": ["shell", "fire"]}}},
+             {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o", "RIGHT_ATTRS": {"DEP": "dobj"}}]  # fmt: skip
+    other = [{"RIGHT_ID": "w", "RIGHT_ATTRS": {"LEMMA": {"IN": ["fire", "shell"]}}},
+             {"LEFT_ID": "w", "REL_OP": ">>", "RIGHT_ID": "x", "RIGHT_ATTRS": {"DEP": "dobj"}}]  # fmt: skip
+    reference, bounded = _both([nodes, other])
+    assert len(bounded._constraints) == 2  # an IN list in another order is the same constraint
+    _, docs = parsed()
+    for doc in docs:
+        assert bounded(doc) == reference(doc)
