@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
+from service.engine.anchored import AnchoredMatcher
 from service.engine.depmatch import BoundedDependencyMatcher
 from service.engine.pipeline import PipelinePlan, plan
 from service.engine.regex import bound_pattern
@@ -50,7 +51,7 @@ def _matchers(
     rules: Iterable[RuleSpec], nlp: Language
 ) -> tuple[Matcher, BoundedDependencyMatcher, dict[str, PhraseMatcher], dict[int, RuleSpec]]:
     vocab = nlp.vocab
-    matcher = Matcher(vocab, validate=False)
+    matcher = AnchoredMatcher(vocab, validate=False)  # only the rules whose anchors occur run
     dependency = BoundedDependencyMatcher(vocab, validate=False)
     phrases = {attr: PhraseMatcher(vocab, attr=attr) for attr in ("ORTH", "LOWER")}
     keyed: dict[int, RuleSpec] = {}
