@@ -1,0 +1,98 @@
+"""Generate the `animals` lexicon of rules/attacks.yaml from WordNet 3.0.
+
+Authoring time only: the service reads the lexicon this script wrote between the
+`# BEGIN generated animals` / `# END generated animals` markers. "A shark attacked a surfer",
+"the dog attacked a postman", "a virus attacks the immune system": an animal or a germ is no
+attacker of an ATTACK event, so the veto `attack.not.animal` reads this list.
+
+    apt-get install -y wordnet-base     # Debian: WordNet 3.0 under /usr/share/wordnet
+    .venv/bin/python scripts/gen_animal_lexicon.py [--wordnet DIR] [--check]
+
+Criteria: a one-word noun whose most frequent sense (the first synset of its index entry,
+WordNet orders them by SemCor frequency) is in the `noun.animal` lexicographer file, and which
+SemCor tags at least once (`tagsense_cnt` > 0: rare zoological names stay out); plus the
+microbes below, which WordNet files under other heads. Words in `EXCLUDED` name people as often.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NOUN_ANIMAL = 5
+ADDED = ("virus", "bacterium", "bacteria", "germ", "parasite", "microbe", "pathogen", "fungus")
+EXCLUDED = {
+    "game": "a match as often as quarry",
+    "young": "young people",
+    "pet": "a term of address",
+    "stock": "shares",
+    "head": "a person at the head",
+    "pest": "also a nuisance person, kept by leisure_crowds",
+    "drone": "an unmanned aircraft in news far more than a bee",
+    "wing": "an armed group's wing, an air force wing",
+    "human": "people",
+    "male": "people",
+    "female": "people",
+    "queen": "a monarch",
+    "giant": "a large company or a tall person",
+    "down": "the particle and the adverb",
+    "charger": "a battery charger",
+    "feeder": "a feeder road or school",
+    "mount": "a mountain",
+    "stray": "a stray shell or bullet",
+    "cricket": "the sport",
+    "tail": "a convoy's tail",
+}
+RULES = Path(__file__).resolve().parent.parent / "rules" / "attacks.yaml"
+BEGIN, END = "  # BEGIN generated animals", "  # END generated animals"
+
+
+def animals(wordnet: Path) -> list[str]:
+    data = (wordnet / "data.noun").read_bytes()
+    words: set[str] = set(ADDED)
+    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue  # licence header
+        fields = line.split()
+        lemma, pointers = fields[0], int(fields[3])
+        tagged, first_offset = int(fields[5 + pointers]), int(fields[6 + pointers])
+        if "_" in lemma or "-" in lemma or not lemma.isalpha() or len(lemma) < 3 or tagged == 0 or lemma in EXCLUDED:
+            continue
+        lexfile = int(data[first_offset : first_offset + 20].split()[1])
+        if lexfile == NOUN_ANIMAL:
+            words.add(lemma)
+    return sorted(words)
+
+
+def render(words: list[str]) -> str:
+    lines, line = [], "    ["
+    for word in words:
+        piece = f"{word}, "
+        if len(line) + len(piece) > 100:
+            lines.append(line.rstrip())
+            line = "     "
+        line += piece
+    lines.append(line.rstrip(", ") + "]")
+    return "\n".join([BEGIN, "  animals:              # see scripts/gen_animal_lexicon.py", *lines, END])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"), help="WordNet 3.0 dict directory")
+    parser.add_argument("--check", action="store_true", help="fail if the rule file is not up to date")
+    args = parser.parse_args(argv)
+    text = RULES.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    updated = text[:start] + render(animals(args.wordnet)) + text[end:]
+    if args.check:
+        if updated != text:
+            print(f"{RULES}: the animals lexicon is out of date; run {Path(__file__).name}", file=sys.stderr)
+            return 1
+        return 0
+    RULES.write_text(updated, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
