@@ -146,6 +146,19 @@ def test_a_partial_quote_stays_inside_reported_speech(nlp: Language, compiled: C
     assert statement.attrs == {"kind": "MIXED", "speaker_source": "CUE"}
 
 
+def test_a_quote_right_after_the_cue_is_partial_when_the_clause_runs_on(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = "Coach Lars Dahl said “the squad stays together” until the end of the season.\n\nFans cheered."
+    (statement,) = _statements(nlp, compiled, text)
+    assert _content(statement).startswith("the squad stays together") and _content(statement).endswith("the season")
+    assert statement.attrs == {"kind": "MIXED", "speaker_source": "CUE"}
+    text = "Coach Lars Dahl said, “The squad stays together,” and walked off.\n\nFans cheered."
+    (statement,) = _statements(nlp, compiled, text)
+    assert _content(statement) == "The squad stays together"
+    assert statement.attrs == {"kind": "DIRECT", "speaker_source": "CUE"}
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

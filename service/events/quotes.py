@@ -48,7 +48,9 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     A quote before the cue must open its sentence and close a clause ("“A,” she said"; not the
     partial quote of "Clubs are ''barely profitable,'' he said", whose clause is the content).
     A quote after the cue must follow it at once or after a comma or colon ("She said: “A”"; not
-    the title of "She wrote under the name “B”")."""
+    the title of "She wrote under the name “B”"), and one right after the cue only when the
+    reported clause ends with it ("She said “the plan is dead” after the vote" is a partial quote:
+    the clause is the content)."""
     sent = doc[cue].sent
     cue_char = doc[cue].idx
     if any(q[0] < cue_char < q[1] for q in quotes):
@@ -66,8 +68,11 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     for quote in quotes:
         if cue_char < quote[0] < end and not (last_token.idx == quote[0] and last_token.text in _MARKS):
             before_mark = _neighbour(text, quote[0] - 1, -1, " \t\n")
-            introduced = before_mark in {",", ":"} or not text[cue_end : quote[0]].strip()
-            return inner(text, quote) if introduced else None
+            if before_mark in {",", ":"}:
+                return inner(text, quote)
+            # at once after the cue: the whole content, unless the clause runs on past it
+            at_once = not text[cue_end : quote[0]].strip()
+            return inner(text, quote) if at_once and not _clause_goes_on(doc, cue, quote) else None
     return None
 
 
@@ -98,6 +103,19 @@ def _near(doc: Doc, start_char: int, end_char: int) -> bool:
     if len(gap) > _GAP_TOKENS or any(tok.text in _MARKS for tok in gap):
         return False
     return not any(tok.is_sent_start for tok in gap[1:])
+
+
+def _clause_goes_on(doc: Doc, cue: int, quote: Quote) -> bool:
+    """The cue's reported clause runs on past the quote that follows the cue at once ("She said
+    “the plan is dead” after the vote"): the quote is a partial quote inside reported speech, and
+    the clause, not the quote alone, is the content. (After a comma or colon the quote is the
+    content: "He said, “We stay,” and left".)"""
+    return any(
+        child.dep_ == "ccomp"
+        and child.i > cue
+        and any(tok.idx >= quote[1] and not (tok.is_punct or tok.is_space) for tok in child.subtree)
+        for child in doc[cue].children
+    )
 
 
 def _tokens(doc: Doc, start_char: int, end_char: int) -> list[Token]:
