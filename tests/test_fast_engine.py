@@ -97,9 +97,10 @@ def test_character_offsets_of_a_grown_candidate_follow_the_text() -> None:
     assert SHELLED.text[start:end] == "shelled the old depot in Varna"
 
 
-def negated(rows: list[tuple[str, int, str, str]], trigger: int) -> bool:
+def negated(rows: list[tuple[str, int, str, str]], trigger: int, words: EngineLexicons | None = None) -> bool:
     built = doc(rows)
-    return is_negated(built, Candidate(rule(), {"trigger": (trigger,)}, trigger, trigger + 1))
+    words = words or EngineLexicons.from_words(reserved_defaults())
+    return is_negated(built, Candidate(rule(), {"trigger": (trigger,)}, trigger, trigger + 1), words)
 
 
 def test_negation_of_the_anchor() -> None:
@@ -111,10 +112,11 @@ def test_negation_of_the_anchor() -> None:
         [("Troops", 3, "nsubj", "NOUN"), ("not", 3, "neg", "PART"), ("only", 3, "advmod", "ADV"),
          ("shelled", 3, "ROOT", "VERB"), ("Orlo", 3, "dobj", "PROPN")], trigger=3,
     )  # fmt: skip
-    assert not negated(  # a negated verb of stopping asserts the shelling it governs
-        [("Troops", 3, "nsubj", "NOUN"), ("did", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
-         ("stop", 3, "ROOT", "VERB"), ("shelling", 3, "xcomp", "VERB"), ("Orlo", 4, "dobj", "PROPN")], trigger=4,
-    )  # fmt: skip
+    stopped = [("Troops", 3, "nsubj", "NOUN"), ("did", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
+               ("stop", 3, "ROOT", "VERB"), ("shelling", 3, "xcomp", "VERB"), ("Orlo", 4, "dobj", "PROPN")]  # fmt: skip
+    assert not negated(stopped, trigger=4)  # a negated verb of stopping asserts the shelling it governs
+    no_cessation = {**reserved_defaults(), "cessation_verbs": ["cease"]}  # a pack's own list decides
+    assert negated(stopped, trigger=4, words=EngineLexicons.from_words(no_cessation))
     assert not negated(  # "could not reach the besieged town": the town is still besieged
         [("Aid", 3, "nsubj", "NOUN"), ("could", 3, "aux", "AUX"), ("not", 3, "neg", "PART"),
          ("reach", 3, "ROOT", "VERB"), ("the", 6, "det", "DET"), ("besieged", 6, "amod", "VERB"),

@@ -20,6 +20,7 @@ from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import grow_candidate, process_doc
 from service.engine.matching import Candidate, find_candidates
 from service.engine.resolve import Grown, is_negated, resolve_overlaps, vetoed_type, without_denied_roles
+from service.events.lexicons import EngineLexicons
 from service.events.model import DocResult, Suppressed
 
 Fate = Literal["kept", "lost", "negated", "shadow", "veto"]
@@ -94,14 +95,16 @@ def _tokens(doc: Doc) -> list[TokenView]:
     ]  # fmt: skip
 
 
-def _fates(doc: Doc, candidates: list[Candidate], keep_vetoes: bool) -> dict[int, tuple[Fate, str, str]]:
+def _fates(
+    doc: Doc, candidates: list[Candidate], keep_vetoes: bool, words: EngineLexicons
+) -> dict[int, tuple[Fate, str, str]]:
     """Each candidate's fate by its position in `candidates`, resolving overlaps as extraction does."""
     fates: dict[int, tuple[Fate, str, str]] = {}
     live: list[Grown] = []
     shadow: list[Grown] = []
     grown: dict[int, Grown] = {}
     for n, candidate in enumerate(candidates):
-        if candidate.rule.negation == "drop" and is_negated(doc, candidate):
+        if candidate.rule.negation == "drop" and is_negated(doc, candidate, words):
             fates[n] = ("negated", "", "a negation governs its anchor")
             continue
         grown[n] = grow_candidate(doc, candidate)
@@ -123,8 +126,8 @@ def _fates(doc: Doc, candidates: list[Candidate], keep_vetoes: bool) -> dict[int
     return fates
 
 
-def _candidates(doc: Doc, candidates: list[Candidate], keep_vetoes: bool) -> list[CandidateView]:
-    fates = _fates(doc, candidates, keep_vetoes)
+def _candidates(doc: Doc, candidates: list[Candidate], keep_vetoes: bool, words: EngineLexicons) -> list[CandidateView]:
+    fates = _fates(doc, candidates, keep_vetoes, words)
     views = []
     for n, candidate in enumerate(candidates):
         grown = grow_candidate(doc, candidate)
@@ -144,7 +147,7 @@ def explain(nlp: Language, compiled: CompiledRuleSet, text: str, rule: str | Non
         doc = nlp(text, disable=list(compiled.plan.disabled))
         found = [c for c in find_candidates(doc, compiled) if rule is None or c.rule.id == rule]
         fired = {c.rule.id for c in found}
-        views = _candidates(doc, found, keep_vetoes=rule is not None)
+        views = _candidates(doc, found, rule is not None, compiled.spec.lexicons)
         misses = near_misses(doc, [r for r in runnable if r.id not in fired])
         entities = [EntityView(e.label_, e.text, e.start_char, e.end_char) for e in doc.ents]
         rule_seconds: dict[str, float] = {}

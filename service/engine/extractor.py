@@ -78,7 +78,7 @@ def process_doc(
     negated: list[str] = []
     for candidate in candidates:
         started = time.thread_time()
-        if candidate.rule.negation == "drop" and is_negated(doc, candidate):
+        if candidate.rule.negation == "drop" and is_negated(doc, candidate, compiled.spec.lexicons):
             negated.append(candidate.rule.id)
         else:
             (shadow if candidate.rule.status == "shadow" else live).append(grow_candidate(doc, candidate))

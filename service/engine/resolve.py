@@ -30,6 +30,7 @@ from spacy.tokens import Doc, Token
 
 from service.engine.matching import Candidate
 from service.events.kinds import SPECIFIC_KINDS, token_kind
+from service.events.lexicons import EngineLexicons
 from service.events.model import Suppressed
 
 NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "without"})
@@ -63,15 +64,11 @@ def anchor(candidate: Candidate) -> int:
 
 NOT_NEGATING_NEXT = frozenset({"only", "just", "merely", "simply"})
 """`not only X`, `not just X` assert X."""
-CESSATION = frozenset({"stop", "cease", "halt", "quit", "end", "prevent", "avert", "deter"})
-"""`did not stop bombing X`, `never ceased shelling` assert the bombing and the shelling."""
-
-
 PRENOMINAL = frozenset({"amod", "compound", "nmod"})
 """A trigger that modifies a noun ("the besieged city") is not denied by a negated verb."""
 
 
-def _negates(neg: Token, target: Token) -> bool:
+def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
     """Whether a negator really denies `target`: not `not only/just X`, not a negated verb of
     stopping that governs the target (`will not stop bombing it` reports the bombing), and not a
     negated verb governing a noun the target modifies (`could not reach the besieged city`)."""
@@ -80,15 +77,16 @@ def _negates(neg: Token, target: Token) -> bool:
         return False
     if neg.doc.has_annotation("DEP"):
         head = neg.head
-        if head.i != target.i and head.lemma_.lower() in CESSATION and head.is_ancestor(target):
+        if head.i != target.i and head.lemma_.lower() in cessation and head.is_ancestor(target):
             return False
         if target.dep_ in PRENOMINAL and head.i != target.i:
             return False  # "could not reach the besieged city": the city is still besieged
     return True
 
 
-def is_negated(doc: Doc, candidate: Candidate) -> bool:
-    """`not`/`never`/`no` governing the anchor (parse) or just before it in its sentence."""
+def is_negated(doc: Doc, candidate: Candidate, words: EngineLexicons) -> bool:
+    """`not`/`never`/`no` governing the anchor (parse) or just before it in its sentence; a
+    negated verb of `words.cessation_verbs` asserts what it governs ("never ceased shelling")."""
     token = doc[anchor(candidate)]
     negators: list[Token] = []
     if doc.has_annotation("DEP"):
@@ -96,7 +94,7 @@ def is_negated(doc: Doc, candidate: Candidate) -> bool:
         negators += [child for head in heads for child in head.children if child.dep_ == "neg"]
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
     negators += [tok for tok in doc[max(sent_start, token.i - 3) : token.i] if tok.lower_ in NEGATORS]
-    return any(_negates(neg, token) for neg in negators)
+    return any(_negates(neg, token, words.cessation_verbs) for neg in negators)
 
 
 def _key(item: Grown) -> tuple[int, int, float, int, str]:

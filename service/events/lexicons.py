@@ -20,6 +20,7 @@ class EngineLexicons:
     speaking_bodies: frozenset[str]  # lemmas: unnamed bodies an `it`/`they` may take ("the ministry")
     person_place_preps: frozenset[str]  # a PERSON-tagged object of these is a place ("near Kyiv")
     location_preps: frozenset[str]  # prepositions that attach where an event took place
+    cessation_verbs: frozenset[str]  # lemmas: a negated one asserts what it governs ("did not stop shelling")
     speaker_titles_male: frozenset[str]  # lower case, no trailing dot: "mr", "sir"
     speaker_titles_female: frozenset[str]
     gender_nouns_male: frozenset[str]  # role nouns beside a name: "spokesman", "father"
