@@ -128,10 +128,10 @@ class _DocIndex:
     def positions(self, attr: int) -> dict[int, list[int]]:
         got = self._positions.get(attr)
         if got is None:
-            got = defaultdict(list)
+            grouped: dict[int, list[int]] = defaultdict(list)
             for i, value in enumerate(self.column(attr)):
-                got[value].append(i)
-            got = self._positions[attr] = dict(got)
+                grouped[value].append(i)
+            got = self._positions[attr] = dict(grouped)
         return got
 
     def missing(self) -> set[str]:
@@ -422,7 +422,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         parents: Sequence[tuple[int, str] | None], lists: Sequence[list[int]],
     ) -> Iterator[list[int]]:  # fmt: skip
         """Every assignment whose edges hold, in the order of itertools.product over `lists`."""
-        where = [_index(positions) for positions in lists]
+        where: list[dict[int, list[int]] | None] = [None] * len(lists)  # built when first needed
         chosen = [0] * len(lists)
         work = [0]
 
@@ -442,7 +442,10 @@ class BoundedDependencyMatcher(DependencyMatcher):
                 cache[(chosen[left], op)] = related
                 spend(len(related))
             if len(related) < len(lists[node]):
-                picks = sorted(j for pos in related for j in where[node].get(pos, ()))
+                index = where[node]
+                if index is None:
+                    index = where[node] = _index(lists[node])
+                picks = sorted(j for pos in related for j in index.get(pos, ()))
                 spend(len(related) + len(picks))
                 return [lists[node][j] for j in picks]
             spend(len(lists[node]))
