@@ -70,6 +70,13 @@ def test_extract_batch_stream_and_rule_set(server: RunningServer) -> None:
 
         only_attacks = client.extract(TEXTS[2][1], event_types=[pb.EVENT_TYPE_ATTACK])
         assert only_attacks.events and {e.type for e in only_attacks.events} == {pb.EVENT_TYPE_ATTACK}
+        # every option reaches every call: labels, offsets, re-mentions
+        by_label = client.batch_extract(TEXTS, event_labels=["casualty"])
+        assert [{e.type for e in r.events} for r in by_label.results] == [{pb.EVENT_TYPE_CASUALTY}, set(), set()]
+        emoji = "🙂 " + ACCEPTANCE  # one code point, two UTF-16 units: the encodings give other offsets
+        utf16 = list(client.stream([emoji], offset_encoding=pb.OFFSET_ENCODING_UTF16, drop_coreferent=True))
+        assert utf16 == [client.extract(emoji, id="0", offset_encoding=pb.OFFSET_ENCODING_UTF16)]
+        assert utf16[0].events[0].span.start == client.extract(emoji).events[0].span.start + 1
 
         rules = client.rule_set()
         assert rules.version == reply.rule_set_version == batch.rule_set_version

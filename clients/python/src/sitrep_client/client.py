@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # annotations only (postponed): no runtime dependency on typing_extensions
+    from typing_extensions import Unpack
 
 import grpc
 
@@ -42,6 +45,20 @@ def service_config(max_attempts: int, round_robin: bool) -> str:
     if round_robin:
         config["loadBalancingConfig"] = [{"round_robin": {}}]
     return json.dumps(config)
+
+
+class Options(TypedDict, total=False):
+    """What every extraction call may ask for; the keys are the request fields of the same names."""
+
+    event_types: Sequence[pb.EventType.ValueType]  # only these built-in types
+    event_labels: Sequence[str]  # only these rule-declared types (CustomEvent labels)
+    offset_encoding: pb.OffsetEncoding.ValueType  # default: code points (Python string indices)
+    drop_coreferent: bool  # leave out re-mentions (Event.coreferent_of) of events already returned
+
+
+def _fields(options: Options) -> dict[str, Any]:
+    """The request fields of `options`, offsets in code points unless asked otherwise."""
+    return {"offset_encoding": pb.OFFSET_ENCODING_CODE_POINT, **options}
 
 
 def _documents(documents: Iterable[DocumentLike]) -> Iterator[pb.Document]:
@@ -87,70 +104,34 @@ class Client:
         self.timeout = timeout
 
     def extract(
-        self,
-        text: str,
-        *,
-        id: str = "",
-        event_types: Sequence[pb.EventType.ValueType] = (),
-        offset_encoding: pb.OffsetEncoding.ValueType = pb.OFFSET_ENCODING_CODE_POINT,
-        drop_coreferent: bool = False,
-        timeout: float | None = None,
+        self, text: str, *, id: str = "", timeout: float | None = None, **options: Unpack[Options]
     ) -> pb.ExtractResponse:
         """The events of one document; offsets in code points (Python string indices) by default."""
-        request = pb.ExtractRequest(
-            document=pb.Document(id=id, text=text),
-            event_types=event_types,
-            offset_encoding=offset_encoding,
-            drop_coreferent=drop_coreferent,
-        )
+        request = pb.ExtractRequest(document=pb.Document(id=id, text=text), **_fields(options))
         reply: pb.ExtractResponse = self._stub.Extract(
             request, timeout=self._deadline(timeout), metadata=self._metadata
         )
         return reply
 
     def batch_extract(
-        self,
-        documents: Iterable[DocumentLike],
-        *,
-        event_types: Sequence[pb.EventType.ValueType] = (),
-        offset_encoding: pb.OffsetEncoding.ValueType = pb.OFFSET_ENCODING_CODE_POINT,
-        drop_coreferent: bool = False,
-        timeout: float | None = None,
+        self, documents: Iterable[DocumentLike], *, timeout: float | None = None, **options: Unpack[Options]
     ) -> pb.BatchExtractResponse:
         """One call for up to the server's `--max-batch` (256) documents, answered in order."""
-        request = pb.BatchExtractRequest(
-            documents=list(_documents(documents)),
-            event_types=event_types,
-            offset_encoding=offset_encoding,
-            drop_coreferent=drop_coreferent,
-        )
+        request = pb.BatchExtractRequest(documents=list(_documents(documents)), **_fields(options))
         reply: pb.BatchExtractResponse = self._stub.BatchExtract(
             request, timeout=self._deadline(timeout), metadata=self._metadata
         )
         return reply
 
     def stream(
-        self,
-        documents: Iterable[DocumentLike],
-        *,
-        event_types: Sequence[pb.EventType.ValueType] = (),
-        offset_encoding: pb.OffsetEncoding.ValueType = pb.OFFSET_ENCODING_CODE_POINT,
-        drop_coreferent: bool = False,
-        timeout: float | None = None,
+        self, documents: Iterable[DocumentLike], *, timeout: float | None = None, **options: Unpack[Options]
     ) -> Iterator[pb.ExtractResponse]:
         """Any number of documents over one StreamExtract call; results come back in order.
 
         The deadline covers the whole stream, so pass a larger `timeout` for long inputs.
         """
-        requests = (
-            pb.StreamExtractRequest(
-                document=document,
-                event_types=event_types,
-                offset_encoding=offset_encoding,
-                drop_coreferent=drop_coreferent,
-            )
-            for document in _documents(documents)
-        )
+        fields = _fields(options)
+        requests = (pb.StreamExtractRequest(document=document, **fields) for document in _documents(documents))
         for reply in self._stub.StreamExtract(requests, timeout=self._deadline(timeout), metadata=self._metadata):
             yield reply.result
 
