@@ -159,6 +159,13 @@ def test_a_quote_right_after_the_cue_is_partial_when_the_clause_runs_on(
     assert statement.attrs == {"kind": "DIRECT", "speaker_source": "CUE"}
 
 
+def test_reported_speech_runs_on_to_the_end_of_the_quote_it_opens(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Mayor Ines Berg said the plan was “a mistake. It will cost the town its ferry.”\n\nVoters agreed."
+    (statement,) = _statements(nlp, compiled, text)
+    assert _content(statement) == "the plan was “a mistake. It will cost the town its ferry.”"
+    assert statement.attrs == {"kind": "MIXED", "speaker_source": "CUE"}
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

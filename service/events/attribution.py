@@ -10,7 +10,8 @@ previous paragraph only; with none there, the quote is left alone (no speaker is
 Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
 continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
 A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
-word in passing) is dropped.
+word in passing) is dropped. Reported speech whose content opens a quote and stops inside it
+(the parser ends the clause with the quote's first sentence) runs on to the quote's end.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
 
 def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     """`events` with `speaker_source` on every statement, plus the carried-over statements."""
-    out = [_with_source(e) for e in events if e.type != "statement" or "content" in e.roles]
+    text = doc.text
+    quotes = quote_spans(text)
+    out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
     statements = sorted((e for e in out if e.type == "statement"), key=lambda e: e.start)
     if not statements:
         return out
-    text = doc.text
     carried: list[Event] = []
-    for quote in quote_spans(text):
+    for quote in quotes:
         start, end = inner(text, quote)
         if len(text[start:end].split()) < _MIN_WORDS or _covered(statements, start, end):
             continue
@@ -50,6 +52,22 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         statements.append(event)
         statements.sort(key=lambda e: e.start)
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+
+
+def _close_quote(text: str, quotes: list[tuple[int, int]], event: Event) -> Event:
+    """Reported speech whose content opens a quote and stops inside it (the clause ends with the
+    quote's first sentence: 'said the plan was “a mistake. It will cost jobs.”') runs on to the
+    end of that quote, within its paragraph."""
+    content = event.roles.get("content")
+    if event.type != "statement" or content is None or event.attrs.get("kind") == "DIRECT":
+        return event
+    for quote in quotes:
+        if content.start <= quote[0] < content.end < quote[1] and "\n" not in text[content.end : quote[1]]:
+            end = quote[1]
+            grown = Mention(text[content.start : end], content.start, end, content.label, content.resolved)
+            stop = max(event.end, end)
+            return replace(event, end=stop, text=text[event.start : stop], roles={**event.roles, "content": grown})
+    return event
 
 
 def _with_source(event: Event) -> Event:
