@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from spacy.attrs import LEMMA
 from spacy.tokens import Doc
 
 from service.engine.compiled import CompiledRuleSet
@@ -50,11 +51,24 @@ def proper_lemma(text: str) -> str:
 def normalise_proper_lemmas(doc: Doc) -> None:
     """Lower-case every capitalised lemma, in place (idempotent): a PROPN's also loses its regular
     plural; a common word keeps its lemma, only lower-cased (a sentence-initial "Police" NNS has
-    the lemma "Police")."""
-    for token in doc:
-        lemma = token.lemma_
-        if lemma and not lemma.islower() and any(ch.isupper() for ch in lemma):
+    the lemma "Police"). Each distinct lemma of the document is looked at once; only the tokens of
+    a capitalised one are visited."""
+    if not len(doc):
+        return
+    strings = doc.vocab.strings
+    capitalised: dict[int, str | None] = {}
+    for i, value in enumerate(doc.to_array(LEMMA).tolist()):
+        lemma = capitalised.get(value, "")
+        if lemma == "":
+            text = strings[value] if value else ""
+            lemma = capitalised[value] = text if _capitalised(text) else None
+        if lemma is not None:
+            token = doc[i]
             token.lemma_ = proper_lemma(lemma) if token.pos_ == "PROPN" else lemma.lower()
+
+
+def _capitalised(lemma: str) -> bool:
+    return bool(lemma) and not lemma.islower() and any(ch.isupper() for ch in lemma)
 
 
 def find_candidates(
