@@ -19,7 +19,7 @@ from service.api.convert import to_response
 from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
 from service.events.model import Event
-from service.events.quotes import inner, quote_spans
+from service.events.quotes import inner, is_title, quote_spans
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -164,6 +164,13 @@ def test_reported_speech_runs_on_to_the_end_of_the_quote_it_opens(nlp: Language,
     (statement,) = _statements(nlp, compiled, text)
     assert _content(statement) == "the plan was “a mistake. It will cost the town its ferry.”"
     assert statement.attrs == {"kind": "MIXED", "speaker_source": "CUE"}
+
+
+def test_a_quoted_title_is_not_speech(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "The mayor announced a new plan, “Green Streets,” on Monday.\n\nShe wrote “The Long Road” in prison."
+    assert _statements(nlp, compiled, text) == []
+    (quote,) = quote_spans("“Four more years”")
+    assert not is_title("“Four more years”", quote)
 
 
 def test_doubled_apostrophes_are_quotation_marks() -> None:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from spacy.tokens import Doc
 
 from service.events.model import Event, Mention
-from service.events.quotes import inner, quote_spans, stands_alone
+from service.events.quotes import inner, is_title, quote_spans, stands_alone
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
 CARRIED_CONFIDENCE = 0.9
@@ -42,7 +42,7 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     carried: list[Event] = []
     for quote in quotes:
         start, end = inner(text, quote)
-        if len(text[start:end].split()) < _MIN_WORDS or _covered(statements, start, end):
+        if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or _covered(statements, start, end):
             continue
         source = _antecedent(doc, statements, quote)
         if source is None:

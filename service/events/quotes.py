@@ -20,6 +20,8 @@ _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Rurita
 _TRAILING = " \t\n,;:"
 _SENTENCE_END = ".!?…"
 _CLAUSE_END = frozenset(",;:.!?…—-")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_TITLE_WORDS = 8
 
 Quote = tuple[int, int]
 
@@ -59,7 +61,8 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     before = [q for q in quotes if q[1] <= cue_char and _near(doc, q[1], cue_char)]
     if before:
         quote = before[-1]
-        return inner(text, quote) if _ends_clause(text, quote) and _opens_sentence(doc, quote) else None
+        spoken = _ends_clause(text, quote) and _opens_sentence(doc, quote) and not is_title(text, quote)
+        return inner(text, quote) if spoken else None
     cue_end = cue_char + len(doc[cue].text)
     last_token = doc[sent.end - 1]
     end = sent.end_char
@@ -68,12 +71,26 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     for quote in quotes:
         if cue_char < quote[0] < end and not (last_token.idx == quote[0] and last_token.text in _MARKS):
             before_mark = _neighbour(text, quote[0] - 1, -1, " \t\n")
+            if is_title(text, quote):
+                return None  # "She wrote a memoir, “Cold Water,” in 2019"
             if before_mark in {",", ":"}:
                 return inner(text, quote)
             # at once after the cue: the whole content, unless the clause runs on past it
             at_once = not text[cue_end : quote[0]].strip()
             return inner(text, quote) if at_once and not _clause_goes_on(doc, cue, quote) else None
     return None
+
+
+def is_title(text: str, quote: Quote) -> bool:
+    """The quote is a title or name in title case ("“Cold Water”", "“The Long Road”"), not
+    speech: two to eight words, no sentence-final mark, and every word but short function words
+    capitalised ("“Four more years”" and "“No comment”" are speech)."""
+    start, end = inner(text, quote)
+    content = text[start:end]
+    words = _WORD.findall(content)
+    if not 2 <= len(words) <= _TITLE_WORDS or content.rstrip()[-1:] in _SENTENCE_END:
+        return False
+    return all(word[0].isupper() for i, word in enumerate(words) if i == 0 or len(word) > 3)
 
 
 def _opens_sentence(doc: Doc, quote: Quote) -> bool:
