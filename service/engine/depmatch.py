@@ -371,16 +371,17 @@ class BoundedDependencyMatcher(DependencyMatcher):
     ) -> None:  # fmt: skip
         """Rule `key` in `trees` (text order), from the shared constraints' tokens."""
         for node_keys, parents in zip(self._node_keys[key], self._parents[key], strict=True):
-            tokens = [index.found(node_key) for node_key in node_keys]
-            for root in trees:
-                lists: list[list[int]] = []
-                for by_tree in tokens:
-                    here = by_tree.get(root)
-                    if not here:
-                        break
-                    lists.append(here)
-                else:
-                    self._search_tree(key, cache, index.doc, parents, lists, found)
+            tokens: list[dict[int, list[int]]] = []
+            viable = trees
+            for node_key in node_keys:  # a tree without a token for some node holds no match
+                by_tree = index.found(node_key)
+                viable = [root for root in viable if root in by_tree]
+                if not viable:
+                    break
+                tokens.append(by_tree)
+            else:
+                for root in viable:
+                    self._search_tree(key, cache, index.doc, parents, [by_tree[root] for by_tree in tokens], found)
 
     def _match_own(
         self, key: int, starts: set[int] | None, doc: Doc, cache: dict[tuple[int, str], frozenset[int]],
