@@ -173,6 +173,12 @@ def test_a_quoted_title_is_not_speech(nlp: Language, compiled: CompiledRuleSet) 
     assert not is_title("“Four more years”", quote)
 
 
+def test_a_colon_after_the_cue_takes_the_quote_that_follows(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "“The ferry is late again.” Harbour master Ola Berg said: “We have no spare crew this winter.”"
+    contents = sorted(_content(s) for s in _statements(nlp, compiled, text) if s.attrs["speaker_source"] == "CUE")
+    assert contents == ["We have no spare crew this winter."]
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

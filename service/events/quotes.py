@@ -58,12 +58,14 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     if any(q[0] < cue_char < q[1] for q in quotes):
         return None
     text = doc.text
+    cue_end = cue_char + len(doc[cue].text)
+    # a colon right after the cue introduces what follows ("“A.” He said: “B.”" takes B)
+    introduces = _neighbour(text, cue_end, 1) == ":"
     before = [q for q in quotes if q[1] <= cue_char and _near(doc, q[1], cue_char)]
-    if before:
+    if before and not introduces:
         quote = before[-1]
         spoken = _ends_clause(text, quote) and _opens_sentence(doc, quote) and not is_title(text, quote)
         return inner(text, quote) if spoken else None
-    cue_end = cue_char + len(doc[cue].text)
     last_token = doc[sent.end - 1]
     end = sent.end_char
     if _neighbour(text, end - 1, -1, " \t\n") == ":":
