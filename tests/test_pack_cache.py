@@ -137,3 +137,20 @@ def test_default_directory_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert cache_dir() == tmp_path / "sitrep"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir() == Path.home() / ".cache" / "sitrep"
+
+
+def test_a_directory_others_can_write_to_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SITREP_CACHE_DIR", str(cache))
+    rules = pack(tmp_path)
+    expected = loader.load_rules(rules)
+    cache.chmod(0o777)
+    try:
+        assert loader.load_rules(rules) == expected
+        assert len(loads) == 2  # validated again: the entry was not unpickled
+    finally:
+        cache.chmod(0o700)
+    assert loader.load_rules(rules) == expected
+    assert len(loads) == 2

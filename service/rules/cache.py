@@ -13,7 +13,8 @@ The directory is `$SITREP_CACHE_DIR`, else `$XDG_CACHE_HOME/sitrep`, else `~/.ca
 (`SITREP_CACHE_DIR=""` turns the cache off). It is never required: a missing, read-only or full
 directory means the pack is loaded as if there were no cache, and an unreadable or corrupt entry is
 ignored and written again. Entries are written to a temporary file and renamed, so a reader never
-sees half of one; the newest `KEEP` entries are kept.
+sees half of one; the newest `KEEP` entries are kept. Entries are read only from a directory that
+belongs to the user and that no one else may write to (the cache creates it so, mode 0700).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def cached(key: str, load: Callable[[], RuleSetSpec]) -> RuleSetSpec:
     if directory is None:
         return load()
     path = directory / f"pack-{key}.pickle"
-    found = _read(path)
+    found = _read(path) if _private(directory) else None
     if found is not None:
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: kept by _prune
@@ -104,6 +105,16 @@ def cached(key: str, load: Callable[[], RuleSetSpec]) -> RuleSetSpec:
     spec = load()  # raises RuleSetError for a pack with errors: nothing is stored
     _write(directory, path, spec)
     return spec
+
+
+def _private(directory: Path) -> bool:
+    """Whether only this user can write into `directory`: an entry is unpickled only from there
+    (unpickling runs code, so a directory others can write to is never read from)."""
+    try:
+        info = directory.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _read(path: Path) -> RuleSetSpec | None:
