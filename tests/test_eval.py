@@ -278,6 +278,7 @@ def test_sitrep_eval_passes_json_limit_and_show_through(
     packs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import service.authoring.evaluation
+    from service.authoring.evaluation.doccache import default_dir
     from service.cli import main as sitrep
 
     seen: dict[str, Any] = {}
@@ -303,9 +304,10 @@ def test_sitrep_eval_passes_json_limit_and_show_through(
     ]
     assert sitrep(argv) == 0
     assert seen == {"gold": gold, "rules": packs[0], "baseline": packs[1], "model": seen["model"],
-                    "as_json": True, "limit": 3, "show": 7}  # fmt: skip
-    assert sitrep(["eval", str(gold), "--rules", str(packs[0])]) == 0
+                    "as_json": True, "limit": 3, "show": 7, "doc_cache": default_dir()}  # fmt: skip
+    assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--no-doc-cache"]) == 0
     assert (seen["baseline"], seen["as_json"], seen["limit"], seen["show"]) == (None, False, None, 0)
+    assert seen["doc_cache"] is None
 
 
 def test_sitrep_eval_json_and_limit_end_to_end(
