@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher
@@ -123,7 +123,11 @@ def test_same_matches_as_spacy(op: str, data: st.DataObject) -> None:
     reference, bounded = _both(patterns)
     _, docs = parsed()
     for doc in [*docs, docs[0][3:17]]:  # whole documents and a span
-        assert bounded(doc) == reference(doc)
+        found = bounded(doc)
+        # A search past WORK_LIMIT finds nothing in that sentence, by design (four unconstrained
+        # nodes linked by `.*` have ~60,000 matches per sentence); it was so before the index too.
+        assume(bounded.cut_off == 0)
+        assert found == reference(doc)
 
 
 def test_a_rule_whose_anchor_is_absent_is_not_tried() -> None:
