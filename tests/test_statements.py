@@ -179,6 +179,14 @@ def test_a_colon_after_the_cue_takes_the_quote_that_follows(nlp: Language, compi
     assert contents == ["We have no spare crew this winter."]
 
 
+def test_two_cues_of_one_speaker_give_two_statements(nlp: Language, compiled: CompiledRuleSet) -> None:
+    """Overlapping statements of two cue words whose contents lie apart are not rivals."""
+    text = "“The ferry will run again on Monday,” the harbour master said, adding that tolls would stay the same."
+    found = {(_speaker(e), _content(e)) for e in _statements(nlp, compiled, text)}
+    assert ("the harbour master", "The ferry will run again on Monday") in found
+    assert ("the harbour master", "that tolls would stay the same") in found
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

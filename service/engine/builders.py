@@ -200,9 +200,12 @@ def _statement(
 ) -> None:
     quoted = quote_for_cue(doc, anchor, quote_spans(doc.text))
     content = roles.get("content")
-    # a quote before its cue is the content ("“A,” she said"); one after it only when the
+    # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
+    # content after it ("“A,” she said, adding that B": B); one after the cue only when the
     # reported clause starts with it ("she said: “A”", not the partial "said it was “B”")
     before = quoted is not None and quoted[1] <= doc[anchor].idx
+    if before and content is not None and content.start > doc[anchor].idx:
+        quoted = None
     if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):
         roles["content"] = Mention(doc.text[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"

@@ -120,11 +120,16 @@ def _kind(item: Grown, doc: Doc) -> str:
 
 def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
     """Two candidates are rivals when they have the same event type and overlap, except casualties
-    of two different specific kinds on different words ("killing three and wounding 12")."""
+    of two different specific kinds on different words ("killing three and wounding 12") and
+    statements of two cues with contents apart ("“A,” she said, adding that B")."""
     if kept.candidate.rule.event != item.candidate.rule.event:
         return False
     if not (kept.start < item.end and item.start < kept.end):
         return False
+    if item.candidate.rule.event == "statement" and anchor(kept.candidate) != anchor(item.candidate):
+        a, b = kept.spans.get("content"), item.spans.get("content")
+        if a and b and not (a[0] < b[1] and b[0] < a[1]):
+            return False
     if item.candidate.rule.event == "casualty" and anchor(kept.candidate) != anchor(item.candidate):
         kinds = {_kind(kept, doc), _kind(item, doc)}
         if len(kinds) == 2 and kinds <= SPECIFIC_KINDS:
