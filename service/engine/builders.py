@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span, Token
 
 from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
+from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
 from service.events.mentions import mention
@@ -145,7 +146,7 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int, words:
     for item in items:
         start, end = min(start, item.start), max(end, item.end)
     return Event(
-        type=rule.event, rule_id=rule.id, start=start, end=end, text=doc.text[start:end],
+        type=rule.event, rule_id=rule.id, start=start, end=end, text=doc_text(doc)[start:end],
         sentence_index=sentence_index, confidence=rule.confidence, roles=roles,
         quantities=quantities, attrs=attrs,
     )  # fmt: skip
@@ -198,7 +199,7 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
 def _statement(
     doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
 ) -> None:
-    quoted = quote_for_cue(doc, anchor, quote_spans(doc.text))
+    quoted = quote_for_cue(doc, anchor, quote_spans(doc_text(doc)))
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
     # content after it ("“A,” she said, adding that B": B); one after the cue only when the
@@ -207,7 +208,7 @@ def _statement(
     if before and content is not None and content.start > doc[anchor].idx:
         quoted = None
     if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):
-        roles["content"] = Mention(doc.text[quoted[0] : quoted[1]], quoted[0], quoted[1])
+        roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"

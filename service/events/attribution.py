@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from spacy.tokens import Doc
 
+from service.events.doctext import doc_text
 from service.events.model import Event, Mention
 from service.events.quotes import inner, is_title, quote_spans, stands_alone
 
@@ -33,7 +34,7 @@ _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
 
 def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     """`events` with `speaker_source` on every statement, plus the carried-over statements."""
-    text = doc.text
+    text = doc_text(doc)
     quotes = quote_spans(text)
     out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
     statements = sorted((e for e in out if e.type == "statement"), key=lambda e: e.start)
@@ -100,12 +101,12 @@ def _antecedent(doc: Doc, statements: list[Event], quote: tuple[int, int]) -> Ev
     cue = source.roles.get("cue")
     if (
         source.attrs.get("kind") == "DIRECT" and cue is not None and cue.end <= quote[0]
-        and _after_comma(doc.text, quote[0]) and _same_sentence(doc, cue.start, quote[0])
+        and _after_comma(doc_text(doc), quote[0]) and _same_sentence(doc, cue.start, quote[0])
     ):  # fmt: skip
         return source  # "“A,” she said, “B.”": the quote goes on after its cue
     if not stands_alone(doc, quote):
         return None
-    gap = _paragraph(doc.text, quote[0]) - _paragraph(doc.text, _content_end(source) - 1)
+    gap = _paragraph(doc_text(doc), quote[0]) - _paragraph(doc_text(doc), _content_end(source) - 1)
     return source if gap <= 1 else None
 
 
@@ -134,7 +135,7 @@ def _paragraph(text: str, i: int) -> int:
 
 def _carried(doc: Doc, source: Event, start: int, end: int) -> Event:
     speaker = source.roles["speaker"]
-    content = Mention(doc.text[start:end], start, end)
+    content = Mention(doc_text(doc)[start:end], start, end)
     sentence = sum(1 for sent in doc.sents if sent.start_char <= start) - 1
     return Event(
         type="statement", rule_id=source.rule_id, start=start, end=end, text=content.text,

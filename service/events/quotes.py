@@ -14,6 +14,8 @@ import re
 
 from spacy.tokens import Doc, Token
 
+from service.events.doctext import doc_text
+
 _QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
 _MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»"})
 _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Ruritania said"
@@ -57,7 +59,7 @@ def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | 
     cue_char = doc[cue].idx
     if any(q[0] < cue_char < q[1] for q in quotes):
         return None
-    text = doc.text
+    text = doc_text(doc)
     cue_end = cue_char + len(doc[cue].text)
     # a colon right after the cue introduces what follows ("“A.” He said: “B.”" takes B)
     introduces = _neighbour(text, cue_end, 1) == ":"
@@ -102,7 +104,7 @@ def _opens_sentence(doc: Doc, quote: Quote) -> bool:
     if first is None:
         return True
     sent = first[0].sent
-    if _neighbour(doc.text, quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'"}:
+    if _neighbour(doc_text(doc), quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'"}:
         return True
     return all(tok.is_punct or tok.is_space for tok in doc[sent.start : first[0].i])
 
@@ -149,7 +151,7 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     """The quote is a sentence or paragraph of its own, with no cue around it: it opens the
     text, a line or a sentence, ends with a sentence-final mark or a line break, and nothing but
     punctuation follows it in its sentence (or before the next line)."""
-    text = doc.text
+    text = doc_text(doc)
     before = _neighbour(text, quote[0] - 1, -1)
     if before and before not in "\n" + _SENTENCE_END + "”\"'»":
         return False
