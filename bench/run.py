@@ -183,6 +183,30 @@ def in_process(
     }
 
 
+def plain_pipe(nlp: Language, compiled: CompiledRuleSet, docs: Sequence[Doc], size: Size) -> dict[str, Any]:
+    """spaCy alone: nlp.pipe over all `docs` with the components the rules need and no rules at
+    all, repeated until `size.min_seconds` (the issue's yardstick for what the service adds)."""
+    texts = [d.text for d in docs]
+    passes, tokens = 0, 0
+    before = Snapshot.take()
+    while passes == 0 or time.perf_counter() - before.wall < size.min_seconds:
+        with nlp.memory_zone():
+            tokens += sum(len(doc) for doc in nlp.pipe(texts, disable=list(compiled.plan.disabled), batch_size=32))
+        passes += 1
+    after = Snapshot.take()
+    seconds = after.wall - before.wall
+    return {
+        "calls": "nlp.pipe over the corpus, no rules",
+        "docs": len(docs) * passes,
+        "passes": passes,
+        "seconds": round(seconds, 3),
+        "docs_per_s": _rate(len(docs) * passes, seconds),
+        "tokens_per_s": _rate(tokens, seconds),
+        "active_components": list(compiled.plan.active),
+        **usage(before, after, len(docs) * passes),
+    }
+
+
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest of interleaved rounds (the least disturbed on a shared machine); every round's
     rate and disturbance are kept beside it."""
@@ -512,14 +536,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             servers[workers] = stack.enter_context(server(rules_dir, workers, args.model, args.log_dir))
             await warm(servers[workers], corpus, workers, size)
         baselines: list[dict[str, Any]] = []
+        plains: list[dict[str, Any]] = []
         extracts: dict[int, list[dict[str, Any]]] = {w: [] for w in worker_counts}
         for i in range(size.rounds):
             baselines.append(in_process(nlp, real, corpus, size, warm=False))
             _log(f"(a) round {i + 1}: in process {baselines[-1]['docs_per_s']} docs/s")
+            plains.append(plain_pipe(nlp, real, corpus, size))
+            _log(f"(a) round {i + 1}: nlp.pipe, no rules {plains[-1]['docs_per_s']} docs/s")
             for workers, running in servers.items():
                 extracts[workers].append(await service_run(running, corpus, clients, 1, tokens, size.min_seconds))
                 _log(f"(b) round {i + 1}: workers={workers} Extract {extracts[workers][-1]['docs_per_s']} docs/s")
         report["baseline"] = best(baselines)
+        report["plain_pipe"] = best(plains)
         service: list[dict[str, Any]] = []
         for workers, running in servers.items():
             info = rule_set(running)
@@ -581,6 +609,11 @@ def ratios(report: dict[str, Any], top: int) -> list[Ratio]:
     if 1 in by_workers:
         one = by_workers[1]["extract"]["docs_per_s"]
         found.append(Ratio("service(w=1)/in-process docs/s", one / report["baseline"]["docs_per_s"], 0.9, "Extract"))
+        if "plain_pipe" in report:
+            plain = report["plain_pipe"]["docs_per_s"]
+            found.append(Ratio("service(w=1)/nlp.pipe without rules docs/s", one / plain, 0.85, "Extract"))
+        batched = by_workers[1]["batch"]["docs_per_s"]
+        found.append(Ratio(f"service(w=1) Extract/BatchExtract({BATCH}) docs/s", one / batched, 0.95, "Extract"))
         if top > 1:
             many = by_workers[top]["extract"]["docs_per_s"]
             found.append(Ratio(f"service(w={top})/service(w=1) docs/s", many / one, round(0.85 * top, 2), "Extract"))
@@ -618,6 +651,8 @@ def table(report: dict[str, Any]) -> str:
         )
 
     row("(a) in process, rules/, nlp.pipe over the corpus", report["baseline"])
+    if "plain_pipe" in report:
+        row("    in process, nlp.pipe alone (no rules)", report["plain_pipe"])
     row("    in process, rules/, one extract() per document", report["baseline_per_doc"])
     for e in report["service"]:
         row(f"(b) service w={e['workers']}, Extract, {e['extract']['clients']} clients", e["extract"])
