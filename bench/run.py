@@ -207,6 +207,12 @@ def plain_pipe(nlp: Language, compiled: CompiledRuleSet, docs: Sequence[Doc], si
     }
 
 
+def _relative(path: Path) -> str:
+    """A path as results may hold it: relative to the repository (they are committed, and no one
+    machine's directories belong in them)."""
+    return os.path.relpath(Path(path).resolve(), ROOT)
+
+
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest of interleaved rounds (the least disturbed on a shared machine); every round's
     rate and disturbance are kept beside it."""
@@ -510,7 +516,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "git": _git(),
         "loadavg_start": procs.loadavg(),
         "settings": {**dataclasses.asdict(size), "clients": clients, "batch_clients": batch_clients,
-                     "batch": BATCH, "workers": worker_counts, "rules": str(args.rules), "rules_rev": args.rules_rev,
+                     "batch": BATCH, "workers": worker_counts, "rules": _relative(args.rules),
+                     "rules_rev": args.rules_rev,
                      "rules_version": real.version, "rules_count": len(real.spec.runnable),
                      "token_only_rules": str(TOKEN_ONLY_RULES.relative_to(ROOT))},
     }  # fmt: skip
@@ -520,7 +527,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     first = in_process(nlp, real, corpus, size)
     tokens: dict[str, int] = first["_tokens"]
     report["corpus"] = {"documents": len(corpus), "words": sum(words(d.text) for d in corpus),
-                        "tokens": sum(tokens.values()), "source": str(args.corpus)}  # fmt: skip
+                        "tokens": sum(tokens.values()), "source": _relative(args.corpus)}  # fmt: skip
     _log("(a') in process, one extract() call per document")
     per_doc = in_process(nlp, real, corpus, size, per_doc=True)
     per_doc["result_mismatches_vs_batched"] = _mismatches(first["_rules"], per_doc["_rules"])

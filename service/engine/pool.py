@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -253,25 +254,28 @@ class WorkerPool:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             future.cancel()
-            if gathered.task is not None and all(f.done() for f in gathered.futures):
-                gathered.task.cancel()  # nobody waits for this batch any more
+            for part in gathered.parts:
+                if part.task is not None and all(f.done() for f in part.futures):
+                    part.task.cancel()  # nobody waits for this batch any more
             raise
 
     def _flush(self, key: tuple[Pinned, frozenset[str] | None], gathered: _Gathered) -> None:
-        """Send what was gathered for `key` as one task (once). While every worker has a batch,
-        keep gathering (the calls would only queue): a full batch goes at once, the rest when a
-        batch ends."""
+        """Send what was gathered for `key` (once), split over the idle workers: one batch for all
+        of it would leave the other workers waiting while its callers are held (closed-loop clients
+        send nothing new until answered). While every worker has a batch, keep gathering (the
+        calls would only queue): a full batch goes at once, the rest when a batch ends."""
         if self._gathering.get(key) is not gathered:
             return
         if self._batches >= self._size and len(gathered.texts) < BATCH_MAX:
             return
         del self._gathering[key]
-        self._batches += 1
-        gathered.task = asyncio.get_running_loop().create_task(
-            self._submit(key[0], gathered.texts, key[1], max(gathered.deadlines))
-        )
-        gathered.task.add_done_callback(gathered.answer)
-        gathered.task.add_done_callback(self._batch_done)
+        for part in gathered.split(max(1, self._size - self._batches)):
+            self._batches += 1
+            part.task = asyncio.get_running_loop().create_task(
+                self._submit(key[0], part.texts, key[1], max(part.deadlines))
+            )
+            part.task.add_done_callback(part.answer)
+            part.task.add_done_callback(self._batch_done)
 
     def _batch_done(self, _task: asyncio.Task[BatchResult]) -> None:
         self._batches -= 1
@@ -410,6 +414,18 @@ class _Gathered:
         self.deadlines: list[float] = []
         self.futures: list[asyncio.Future[BatchResult]] = []
         self.task: asyncio.Task[BatchResult] | None = None
+        self.parts: list[_Gathered] = []  # the batches it was sent as
+
+    def split(self, n: int) -> list[_Gathered]:
+        """Up to `n` batches of consecutive calls, as even as the count allows."""
+        n = max(1, min(n, len(self.texts)))
+        bounds = [len(self.texts) * i // n for i in range(n + 1)]
+        for start, end in itertools.pairwise(bounds):
+            part = _Gathered()
+            part.texts, part.deadlines = self.texts[start:end], self.deadlines[start:end]
+            part.futures = self.futures[start:end]
+            self.parts.append(part)
+        return self.parts
 
     def add(self, text: str, deadline: float) -> asyncio.Future[BatchResult]:
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
