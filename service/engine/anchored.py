@@ -19,15 +19,13 @@ reads (spaCy's Matcher refuses it with E155 then, as before).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from spacy.attrs import IDS
 from spacy.matcher import Matcher
-from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from service.engine.depmatch import anchors_of
+from service.engine.depmatch import AnchorIndex, HashedAnchors, anchor_index, hashed_anchors
 
 KEEP = 256  # subset matchers cached (a few hundred distinct sets on the dev corpora)
 _ANNOTATED = {int(IDS[attr]): attr for attr in ("TAG", "POS", "MORPH", "LEMMA", "DEP")}
@@ -40,8 +38,8 @@ class AnchoredMatcher(Matcher):
         super().__init__(vocab, validate, **kwargs)
         self._vocab = vocab  # spaCy's stubs declare neither `vocab` nor the attributes read below
         self._adds: list[tuple[int, list[Any], Any, str | None]] = []  # every add, to replay
-        self._anchors: dict[int, list[list[tuple[int, frozenset[int]]]] | None] = {}
-        self._index: tuple[dict[int, dict[int, set[int]]], set[int]] | None = None
+        self._anchors: dict[int, HashedAnchors | None] = {}
+        self._index: AnchorIndex | None = None
         self._subsets: dict[frozenset[int], Matcher] = {}
         self.tried: int = 0  # rules run in the last call (the pack's size when it ran whole)
 
@@ -50,9 +48,7 @@ class AnchoredMatcher(Matcher):
         norm = key if isinstance(key, int) else int(self._vocab.strings.add(key))
         self._adds.append((norm, list(patterns), on_match, greedy))
         every = [pattern for added, patterns_of, _, _ in self._adds if added == norm for pattern in patterns_of]
-        anchors = [anchors_of([{"RIGHT_ATTRS": token} for token in pattern]) for pattern in every]
-        hashed = [[(int(IDS[attr]), frozenset(map(get_string_id, v))) for attr, v in each] for each in anchors]
-        self._anchors[norm] = None if not all(anchors) else hashed
+        self._anchors[norm] = hashed_anchors([{"RIGHT_ATTRS": token} for token in pattern] for pattern in every)
         self._index = None
         self._subsets.clear()
 
@@ -64,21 +60,9 @@ class AnchoredMatcher(Matcher):
         self._index = None
         self._subsets.clear()
 
-    def _anchor_index(self) -> tuple[dict[int, dict[int, set[int]]], set[int]]:
-        """Anchor attribute → value → the rules one of whose patterns has it as its most selective
-        anchor; and the rules that always run."""
+    def _anchor_index(self) -> AnchorIndex:
         if self._index is None:
-            by_value: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-            always: set[int] = set()
-            for key, anchors in self._anchors.items():
-                if anchors is None:
-                    always.add(key)
-                    continue
-                for pattern in anchors:
-                    attr, values = pattern[0]
-                    for value in values:
-                        by_value[attr][value].add(key)
-            self._index = ({attr: dict(values) for attr, values in by_value.items()}, always)
+            self._index = anchor_index(self._anchors)
         return self._index
 
     def candidates(self, doc: Doc) -> frozenset[int]:

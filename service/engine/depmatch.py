@@ -38,7 +38,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from spacy.attrs import HEAD, IDS
@@ -67,6 +67,13 @@ Condition = tuple[int, str, Any]  # (attribute id, "eq" | "in" | "not_in", value
 
 class _OverBudget(Exception):
     """The search for one pattern under one root took more than WORK_LIMIT steps."""
+
+
+HashedAnchors = list[list[tuple[int, frozenset[int]]]]
+"""Per pattern of a rule, its anchors as (attribute id, value hashes), most selective first."""
+AnchorIndex = tuple[dict[int, dict[int, set[int]]], set[int]]
+"""Anchor attribute → value → the rules one of whose patterns has it as its most selective
+anchor; and the rules without anchors, tried everywhere."""
 
 
 def tree_roots(doc: Doc) -> list[int]:
@@ -211,7 +218,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self._roots: list[int] = []
         self._nodes: dict[int, Matcher] = {}  # a rule's own token matcher, built when first needed
         # Per pattern, the (attribute, values) every match's tree must hold; None: always tried.
-        self._anchors: dict[int, list[list[tuple[int, frozenset[int]]]] | None] = {}
+        self._anchors: dict[int, HashedAnchors | None] = {}
         self._node_keys: dict[int, list[list[str]]] = {}  # per pattern, each node's constraint key
         self._parents: dict[int, list[list[tuple[int, str] | None]]] = {}
         self._constraints: dict[str, list[Condition] | Matcher] = {}  # shared by every rule
@@ -219,7 +226,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self._needs: dict[int, frozenset[str]] = {}  # the _ANNOTATED attributes a rule's nodes use
         self._order: dict[int, int] = {}  # the order rules were added in (spaCy's output order)
         self._added = itertools.count()
-        self._index: tuple[dict[int, dict[int, set[int]]], set[int]] | None = None
+        self._index: AnchorIndex | None = None
         self.seconds: dict[int, float] = {}  # CPU seconds per tried rule key, in the last call
 
     def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
@@ -245,11 +252,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
             self._node_keys[norm].append(keys)
             self._parents[norm].append(_parents(tree, len(pattern)))
         self._needs[norm] = frozenset(needs)
-        anchors = [anchors_of(pattern) for pattern in raw[norm]]
-        hashed = [
-            [(int(IDS[attr]), frozenset(map(get_string_id, values))) for attr, values in each] for each in anchors
-        ]
-        self._anchors[norm] = None if not all(anchors) else hashed
+        self._anchors[norm] = hashed_anchors(raw[norm])
         self._index = None
 
     def remove(self, key: str | int) -> None:
@@ -290,22 +293,9 @@ class BoundedDependencyMatcher(DependencyMatcher):
                     nodes.add(token_key, [node])
         return nodes
 
-    def _anchor_index(self) -> tuple[dict[int, dict[int, set[int]]], set[int]]:
-        """Anchor attribute → value → the rules one of whose patterns has it as its most selective
-        anchor; and the rules tried everywhere."""
+    def _anchor_index(self) -> AnchorIndex:
         if self._index is None:
-            by_value: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-            always: set[int] = set()
-            for key in map(int, self._patterns):
-                anchors = self._anchors[key]
-                if anchors is None:
-                    always.add(key)
-                    continue
-                for pattern in anchors:
-                    attr, values = pattern[0]
-                    for value in values:
-                        by_value[attr][value].add(key)
-            self._index = ({attr: dict(values) for attr, values in by_value.items()}, always)
+            self._index = anchor_index(self._anchors)
         return self._index
 
     def tried(self, doc: Doc) -> list[int]:
@@ -512,6 +502,30 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((start, end))
     return out
+
+
+def hashed_anchors(patterns: Iterable[list[dict[str, Any]]]) -> HashedAnchors | None:
+    """`anchors_of` each pattern, hashed as a Doc's columns hold them; None when one pattern has
+    no anchor (the rule can match anywhere)."""
+    anchors = [anchors_of(pattern) for pattern in patterns]
+    if not all(anchors):
+        return None
+    return [[(int(IDS[attr]), frozenset(map(get_string_id, values))) for attr, values in each] for each in anchors]
+
+
+def anchor_index(anchors: Mapping[int, HashedAnchors | None]) -> AnchorIndex:
+    """The inverted index of rules (by key) from their most selective anchors."""
+    by_value: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    always: set[int] = set()
+    for key, hashed in anchors.items():
+        if hashed is None:
+            always.add(key)
+            continue
+        for pattern in hashed:
+            attr, values = pattern[0]
+            for value in values:
+                by_value[attr][value].add(key)
+    return {attr: dict(values) for attr, values in by_value.items()}, always
 
 
 def anchor_of(pattern: list[dict[str, Any]]) -> tuple[str, frozenset[str]] | None:
