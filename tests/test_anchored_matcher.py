@@ -5,39 +5,15 @@ parsed invented documents."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
 
-from service.config import Settings
 from service.engine.anchored import AnchoredMatcher
-from service.engine.pipeline import load_pipeline
-
-TEXTS = [
-    "Gunmen from the Ravel brigade shelled two villages near Osterby on Monday, and the mayor said "
-    "that three farmers were killed. Rescue teams reached the town late in the evening.",
-    "The council of Marrowdale denied that its police had fired at the crowd. Witnesses told "
-    "reporters that soldiers beat several students and arrested their teacher.",
-    "A drone struck a fuel depot outside Kestrel Bay. Nobody was hurt, the port authority said, "
-    "but the fire burned for hours while residents fled the old quarter.",
-]
-
-
-@functools.cache
-def parsed() -> tuple[Language, list[Doc]]:
-    nlp = load_pipeline(Settings().model)
-    return nlp, list(nlp.pipe(TEXTS))
-
-
-def _words(attr: str) -> list[str]:
-    _, docs = parsed()
-    return [*sorted({getattr(token, attr) for doc in docs for token in doc}), "zorblatt"]
+from tests.matcher_texts import parsed, words
 
 
 @st.composite
@@ -45,18 +21,18 @@ def token(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["none", "lower", "lemma_in", "orth", "pos", "lower_in_pos", "not_in"]))
     spec: dict[str, Any] = {}
     if kind == "lower":
-        spec["LOWER"] = draw(st.sampled_from(_words("lower_")))
+        spec["LOWER"] = draw(st.sampled_from(words("lower_")))
     elif kind == "lemma_in":
-        spec["LEMMA"] = {"IN": draw(st.lists(st.sampled_from(_words("lemma_")), min_size=1, max_size=4))}
+        spec["LEMMA"] = {"IN": draw(st.lists(st.sampled_from(words("lemma_")), min_size=1, max_size=4))}
     elif kind == "orth":
-        spec["ORTH"] = draw(st.sampled_from(_words("orth_")))
+        spec["ORTH"] = draw(st.sampled_from(words("orth_")))
     elif kind == "pos":
-        spec["POS"] = draw(st.sampled_from(_words("pos_")))
+        spec["POS"] = draw(st.sampled_from(words("pos_")))
     elif kind == "lower_in_pos":
-        spec["LOWER"] = {"IN": draw(st.lists(st.sampled_from(_words("lower_")), min_size=1, max_size=3))}
-        spec["POS"] = draw(st.sampled_from(_words("pos_")))
+        spec["LOWER"] = {"IN": draw(st.lists(st.sampled_from(words("lower_")), min_size=1, max_size=3))}
+        spec["POS"] = draw(st.sampled_from(words("pos_")))
     elif kind == "not_in":
-        spec["LEMMA"] = {"NOT_IN": draw(st.lists(st.sampled_from(_words("lemma_")), max_size=3))}
+        spec["LEMMA"] = {"NOT_IN": draw(st.lists(st.sampled_from(words("lemma_")), max_size=3))}
     op = draw(st.sampled_from([None, None, None, "?", "*", "+", "!"]))
     if op is not None:
         spec["OP"] = op

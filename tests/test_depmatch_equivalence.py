@@ -7,44 +7,21 @@ starts); documents whose trees are not sentences, and one without the annotation
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from spacy.language import Language
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc
 
-from service.config import Settings
 from service.engine.depmatch import BoundedDependencyMatcher, anchor_of
-from service.engine.pipeline import load_pipeline
+from tests.matcher_texts import parsed, words
 
-TEXTS = [
-    "Gunmen from the Ravel brigade shelled two villages near Osterby on Monday, and the mayor said "
-    "that three farmers were killed. Rescue teams reached the town late in the evening.",
-    "The council of Marrowdale denied that its police had fired at the crowd. Witnesses told "
-    "reporters that soldiers beat several students and arrested their teacher.",
-    "A drone struck a fuel depot outside Kestrel Bay. Nobody was hurt, the port authority said, "
-    "but the fire burned for hours while residents fled the old quarter.",
-]
 OPS = [
     "<", ">", "<<", ">>", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--",
     ">+", ">-", ">++", ">--", "<+", "<-", "<++", "<--",
 ]  # fmt: skip
-
-
-@functools.cache
-def parsed() -> tuple[Language, list[Doc]]:
-    nlp = load_pipeline(Settings().model)
-    return nlp, list(nlp.pipe(TEXTS))
-
-
-def _words(attr: str) -> list[str]:
-    _, docs = parsed()
-    values = {getattr(token, attr) for doc in docs for token in doc}
-    return [*sorted(values), "zorblatt"]  # one value no document has
 
 
 @st.composite
@@ -55,17 +32,17 @@ def node_attrs(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "other":
         return draw(other_attrs())
     if kind == "dep":
-        return {"DEP": draw(st.sampled_from(_words("dep_")))}
+        return {"DEP": draw(st.sampled_from(words("dep_")))}
     if kind == "pos":
-        return {"POS": draw(st.sampled_from(_words("pos_")))}
+        return {"POS": draw(st.sampled_from(words("pos_")))}
     if kind == "lemma":
-        return {"LEMMA": draw(st.sampled_from(_words("lemma_")))}
+        return {"LEMMA": draw(st.sampled_from(words("lemma_")))}
     if kind == "orth":
-        return {"ORTH": draw(st.sampled_from(_words("orth_")))}
+        return {"ORTH": draw(st.sampled_from(words("orth_")))}
     if kind == "lower_in":
-        return {"LOWER": {"IN": draw(st.lists(st.sampled_from(_words("lower_")), min_size=1, max_size=4))}}
-    lemmas = draw(st.lists(st.sampled_from(_words("lemma_")), min_size=1, max_size=3))
-    return {"LEMMA": {"IN": lemmas}, "POS": draw(st.sampled_from(_words("pos_")))}
+        return {"LOWER": {"IN": draw(st.lists(st.sampled_from(words("lower_")), min_size=1, max_size=4))}}
+    lemmas = draw(st.lists(st.sampled_from(words("lemma_")), min_size=1, max_size=3))
+    return {"LEMMA": {"IN": lemmas}, "POS": draw(st.sampled_from(words("pos_")))}
 
 
 @st.composite
@@ -73,18 +50,18 @@ def other_attrs(draw: st.DrawFn) -> dict[str, Any]:
     """Constraints beyond the anchors: read from columns, or left to spaCy's Matcher."""
     kind = draw(st.sampled_from(["tag", "ent_in", "not_in", "flag", "length", "text", "spacy"]))
     if kind == "tag":
-        return {"TAG": draw(st.sampled_from(_words("tag_")))}
+        return {"TAG": draw(st.sampled_from(words("tag_")))}
     if kind == "ent_in":  # "" is the type of a token outside entities
-        return {"ENT_TYPE": {"IN": draw(st.lists(st.sampled_from(_words("ent_type_")), min_size=1, max_size=3))}}
+        return {"ENT_TYPE": {"IN": draw(st.lists(st.sampled_from(words("ent_type_")), min_size=1, max_size=3))}}
     if kind == "not_in":
-        lemmas = draw(st.lists(st.sampled_from(_words("lemma_")), min_size=0, max_size=3))
-        return {"LEMMA": {"NOT_IN": lemmas}, "DEP": draw(st.sampled_from(_words("dep_")))}
+        lemmas = draw(st.lists(st.sampled_from(words("lemma_")), min_size=0, max_size=3))
+        return {"LEMMA": {"NOT_IN": lemmas}, "DEP": draw(st.sampled_from(words("dep_")))}
     if kind == "flag":
         return {draw(st.sampled_from(["IS_PUNCT", "LIKE_NUM", "IS_TITLE", "IS_STOP"])): draw(st.booleans())}
     if kind == "length":
-        return {"LENGTH": draw(st.integers(1, 8)), "POS": draw(st.sampled_from(_words("pos_")))}
+        return {"LENGTH": draw(st.integers(1, 8)), "POS": draw(st.sampled_from(words("pos_")))}
     if kind == "text":
-        return {"text": draw(st.sampled_from(_words("orth_")))}
+        return {"text": draw(st.sampled_from(words("orth_")))}
     return draw(
         st.sampled_from([
             {"LENGTH": {">=": 6}}, {"LOWER": {"REGEX": "^s"}}, {"MORPH": {"IS_SUPERSET": ["Number=Plur"]}},
