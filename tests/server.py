@@ -8,14 +8,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from service.proto.sitrep.v1 import extraction_pb2 as pb
+from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "ukraine-2022-03-30.txt"
@@ -68,6 +72,43 @@ class RunningServer:
     def rss_bytes(self) -> int:
         """Resident memory of the server and all its descendants."""
         return rss_bytes([self.process.pid, *descendants(self.process.pid)])
+
+
+class ExtractLoad:
+    """Closed-loop `Extract` calls of one text on `threads` threads while its `with` block runs:
+    each failure goes to `errors` ("CODE: details"), each reply to `on_reply` (called on the
+    callers' threads, at once), and `calls` counts the replies."""
+
+    def __init__(
+        self, server: RunningServer, text: str, on_reply: Callable[[pb.ExtractResponse], None], threads: int = 4
+    ) -> None:
+        self.errors: list[str] = []
+        self.calls = 0
+        self._server, self._text, self._on_reply = server, text, on_reply
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run) for _ in range(threads)]
+
+    def _run(self) -> None:
+        with self._server.channel() as channel:
+            stub = pbg.ExtractionServiceStub(channel)
+            while not self._stop.is_set():
+                try:
+                    reply = stub.Extract(pb.ExtractRequest(document=pb.Document(text=self._text)), timeout=30)
+                except grpc.RpcError as exc:
+                    self.errors.append(f"{exc.code()}: {exc.details()}")
+                    continue
+                self.calls += 1
+                self._on_reply(reply)
+
+    def __enter__(self) -> ExtractLoad:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
 
 
 def raw_unary(channel: grpc.Channel, method: str) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:

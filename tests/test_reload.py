@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 
 from service.proto.sitrep.v1 import extraction_pb2 as pb
 from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
-from tests.server import ROOT, RunningServer, run_server
+from tests.server import ROOT, ExtractLoad, RunningServer, run_server
 
 SIEGE_RULE = """\
 version: 1
@@ -37,37 +35,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServ
         yield server, rules
 
 
-class Load:
+class Load(ExtractLoad):
     """Concurrent Extract calls until stopped; records every failure and every version seen."""
 
     def __init__(self, server: RunningServer, threads: int = 4) -> None:
-        self.errors: list[str] = []
         self.versions: list[str] = []
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(server,)) for _ in range(threads)]
+        super().__init__(server, "Troops shelled the besieged Mariupol.", self._saw, threads)
 
-    def _run(self, server: RunningServer) -> None:
-        with server.channel() as channel:
-            stub = pbg.ExtractionServiceStub(channel)
-            while not self._stop.is_set():
-                try:
-                    reply = stub.Extract(
-                        pb.ExtractRequest(document=pb.Document(text="Troops shelled the besieged Mariupol.")),
-                        timeout=30,
-                    )
-                    self.versions.append(reply.rule_set_version)
-                except grpc.RpcError as exc:
-                    self.errors.append(f"{exc.code()}: {exc.details()}")
-
-    def __enter__(self) -> Load:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+    def _saw(self, reply: pb.ExtractResponse) -> None:
+        self.versions.append(reply.rule_set_version)
 
 
 def rule_set(server: RunningServer) -> pb.GetRuleSetResponse:

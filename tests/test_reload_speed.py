@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import shutil
 import statistics
-import threading
 import time
 from pathlib import Path
 
-import grpc
-
 from service.proto.sitrep.v1 import extraction_pb2 as pb
-from service.proto.sitrep.v1 import extraction_pb2_grpc as pbg
-from tests.server import ROOT, run_server
+from tests.server import ROOT, ExtractLoad, RunningServer, run_server
 
 # Invented place names: each edit lets the probe rule see a different one.
 PLACES = ["Varnok", "Tesselby", "Orrin", "Quellmark", "Dunhaven", "Sarrow", "Pelling", "Ostrava", "Kimber", "Lunet"]
@@ -37,41 +33,18 @@ rules:
 """
 
 
-class Clients:
+class Clients(ExtractLoad):
     """Closed-loop Extract callers; `seen` is when each probe location first came back."""
 
-    def __init__(self, target: str, threads: int = 4) -> None:
+    def __init__(self, server: RunningServer, threads: int = 4) -> None:
         self.seen: dict[str, float] = {}
-        self.errors: list[str] = []
-        self.calls = 0
-        self._target = target
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run) for _ in range(threads)]
+        super().__init__(server, TEXT, self._saw, threads)
 
-    def _run(self) -> None:
-        with grpc.insecure_channel(self._target) as channel:
-            stub = pbg.ExtractionServiceStub(channel)
-            while not self._stop.is_set():
-                try:
-                    reply = stub.Extract(pb.ExtractRequest(document=pb.Document(text=TEXT)), timeout=30)
-                except grpc.RpcError as exc:
-                    self.errors.append(f"{exc.code()}: {exc.details()}")
-                    continue
-                now = time.time()
-                self.calls += 1
-                for event in reply.events:
-                    if event.rule_id == "probe.zindled_place":
-                        self.seen.setdefault(event.siege.location.text, now)
-
-    def __enter__(self) -> Clients:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+    def _saw(self, reply: pb.ExtractResponse) -> None:
+        now = time.time()
+        for event in reply.events:
+            if event.rule_id == "probe.zindled_place":
+                self.seen.setdefault(event.siege.location.text, now)
 
 
 def test_one_rule_change_is_visible_within_two_seconds(tmp_path: Path) -> None:
@@ -79,7 +52,7 @@ def test_one_rule_change_is_visible_within_two_seconds(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "rules", rules)
     (rules / "probe.yaml").write_text(probe(PLACES[0]))
     delays: list[float] = []
-    with run_server(rules, workers=2, log_dir=tmp_path) as server, Clients(server.target) as clients:
+    with run_server(rules, workers=2, log_dir=tmp_path) as server, Clients(server) as clients:
         deadline = time.time() + 30
         while PLACES[0] not in clients.seen:
             assert time.time() < deadline, "the probe rule never answered"
