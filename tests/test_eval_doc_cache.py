@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from spacy.language import Language
 
-from service.authoring.evaluation.doccache import cache_key, parsed_docs
+from service.authoring.evaluation.doccache import cache_key, default_dir, parsed_docs
 from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract, process_doc
 
@@ -58,3 +59,10 @@ def test_an_unwritable_cache_directory_only_costs_the_parse(
     blocker.write_text("a file where the directory should be")
     fresh = [[repr(e) for e in d.events] for d in extract(nlp, compiled, TEXTS).docs]
     assert _events(nlp, compiled, blocker / "docs") == fresh
+
+
+def test_the_parses_live_beside_the_pack_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_CACHE_DIR", str(tmp_path))
+    assert default_dir() == tmp_path / "docs"
+    monkeypatch.setenv("SITREP_CACHE_DIR", "")  # turns the pack cache off, and this one with it
+    assert default_dir() is None

@@ -17,14 +17,14 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from service.rules.cache import cache_dir
 
-def default_dir() -> Path:
-    """`$SITREP_CACHE_DIR/docs`, else the XDG cache directory: per user, never in the repository."""
-    root = (
-        os.environ.get("SITREP_CACHE_DIR")
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitrep"
-    )
-    return Path(root) / "docs"
+
+def default_dir() -> Path | None:
+    """`docs` in the directory the validated-pack cache uses (`service.rules.cache.cache_dir`:
+    `$SITREP_CACHE_DIR`, else the XDG cache; never in the repository), or None when it is off."""
+    root = cache_dir()
+    return None if root is None else root / "docs"
 
 
 def cache_key(nlp: Language, disabled: Sequence[str], texts: Sequence[str]) -> str:
