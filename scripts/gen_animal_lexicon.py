@@ -17,8 +17,9 @@ microbes below, which WordNet files under other heads. Words in `EXCLUDED` name 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from service.authoring.lexicon_blocks import render, update
 
 NOUN_ANIMAL = 5
 ADDED = ("virus", "bacterium", "bacteria", "germ", "parasite", "microbe", "pathogen", "fungus")
@@ -45,7 +46,7 @@ EXCLUDED = {
     "tail": "a convoy's tail",
 }
 RULES = Path(__file__).resolve().parent.parent / "rules" / "attacks.yaml"
-BEGIN, END = "  # BEGIN generated animals", "  # END generated animals"
+BEGIN, END = "  # BEGIN generated animals\n", "  # END generated animals\n"
 
 
 def animals(wordnet: Path) -> list[str]:
@@ -65,33 +66,13 @@ def animals(wordnet: Path) -> list[str]:
     return sorted(words)
 
 
-def render(words: list[str]) -> str:
-    lines, line = [], "    ["
-    for word in words:
-        piece = f"{word}, "
-        if len(line) + len(piece) > 100:
-            lines.append(line.rstrip())
-            line = "     "
-        line += piece
-    lines.append(line.rstrip(", ") + "]")
-    return "\n".join([BEGIN, "  animals:              # see scripts/gen_animal_lexicon.py", *lines, END])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"), help="WordNet 3.0 dict directory")
     parser.add_argument("--check", action="store_true", help="fail if the rule file is not up to date")
     args = parser.parse_args(argv)
-    text = RULES.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    updated = text[:start] + render(animals(args.wordnet)) + text[end:]
-    if args.check:
-        if updated != text:
-            print(f"{RULES}: the animals lexicon is out of date; run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    RULES.write_text(updated, encoding="utf-8")
-    return 0
+    body = render("animals", animals(args.wordnet), comment="see scripts/gen_animal_lexicon.py")
+    return update(RULES, BEGIN, END, body, args.check)
 
 
 if __name__ == "__main__":
