@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from service.engine.resolve import Grown
 from service.engine.roles import trim_edges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
-from service.events.mentions import mention
+from service.events.mentions import entity_at, mention
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import quote_for_cue, quote_spans
@@ -47,13 +47,6 @@ def _attribution(doc: Doc, anchor: int) -> Mention | None:
     return None
 
 
-def _entity_at(doc: Doc, i: int) -> Span | None:
-    for ent in doc.ents:
-        if ent.start <= i < ent.end:
-            return ent
-    return None
-
-
 def _is_place_noun(token: Token, words: EngineLexicons) -> bool:
     return token.lower_ in words.place_nouns or token.lemma_.lower() in words.place_nouns
 
@@ -61,7 +54,7 @@ def _is_place_noun(token: Token, words: EngineLexicons) -> bool:
 def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, int] | None:
     """The place `token` names: a GPE/LOC/FAC entity holding it, or the proper noun of
     "the (port) city of X" (the small model often tags such names PERSON or ORG)."""
-    ent = _entity_at(doc, token.i)
+    ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
@@ -78,7 +71,7 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     itself when it is a place noun ("across the city")."""
     for tok in obj.subtree:
         if tok.i != obj.i and tok.dep_ in _MODIFIERS:
-            ent = _entity_at(doc, tok.i)
+            ent = entity_at(doc, tok.i)
             if ent is None or not ent.start <= tok.head.i < ent.end:
                 continue  # "southern Ukraine port city": a modifier, not the place itself
         if (found := _named_place(doc, tok, words)) is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
+from service.events.mentions import entity_at
 from service.events.quantities import MAX_WORDS as QUANTITY_WINDOW
 from service.events.quantities import phrase_bounds
 from service.rules.schema import Expansion
@@ -48,10 +49,8 @@ def grow(doc: Doc, tokens: tuple[int, ...], how: Expansion) -> tuple[int, int]:
 
 
 def _entity(token: Token) -> tuple[int, int]:
-    for ent in token.doc.ents:
-        if ent.start <= token.i < ent.end:
-            return ent.start, ent.end
-    return token.i, token.i + 1
+    ent = entity_at(token.doc, token.i)
+    return (ent.start, ent.end) if ent is not None else (token.i, token.i + 1)
 
 
 def _quantity(doc: Doc, index: int) -> tuple[int, int]:

@@ -40,10 +40,20 @@ PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
 
 def entity_label(span: Span) -> str:
     """The label of the entity the span is, or is headed by."""
-    for ent in span.doc.ents:
-        if ent.start <= span.root.i < ent.end and ent.end > span.start and ent.start < span.end:
-            return str(ent.label_)
-    return ""
+    return str(span.root.ent_type_)
+
+
+def entity_at(doc: Doc, i: int) -> Span | None:
+    """The entity that holds token `i`, read from the tokens' IOB tags: `doc.ents` builds every
+    entity of the document on each read, and builders ask once per role."""
+    if doc[i].ent_iob_ not in {"B", "I"}:
+        return None
+    start, end = i, i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=doc[i].ent_type_)
 
 
 def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None) -> Mention:
@@ -123,9 +133,10 @@ def _agrees(pronoun: str, gender: str) -> bool:
 def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str:
     """The canonical name for a speaker-like mention (see the module docstring)."""
     lowered = span.text.lower()
-    before = [ent for ent in doc.ents if ent.end <= span.start]
+    ents = doc.ents
+    before = [ent for ent in ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
-        people = [ent for ent in doc.ents if is_person(ent, words)]
+        people = [ent for ent in ents if is_person(ent, words)]
         genders = person_genders(doc, people, words)
         agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
         return _full_name(agreeing[-1], people) if agreeing else ""
@@ -143,10 +154,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         ]  # fmt: skip
         if longer:
             return longer[-1]
-    for ent in doc.ents:
-        if ent.start <= span.root.i < ent.end:
-            return str(ent.text)
-    return ""
+    ent = entity_at(doc, span.root.i)
+    return str(ent.text) if ent is not None else ""
 
 
 def _speaking_body(doc: Doc, before: int, words: EngineLexicons) -> Span | None:

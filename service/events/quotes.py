@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from service.events.doctext import doc_text
 
@@ -120,8 +120,11 @@ def _ends_clause(text: str, quote: Quote) -> bool:
 def _near(doc: Doc, start_char: int, end_char: int) -> bool:
     """Only the speaker's words lie between a quote's end and the cue: a few tokens, no quote
     mark, no new sentence but the cue's own ("“A.” Then B. He said" is not near)."""
-    gap = _tokens(doc, start_char, end_char)
-    if len(gap) > _GAP_TOKENS or any(tok.text in _MARKS for tok in gap):
+    indices = _token_range(doc, start_char, end_char)
+    if len(indices) > _GAP_TOKENS:
+        return False
+    gap = [doc[i] for i in indices]
+    if any(tok.text in _MARKS for tok in gap):
         return False
     return not any(tok.is_sent_start for tok in gap[1:])
 
@@ -139,12 +142,13 @@ def _clause_goes_on(doc: Doc, cue: int, quote: Quote) -> bool:
     )
 
 
-def _tokens(doc: Doc, start_char: int, end_char: int) -> list[Token]:
-    """The tokens that start in [start_char, end_char)."""
-    if start_char >= end_char:
-        return []
-    span = doc.char_span(start_char, end_char, alignment_mode="expand")
-    return [tok for tok in span if start_char <= tok.idx < end_char] if span is not None else []
+def _token_range(doc: Doc, start_char: int, end_char: int) -> range:
+    """The indices of the tokens that start in [start_char, end_char), found without touching
+    the tokens between (a quote far before a cue spans most of a long article)."""
+    span = doc.char_span(start_char, end_char, alignment_mode="expand") if start_char < end_char else None
+    if span is None:
+        return range(0)
+    return range(span.start + (doc[span.start].idx < start_char), span.end)
 
 
 def stands_alone(doc: Doc, quote: Quote) -> bool:
@@ -162,7 +166,7 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     last = doc.char_span(quote[1] - 1, quote[1], alignment_mode="expand")
     if last is None:
         return True
-    for tok in _tokens(doc, quote[1], last[-1].sent.end_char):
+    for tok in (doc[i] for i in _token_range(doc, quote[1], last[-1].sent.end_char)):
         if tok.is_space and "\n" in tok.text:
             return True  # the parser's sentence runs on into the next paragraph
         if not (tok.is_punct or tok.is_space):
