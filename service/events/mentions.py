@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
+from service.events.doctext import doc_ents
 from service.events.lexicons import EngineLexicons
 from service.events.model import Mention
 
@@ -133,7 +134,7 @@ def _agrees(pronoun: str, gender: str) -> bool:
 def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str:
     """The canonical name for a speaker-like mention (see the module docstring)."""
     lowered = span.text.lower()
-    ents = doc.ents
+    ents = doc_ents(doc)
     before = [ent for ent in ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
         people = [ent for ent in ents if is_person(ent, words)]
