@@ -187,6 +187,20 @@ def test_two_cues_of_one_speaker_give_two_statements(nlp: Language, compiled: Co
     assert ("the harbour master", "that tolls would stay the same") in found
 
 
+def test_a_reported_clause_the_parser_splits_stays_whole(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser hangs an appositive or a participle's clause on the cue as a second ccomp: the
+    # content still opens with the clause the cue introduces
+    texts = {
+        "The mayor said on Monday that the bridge would not reopen this year — a delay she has blamed"
+        " on the contractor.": "that the bridge would not reopen this year",
+        "Engineer Paula Stein said the dam was safe, telling residents that “the water will stay where"
+        " it is” and that the pumps had been checked.": "the dam was safe",
+    }
+    for text, opening in texts.items():
+        said = [e for e in _statements(nlp, compiled, text) if e.roles["cue"].text == "said"]
+        assert len(said) == 1 and _content(said[0]).startswith(opening), text
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

@@ -192,6 +192,8 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
 def _statement(
     doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
 ) -> None:
+    if "content" in grown.spans and (whole := _whole_complement(doc, anchor, grown.spans)):
+        roles["content"] = mention(doc, *whole)
     quoted = quote_for_cue(doc, anchor, quote_spans(doc_text(doc)))
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -205,6 +207,28 @@ def _statement(
         attrs["kind"] = "DIRECT"
     elif content is not None:
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
+
+
+def _whole_complement(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
+    """All of a cue's reported clause when the parser split it into several `ccomp` children
+    on the content's side ("said that A — a plan B", "said A, telling C that D"): the rival
+    matches of one cue then keep only the farthest clause (the longest span), which drops the
+    nearest, the one the cue introduces. None when the content is the only such clause or the
+    union would take in another role (an inverted speaker between the clauses)."""
+    start, end = spans["content"]
+    head = doc[start:end].root
+    if head.dep_ != "ccomp" or head.head.i != cue:
+        return None
+    after = head.i > cue
+    clauses = [c for c in doc[cue].children if c.dep_ == "ccomp" and (c.i > cue) == after]
+    if len(clauses) < 2:
+        return None
+    first, last = min(c.left_edge.i for c in clauses), max(c.right_edge.i for c in clauses) + 1
+    first, last = (max(first, cue + 1), last) if after else (first, min(last, cue))
+    others = (span for role, span in spans.items() if role != "content")
+    if (first, last) == (start, end) or not first < last or any(first < e and s < last for s, e in others):
+        return None
+    return trim_edges(doc, first, last)
 
 
 def _named_head(doc: Doc, start: int, end: int, words: EngineLexicons) -> tuple[int, int] | None:
