@@ -167,8 +167,11 @@ def test_reported_speech_runs_on_to_the_end_of_the_quote_it_opens(nlp: Language,
 
 
 def test_a_quoted_title_is_not_speech(nlp: Language, compiled: CompiledRuleSet) -> None:
-    text = "The mayor announced a new plan, “Green Streets,” on Monday.\n\nShe wrote “The Long Road” in prison."
+    text = "The mayor unveiled a new plan, “Green Streets,” on Monday.\n\nShe wrote “The Long Road” in prison."
     assert _statements(nlp, compiled, text) == []
+    # announcing the plan is speech (statement.object), its quoted name still no direct quote
+    (announced,) = _statements(nlp, compiled, text.replace("unveiled", "announced"))
+    assert announced.attrs["kind"] != "DIRECT" and _content(announced).startswith("a new plan")
     (quote,) = quote_spans("“Four more years”")
     assert not is_title("“Four more years”", quote)
 
