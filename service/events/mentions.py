@@ -125,6 +125,22 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
     return {ent.start: by_surname.get(ent[-1].lower_, "") for ent in people}
 
 
+_PEOPLE = "sitrep.people"
+
+
+def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Span], dict[int, str]]:
+    """The persons of `doc` and their genders (`person_genders`), worked out once per document
+    and lexicons: every he/she of an article asks for them. Kept in `doc.user_data` as
+    boundaries, beside the lexicons they were read with."""
+    kept = doc.user_data.get(_PEOPLE)
+    if not (isinstance(kept, tuple) and kept[0] is words):
+        people = [ent for ent in doc_ents(doc) if is_person(ent, words)]
+        genders = person_genders(doc, people, words)
+        kept = doc.user_data[_PEOPLE] = (words, tuple((ent.start, ent.end, ent.label) for ent in people), genders)
+    _, bounds, genders = kept
+    return [Span(doc, start, end, label=label) for start, end, label in bounds], genders
+
+
 def _agrees(pronoun: str, gender: str) -> bool:
     if pronoun in MALE_PRONOUNS:
         return gender != "F"
@@ -134,15 +150,13 @@ def _agrees(pronoun: str, gender: str) -> bool:
 def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str:
     """The canonical name for a speaker-like mention (see the module docstring)."""
     lowered = span.text.lower()
-    ents = doc_ents(doc)
-    before = [ent for ent in ents if ent.end <= span.start]
     if lowered in PERSON_PRONOUNS:
-        people = [ent for ent in ents if is_person(ent, words)]
-        genders = person_genders(doc, people, words)
+        people, genders = _people(doc, words)
         agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
         return _full_name(agreeing[-1], people) if agreeing else ""
     if lowered in BODY_PRONOUNS:
         labels = SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
+        before = [ent for ent in doc_ents(doc) if ent.end <= span.start]
         bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent, words)]
         speaking = _speaking_body(doc, span.start, words)
         if speaking is not None and (not bodies or bodies[-1].end <= speaking.start):
@@ -150,8 +164,9 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         return bodies[-1].text if bodies else ""
     if label == "PERSON":
         longer = [
-            ent.text for ent in before
-            if ent.label_ == "PERSON" and len(ent) > len(span) and ent[-1].text == span[-1].text
+            ent.text for ent in doc_ents(doc)
+            if ent.end <= span.start and ent.label_ == "PERSON"
+            and len(ent) > len(span) and ent[-1].text == span[-1].text
         ]  # fmt: skip
         if longer:
             return longer[-1]
