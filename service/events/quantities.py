@@ -11,6 +11,7 @@ and ranges.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -138,8 +139,10 @@ def _range(words: list[str], opened: bool) -> tuple[int, int] | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_quantity(text: str) -> Parsed | None:
-    """Parse a count phrase, or None when the text is not one count phrase."""
+    """Parse a count phrase, or None when the text is not one count phrase. Cached: a pure
+    function of the text, asked for every run of words around each count (`phrase_bounds`)."""
     phrase = _normalise(text)
     qualifier = "EXACT"
     for cue, name in _QUALIFIERS:
