@@ -204,6 +204,22 @@ def test_a_reported_clause_the_parser_splits_stays_whole(nlp: Language, compiled
         assert len(said) == 1 and _content(said[0]).startswith(opening), text
 
 
+def test_a_clause_past_an_inverted_speaker_is_not_the_cues_content(nlp: Language) -> None:
+    # "“…,” said X, who …" where the parser hangs the relative clause's verb on the cue: the quote
+    # before the cue stays the content; "According to X, B" and "said X that B" keep B
+    from service.engine.builders import _past_inverted_speaker
+
+    doc = nlp.make_doc("“Busy,” said Ola Berg, who remembered the boats.")
+    tags = ["PUNCT", "ADJ", "PUNCT", "PUNCT", "VERB", "PROPN", "PROPN", "PUNCT", "PRON", "VERB", "DET", "NOUN", "PUNCT"]
+    for tok, pos in zip(doc, tags, strict=True):
+        tok.pos_ = pos
+    assert _past_inverted_speaker(doc, 4, {"speaker": (5, 7), "content": (8, 12)})
+    assert not _past_inverted_speaker(doc, 4, {"speaker": (5, 7), "content": (0, 3)})
+    according = nlp.make_doc("According to Berg, the boats left.")
+    according[0].pos_ = "VERB"
+    assert not _past_inverted_speaker(according, 0, {"speaker": (2, 3), "content": (4, 7)})
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

@@ -197,16 +197,28 @@ def _statement(
     quoted = quote_for_cue(doc, anchor, quote_spans(doc_text(doc)))
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
-    # content after it ("“A,” she said, adding that B": B); one after the cue only when the
-    # reported clause starts with it ("she said: “A”", not the partial "said it was “B”")
+    # content after it ("“A,” she said, adding that B": B; not a clause the parser hung on the cue
+    # past an inverted speaker: "“A,” said X, who …"); one after the cue
+    # only when the reported clause starts with it ("she said: “A”", not the partial "said it
+    # was “B”")
     before = quoted is not None and quoted[1] <= doc[anchor].idx
     if before and content is not None and content.start > doc[anchor].idx:
-        quoted = None
+        quoted = quoted if _past_inverted_speaker(doc, anchor, grown.spans) else None
     if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):
         roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
+
+
+def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:
+    """The content lies after a speaker that follows the verb of speech ("“A,” said X, who …"),
+    with no "that" to introduce it: a clause the parser hung on the cue from inside the
+    speaker's phrase, not the cue's own content ("According to X, B" keeps B)."""
+    speaker, content = spans.get("speaker"), spans.get("content")
+    if speaker is None or content is None or doc[cue].pos_ != "VERB" or doc[cue].lower_ == "according":
+        return False
+    return cue < speaker[0] and speaker[1] <= content[0] and doc[content[0]].lower_ != "that"
 
 
 def _whole_complement(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
