@@ -220,6 +220,16 @@ def test_a_clause_past_an_inverted_speaker_is_not_the_cues_content(nlp: Language
     assert not _past_inverted_speaker(according, 0, {"speaker": (2, 3), "content": (4, 7)})
 
 
+def test_a_clause_coordinated_with_the_cue_runs_on_the_content(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser coordinates the second half of the reported clause with the cue ("said A, but
+    # B"); a second report ("…, and B said C") stays its own statement
+    text = "The coach said he had received offers for the goalkeeper, but the offers were too low."
+    (said,) = _statements(nlp, compiled, text)
+    assert _content(said) == "he had received offers for the goalkeeper, but the offers were too low"
+    text = "The mayor said the bridge was safe, and the engineer said it was not."
+    assert sorted(_content(e) for e in _statements(nlp, compiled, text)) == ["it was not", "the bridge was safe"]
+
+
 def test_doubled_apostrophes_are_quotation_marks() -> None:
     text = "''We will not sell the farm,'' Mr. Kask said. He left."
     (quote,) = quote_spans(text)

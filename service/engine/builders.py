@@ -194,6 +194,8 @@ def _statement(
 ) -> None:
     if "content" in grown.spans and (whole := _whole_complement(doc, anchor, grown.spans)):
         roles["content"] = mention(doc, *whole)
+    if "content" in roles and (longer := _trailing_clauses(doc, anchor, roles["content"], grown.spans, words)):
+        roles["content"] = mention(doc, *longer)
     quoted = quote_for_cue(doc, anchor, quote_spans(doc_text(doc)))
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -209,6 +211,36 @@ def _statement(
         attrs["kind"] = "DIRECT"
     elif content is not None:
         attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
+
+
+_CONCESSIVE = frozenset({"because", "although", "though"})
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+
+
+def _trailing_clauses(
+    doc: Doc, cue: int, content: Mention, spans: dict[str, tuple[int, int]], words: EngineLexicons
+) -> tuple[int, int] | None:
+    """The reported clause run on over the clauses the parser coordinated with the cue instead
+    of with it ("said he had offers, but the offers were …", "said it left them out because …"):
+    a conjunct with a subject of its own that reports no speech itself, or a reason or concession;
+    not the speaker's own next act ("said A and left") nor a second report ("…, and B said C")."""
+    first = doc.char_span(content.start, content.end, alignment_mode="expand")
+    if first is None or first.start <= cue or ("speaker" in spans and spans["speaker"][0] > cue):
+        return None
+    end = first.end
+    for child in doc[cue].rights:
+        if child.i < end:
+            continue
+        clause = child.dep_ == "conj" and any(c.dep_ in _SUBJECTS for c in child.children)
+        speech = child.lemma_.lower() in words.speaker_speech_verbs or any(c.dep_ == "ccomp" for c in child.children)
+        reason = child.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children)
+        if (clause and not speech) or reason:
+            end = child.right_edge.i + 1
+    if end == first.end:
+        return None
+    while end > first.end and doc[end - 1].is_punct and doc[end - 1].text in ".!?":
+        end -= 1  # the sentence's full stop, hung on the last conjunct
+    return trim_edges(doc, first.start, end)
 
 
 def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:
