@@ -17,6 +17,7 @@ word in passing) is dropped. Reported speech whose content opens a quote and sto
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from spacy.tokens import Doc
@@ -55,7 +56,7 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
 
 
-def _close_quote(text: str, quotes: list[tuple[int, int]], event: Event) -> Event:
+def _close_quote(text: str, quotes: Sequence[tuple[int, int]], event: Event) -> Event:
     """Reported speech whose content opens a quote and stops inside it (the clause ends with the
     quote's first sentence: 'said the plan was “a mistake. It will cost jobs.”') runs on to the
     end of that quote, within its paragraph."""

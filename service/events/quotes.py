@@ -10,7 +10,9 @@ to `service.events.attribution`, which gives it the same speaker as separate sta
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
@@ -28,9 +30,11 @@ _TITLE_WORDS = 8
 Quote = tuple[int, int]
 
 
-def quote_spans(text: str) -> list[Quote]:
-    """Character ranges of quoted passages, quotation marks included."""
-    return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+@functools.lru_cache(maxsize=64)
+def quote_spans(text: str) -> tuple[Quote, ...]:
+    """Character ranges of quoted passages, quotation marks included. Cached: each statement of
+    a document asks for its quotes, and the text (one object per Doc, `doc_text`) hashes once."""
+    return tuple((m.start(), m.end()) for m in _QUOTE.finditer(text))
 
 
 def inner(text: str, quote: Quote) -> tuple[int, int]:
@@ -45,7 +49,7 @@ def inner(text: str, quote: Quote) -> tuple[int, int]:
     return start, end
 
 
-def quote_for_cue(doc: Doc, cue: int, quotes: list[Quote]) -> tuple[int, int] | None:
+def quote_for_cue(doc: Doc, cue: int, quotes: Sequence[Quote]) -> tuple[int, int] | None:
     """The (start, end) characters of the quoted content a cue introduces (see the module
     docstring), or None when there is none or the cue is itself inside a quote.
 
