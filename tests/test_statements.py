@@ -282,3 +282,19 @@ def test_the_lexicon_generator_applies_its_criteria(tmp_path: Path) -> None:
     assert set(lexicons["speech_cue_verbs"]) - added == {"say"}
     assert set(lexicons["quote_cue_verbs"]) - added == {"say", "bellow"}
     assert lexicons["speech_cue_nouns"] == ["saying"]
+
+
+def test_speech_reported_inside_speech_is_two_statements(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "The harbour master said that the ferry operator insisted the new engine would arrive in May."
+    statements = _statements(nlp, compiled, text)
+    assert sorted((_speaker(e), _content(e)) for e in statements) == [
+        ("The harbour master", "that the ferry operator insisted the new engine would arrive in May"),
+        ("the ferry operator", "the new engine would arrive in May"),
+    ]
+
+
+def test_what_was_said_may_open_with_a_negative_pronoun(nlp: Language, compiled: CompiledRuleSet) -> None:
+    statements = _statements(nlp, compiled, "The harbour master said nobody was on board when the fire started.")
+    assert [(_speaker(e), _content(e)) for e in statements] == [
+        ("The harbour master", "nobody was on board when the fire started")
+    ]

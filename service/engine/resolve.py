@@ -121,7 +121,8 @@ def _kind(item: Grown, doc: Doc) -> str:
 def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
     """Two candidates are rivals when they have the same event type and overlap, except casualties
     of two different specific kinds on different words ("killing three and wounding 12") and
-    statements of two cues with contents apart ("“A,” she said, adding that B")."""
+    statements of two cues with contents apart ("“A,” she said, adding that B") or one reported
+    inside the other's content ("X said that Y insisted Z": two attributions)."""
     if kept.candidate.rule.event != item.candidate.rule.event:
         return False
     if not (kept.start < item.end and item.start < kept.end):
@@ -130,11 +131,19 @@ def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
         a, b = kept.spans.get("content"), item.spans.get("content")
         if a and b and not (a[0] < b[1] and b[0] < a[1]):
             return False
+        if _reported_within(kept, item) or _reported_within(item, kept):
+            return False
     if item.candidate.rule.event == "casualty" and anchor(kept.candidate) != anchor(item.candidate):
         kinds = {_kind(kept, doc), _kind(item, doc)}
         if len(kinds) == 2 and kinds <= SPECIFIC_KINDS:
             return False
     return True
+
+
+def _reported_within(outer: Grown, inner: Grown) -> bool:
+    """The whole of `inner` (its cue, speaker and content) lies in `outer`'s content."""
+    content = outer.spans.get("content")
+    return content is not None and content[0] <= inner.start and inner.end <= content[1]
 
 
 def _matched(candidate: Candidate) -> set[int]:
@@ -190,7 +199,10 @@ def _denied(doc: Doc, span: tuple[int, int]) -> bool:
 def without_denied_roles(item: Grown, doc: Doc) -> Grown:
     """The candidate without its denied roles (never its anchor), its extent that of the rest."""
     point = anchor(item.candidate)
-    denied = [r for r, span in item.spans.items() if not span[0] <= point < span[1] and _denied(doc, span)]
+    denied = [
+        role for role, span in item.spans.items()
+        if role != "content" and not span[0] <= point < span[1] and _denied(doc, span)
+    ]  # fmt: skip  # what was said may open with "none" ("said none of them were hurt")
     spans = {r: span for r, span in item.spans.items() if r not in denied}
     if not denied or not spans:
         return item
