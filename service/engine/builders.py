@@ -200,9 +200,8 @@ def _statement(
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
     # content after it ("“A,” she said, adding that B": B; not a clause the parser hung on the cue
-    # past an inverted speaker: "“A,” said X, who …"); one after the cue
-    # only when the reported clause starts with it ("she said: “A”", not the partial "said it
-    # was “B”")
+    # past an inverted speaker: "“A,” said X, who …"); one after the cue only when the reported
+    # clause starts with it ("she said: “A”", not the partial "said it was “B”")
     before = quoted is not None and quoted[1] <= doc[anchor].idx
     if before and content is not None and content.start > doc[anchor].idx:
         quoted = quoted if _past_inverted_speaker(doc, anchor, grown.spans) else None

@@ -130,15 +130,15 @@ _PEOPLE = "sitrep.people"
 
 def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Span], dict[int, str]]:
     """The persons of `doc` and their genders (`person_genders`), worked out once per document
-    and lexicons: every he/she of an article asks for them. Kept in `doc.user_data` as
-    boundaries, beside the lexicons they were read with."""
+    and lexicons: every he/she of an article asks for them. Kept in `doc.user_data` as positions
+    in `doc_ents`, beside the lexicons they were read with."""
+    ents = doc_ents(doc)
     kept = doc.user_data.get(_PEOPLE)
     if not (isinstance(kept, tuple) and kept[0] is words):
-        people = [ent for ent in doc_ents(doc) if is_person(ent, words)]
-        genders = person_genders(doc, people, words)
-        kept = doc.user_data[_PEOPLE] = (words, tuple((ent.start, ent.end, ent.label) for ent in people), genders)
-    _, bounds, genders = kept
-    return [Span(doc, start, end, label=label) for start, end, label in bounds], genders
+        which = tuple(i for i, ent in enumerate(ents) if is_person(ent, words))
+        kept = doc.user_data[_PEOPLE] = (words, which, person_genders(doc, [ents[i] for i in which], words))
+    _, which, genders = kept
+    return [ents[i] for i in which], genders
 
 
 def _agrees(pronoun: str, gender: str) -> bool:
