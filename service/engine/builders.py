@@ -209,7 +209,7 @@ def _statement(
         roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:
-        attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"') else "INDIRECT"
+        attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"‘') else "INDIRECT"
 
 
 _CONCESSIVE = frozenset({"because", "although", "though"})

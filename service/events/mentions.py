@@ -71,7 +71,7 @@ def _reports_speech(ent: Span, words: EngineLexicons) -> bool:
     verb = root.head
     if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
         return False
-    return any(c.dep_ == "ccomp" or c.text in {"“", "”", '"'} for c in verb.children)
+    return any(c.dep_ == "ccomp" or c.text in {"“", "”", '"', "‘", "’"} for c in verb.children)
 
 
 def _name_shaped(ent: Span, words: EngineLexicons) -> bool:

@@ -1,11 +1,13 @@
 """Quotation detection for statements: which quoted passage a speech cue introduces, and which
 quotes stand on their own (a paragraph or sentence that is only a quotation).
 
-Quotes are found on the text: curly “…”, straight "…", guillemets «…» and the doubled
-apostrophes of some wires (''…'', ``…''). A cue takes one quote, never text on both sides of it:
-the quote that ends just before the cue ("“A,” he said") or, failing that, the one its sentence
-opens after the cue ("He said: “A.”"). What follows the cue ("“A,” he said, “B.” “C.”") is left
-to `service.events.attribution`, which gives it the same speaker as separate statements.
+Quotes are found on the text: curly “…”, straight "…", guillemets «…», the doubled
+apostrophes of some wires (''…'', ``…'') and the single curly ‘…’ of British and Irish papers
+(whose closing mark is also the apostrophe: see `_single_quotes`). A cue takes one quote, never
+text on both sides of it: the quote that ends just before the cue ("“A,” he said") or, failing
+that, the one its sentence opens after the cue ("He said: “A.”"). What follows the cue ("“A,” he
+said, “B.” “C.”") is left to `service.events.attribution`, which gives it the same speaker as
+separate statements.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from spacy.tokens import Doc
 from service.events.doctext import doc_text
 
 _QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
-_MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»"})
+_MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»", "‘", "’"})
+_OPENS_CLAUSE = frozenset('\n.!?…:;,—–(“"')  # before a ‘ that opens a whole quoted clause
+_MAX_SINGLE = 1500  # characters: a single-quoted passage stays within its paragraph and this
 _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Ruritania said"
 _TRAILING = " \t\n,;:"
 _SENTENCE_END = ".!?…"
@@ -34,7 +38,50 @@ Quote = tuple[int, int]
 def quote_spans(text: str) -> tuple[Quote, ...]:
     """Character ranges of quoted passages, quotation marks included. Cached: each statement of
     a document asks for its quotes, and the text (one object per Doc, `doc_text`) hashes once."""
-    return tuple((m.start(), m.end()) for m in _QUOTE.finditer(text))
+    spans = sorted([(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _single_quotes(text))
+    kept: list[Quote] = []
+    for span in spans:  # a quote inside another (“… ‘A’ …” or ‘… “A” …’) is part of it
+        if kept and span[0] < kept[-1][1]:
+            continue
+        kept.append(span)
+    return tuple(kept)
+
+
+def _single_quotes(text: str) -> list[Quote]:
+    """Passages in single curly quotes, ‘…’. The opening mark must start a word; the closing one
+    must not be followed by a letter (so “it’s”, “don’t” stay inside). A plural possessive inside
+    a quoted clause ("‘the voters’ choice,’ she said") is read as one when the quote opened a
+    clause (after a sentence end, a colon or a comma, or at a line's start) and the mark follows
+    an s and precedes a lower-case word; a quote opened mid-clause is a partial quote and closes
+    at its first such mark (called it ‘reckless’ and ...). A quote that does not close within its
+    paragraph is not one."""
+    spans: list[Quote] = []
+    start = text.find("‘")
+    while start != -1:
+        if start + 1 < len(text) and text[start + 1].isalpha() and (start == 0 or not text[start - 1].isalnum()):
+            clause = _neighbour(text, start - 1, -1) in _OPENS_CLAUSE | {""}
+            if (end := _single_close(text, start, clause)) is not None:
+                spans.append((start, end))
+                start = text.find("‘", end)
+                continue
+        start = text.find("‘", start + 1)
+    return spans
+
+
+def _single_close(text: str, start: int, clause: bool) -> int | None:
+    stop = min(len(text), start + _MAX_SINGLE)
+    line_end = text.find("\n", start)
+    if line_end != -1:
+        stop = min(stop, line_end)
+    mark = text.find("’", start + 2, stop)
+    while mark != -1:
+        after = text[mark + 1 : mark + 3]
+        if not after[:1].isalnum():
+            possessive = clause and text[mark - 1] == "s" and after[:1] == " " and after[1:2].islower()
+            if not possessive:
+                return mark + 1
+        mark = text.find("’", mark + 1, stop)
+    return None
 
 
 def inner(text: str, quote: Quote) -> tuple[int, int]:
@@ -108,7 +155,7 @@ def _opens_sentence(doc: Doc, quote: Quote) -> bool:
     if first is None:
         return True
     sent = first[0].sent
-    if _neighbour(doc_text(doc), quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'"}:
+    if _neighbour(doc_text(doc), quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'", "’"}:
         return True
     return all(tok.is_punct or tok.is_space for tok in doc[sent.start : first[0].i])
 
@@ -161,7 +208,7 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     punctuation follows it in its sentence (or before the next line)."""
     text = doc_text(doc)
     before = _neighbour(text, quote[0] - 1, -1)
-    if before and before not in "\n" + _SENTENCE_END + "”\"'»":
+    if before and before not in "\n" + _SENTENCE_END + "”\"'»’":
         return False
     end = inner(text, quote)[1]
     after = _neighbour(text, quote[1], 1)

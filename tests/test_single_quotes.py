@@ -1,0 +1,58 @@
+"""Quotations in single curly marks (‘…’), the house style of British and Irish papers, whose
+closing mark is also the apostrophe: quote finding on the text (fast), and statements from an
+article written in that style with the shipped pack and the real model."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet
+from service.engine.extractor import extract
+from service.events.quotes import quote_spans
+
+CASES = [
+    # (text, the quoted passages it holds)
+    ("‘We will not reopen the depot,’ the manager said.", ["‘We will not reopen the depot,’"]),
+    ("‘It’s too late, isn’t it?’ she asked.", ["‘It’s too late, isn’t it?’"]),
+    ("He called the scheme ‘reckless’ and ‘unfunded’.", ["‘reckless’", "‘unfunded’"]),
+    # a plural possessive inside a quoted clause is not its end
+    ("She said: ‘This is the farmers’ land, not yours.’", ["‘This is the farmers’ land, not yours.’"]),
+    ("‘The nurses’ pay offer is an insult,’ said Ms Kerr.", ["‘The nurses’ pay offer is an insult,’"]),
+    # nested marks of the other kind belong to the outer quote
+    ("‘They shouted “get out” at us,’ he said.", ["‘They shouted “get out” at us,’"]),
+    ("“They shouted ‘get out’ at us,” he said.", ["“They shouted ‘get out’ at us,”"]),
+    # apostrophes alone are no quotes; a quote must close in its paragraph
+    ("The club’s owners’ plans were rejected.", []),
+    ("Fans recalled the ’90s sound of the band.", []),
+    ("‘We are leaving\nthe region,’ he said.", []),
+]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_single_quoted_passages(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in quote_spans(text)] == expected
+
+
+ARTICLE = (
+    "Ferry services to the outer islands will be cut from April, the operator confirmed.\n\n"
+    "‘We cannot run boats that lose money on every crossing,’ said Alan Brodie, the company’s "
+    "managing director. ‘The subsidy has not kept pace with fuel.’\n\n"
+    "‘Nobody here is surprised any more.’\n\n"
+    "Island councillor Morag Innes described the decision as ‘a betrayal’ of rural communities."
+)
+
+
+def test_a_british_style_article(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = [e for e in extract(nlp, compiled, [ARTICLE]).docs[0].events if e.type == "statement"]
+    found = [
+        (e.roles["speaker"].text if "speaker" in e.roles else "", e.roles["content"].text,
+         e.attrs["kind"], e.attrs["speaker_source"])
+        for e in events
+    ]  # fmt: skip
+    assert ("Alan Brodie", "We cannot run boats that lose money on every crossing", "DIRECT", "CUE") in found
+    assert ("Alan Brodie", "The subsidy has not kept pace with fuel.", "DIRECT", "CARRIED_OVER") in found
+    assert ("Alan Brodie", "Nobody here is surprised any more.", "DIRECT", "CARRIED_OVER") in found
+    # every content is whole: no statement's content runs through a cue or swallows a mark
+    assert all(not content.startswith("‘") and "said Alan" not in content for _, content, _, _ in found)
