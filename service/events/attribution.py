@@ -6,7 +6,10 @@ only a quotation continues the speaker of the quote before it. After the rules' 
 every quote that no statement covers and that stands alone (a sentence or paragraph of its own,
 see `quotes.stands_alone`) or continues a quote after its cue ("“A,” she said, “B.”") becomes a
 statement of the nearest preceding attributed statement's speaker, searched in the same and the
-previous paragraph only; with none there, the quote is left alone (no speaker is invented).
+previous paragraph only; with none there, the quote is left alone (no speaker is invented). A
+paragraph of a quotation that runs over several paragraphs ("“A.¶“B,” she said.": each opens
+with a mark, only the last closes) takes instead the speaker of the cue of the paragraph that
+closes it, and none when that has no cue.
 Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
 continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
 A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
@@ -24,7 +27,7 @@ from spacy.tokens import Doc
 
 from service.events.doctext import doc_text
 from service.events.model import Event, Mention
-from service.events.quotes import inner, is_title, quote_spans, stands_alone
+from service.events.quotes import Quote, inner, is_open, is_title, quote_spans, stands_alone
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
 CARRIED_CONFIDENCE = 0.9
@@ -46,7 +49,10 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         start, end = inner(text, quote)
         if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or _covered(statements, start, end):
             continue
-        source = _antecedent(doc, statements, quote)
+        opens_paragraph = is_open(text, quote) and _neighbour_left(text, quote[0]) in {"", "\n"}
+        source = (
+            _continued_by(text, statements, quotes, quote) if opens_paragraph else _antecedent(doc, statements, quote)
+        )
         if source is None:
             continue
         event = _carried(doc, source, start, end)
@@ -56,7 +62,7 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
 
 
-def _close_quote(text: str, quotes: Sequence[tuple[int, int]], event: Event) -> Event:
+def _close_quote(text: str, quotes: Sequence[Quote], event: Event) -> Event:
     """Reported speech whose content opens a quote and stops inside it (the clause ends with the
     quote's first sentence: 'said the plan was “a mistake. It will cost jobs.”') runs on to the
     end of that quote, within its paragraph."""
@@ -93,7 +99,7 @@ def _covered(statements: list[Event], start: int, end: int) -> bool:
     return False
 
 
-def _antecedent(doc: Doc, statements: list[Event], quote: tuple[int, int]) -> Event | None:
+def _antecedent(doc: Doc, statements: list[Event], quote: Quote) -> Event | None:
     """The statement whose speaker the quote continues, if any (see the module docstring)."""
     earlier = [e for e in statements if e.start < quote[0] and "speaker" in e.roles]
     if not earlier:
@@ -111,11 +117,45 @@ def _antecedent(doc: Doc, statements: list[Event], quote: tuple[int, int]) -> Ev
     return source if gap <= 1 else None
 
 
+def _continued_by(text: str, statements: list[Event], quotes: Sequence[Quote], quote: Quote) -> Event | None:
+    """For a paragraph of a quotation left open ("“A.¶“B,” she said."), the statement of the
+    paragraph that closes the quotation, when a cue attributes it: the speaker comes after. Never
+    the speaker before: a run of open paragraphs with no cue at its end is mostly an excerpt of a
+    document or a transcript, not the last speaker's words."""
+    later = iter(quotes[quotes.index(quote) + 1 :])
+    closing = next(later, None)
+    while closing is not None and is_open(text, closing):
+        closing = next(later, None)
+    if closing is None:
+        return None
+    start, end = inner(text, closing)
+    for event in statements:
+        content = event.roles.get("content")
+        cue = event.roles.get("cue")
+        cued = event.attrs.get("speaker_source") in {"CUE", "PRONOUN"} and event.attrs.get("kind") == "DIRECT"
+        outside = cue is not None and not closing[0] <= cue.start < closing[1]  # not speech it reports
+        if (
+            cued
+            and outside
+            and "speaker" in event.roles
+            and content is not None
+            and content.start < end
+            and start < content.end
+        ):
+            return event
+    return None
+
+
 def _after_comma(text: str, i: int) -> bool:
+    return _neighbour_left(text, i, " \t\n\r") == ","
+
+
+def _neighbour_left(text: str, i: int, spaces: str = " \t") -> str:
+    """The character before `i` past `spaces` ('' at the start of the text)."""
     j = i - 1
-    while j >= 0 and text[j].isspace():
+    while j >= 0 and text[j] in spaces:
         j -= 1
-    return j >= 0 and text[j] == ","
+    return text[j] if j >= 0 else ""
 
 
 def _content_end(event: Event) -> int:

@@ -23,6 +23,7 @@ from service.events.doctext import doc_text
 _QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
 _MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»", "‘", "’"})
 _OPENS_CLAUSE = frozenset('\n.!?…:;,—–(“"')  # before a ‘ that opens a whole quoted clause
+_OPEN_PARAGRAPH = re.compile(r'^[^\n]*?[“"][^\n]*?(?=[ \t]*\n\s*[“"])', re.MULTILINE)
 _MAX_SINGLE = 1500  # characters: a single-quoted passage stays within its paragraph and this
 _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Ruritania said"
 _TRAILING = " \t\n,;:"
@@ -38,13 +39,36 @@ Quote = tuple[int, int]
 def quote_spans(text: str) -> tuple[Quote, ...]:
     """Character ranges of quoted passages, quotation marks included. Cached: each statement of
     a document asks for its quotes, and the text (one object per Doc, `doc_text`) hashes once."""
-    spans = sorted([(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _single_quotes(text))
+    found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _single_quotes(text) + _open_paragraphs(text)
     kept: list[Quote] = []
-    for span in spans:  # a quote inside another (“… ‘A’ …” or ‘… “A” …’) is part of it
+    # a quote inside another (“… ‘A’ …”, ‘… “A” …’, or within a paragraph left open) is part of it
+    for span in sorted(found, key=lambda q: (q[0], -q[1])):
         if kept and span[0] < kept[-1][1]:
             continue
         kept.append(span)
     return tuple(kept)
+
+
+def _open_paragraphs(text: str) -> list[Quote]:
+    """Paragraphs of a quotation that runs over several: by the news convention each opens with a
+    quotation mark and only the last one closes ("“A.¶“B,” she said."). In a paragraph followed
+    by one that opens with a mark, a last quote left unclosed runs to the paragraph's end ("“A,”
+    she said. “B.¶“C.”" holds A and the open B); the span ends after the line break, which
+    stands for the closing mark (`is_open`)."""
+    spans: list[Quote] = []
+    for match in _OPEN_PARAGRAPH.finditer(text):
+        line, start = match.group(0), match.start()
+        curly = line.rfind("“")
+        if curly > line.rfind("”"):
+            spans.append((start + curly, match.end() + 1))
+        elif curly == -1 and line.count('"') % 2 == 1:
+            spans.append((start + line.rfind('"'), match.end() + 1))
+    return spans
+
+
+def is_open(text: str, quote: Quote) -> bool:
+    """The quote is a paragraph of a longer quotation, left open at its line break."""
+    return text[quote[1] - 1] == "\n"
 
 
 def _single_quotes(text: str) -> list[Quote]:
@@ -210,6 +234,8 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     before = _neighbour(text, quote[0] - 1, -1)
     if before and before not in "\n" + _SENTENCE_END + "”\"'»’":
         return False
+    if is_open(text, quote):
+        return True
     end = inner(text, quote)[1]
     after = _neighbour(text, quote[1], 1)
     if text[end - 1] not in _SENTENCE_END and after not in {"", "\n"}:

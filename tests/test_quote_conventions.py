@@ -1,6 +1,7 @@
-"""Quotations in single curly marks (‘…’), the house style of British and Irish papers, whose
-closing mark is also the apostrophe: quote finding on the text (fast), and statements from an
-article written in that style with the shipped pack and the real model."""
+"""Quotation conventions of other outlets: single curly marks (‘…’, the house style of British
+and Irish papers, whose closing mark is also the apostrophe) and quotations that run over several
+paragraphs (each paragraph opens with a mark, only the last closes). Quote finding on the text
+(fast), and statements from articles written that way with the shipped pack and the real model."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ CASES = [
     ("The club’s owners’ plans were rejected.", []),
     ("Fans recalled the ’90s sound of the band.", []),
     ("‘We are leaving\nthe region,’ he said.", []),
+    # a paragraph left open before one that opens with a mark runs to its end (with the line break)
+    ("“We tried.\n\n“It failed,” she said.", ["“We tried.\n", "“It failed,”"]),
+    ("“A plan,” she said. “We tried.\n“It failed.”", ["“A plan,”", "“We tried.\n", "“It failed.”"]),
+    ('"We tried.\n\n"It failed," she said.', ['"We tried.\n', '"It failed,"']),
+    # ... but not one followed by narration, nor a closed one
+    ("“We tried.\n\nShe left.", []),
+    ("“We tried.”\n\n“It failed.”", ["“We tried.”", "“It failed.”"]),
 ]
 
 
@@ -56,3 +64,27 @@ def test_a_british_style_article(nlp: Language, compiled: CompiledRuleSet) -> No
     assert ("Alan Brodie", "Nobody here is surprised any more.", "DIRECT", "CARRIED_OVER") in found
     # every content is whole: no statement's content runs through a cue or swallows a mark
     assert all(not content.startswith("‘") and "said Alan" not in content for _, content, _, _ in found)
+
+
+MULTI_PARAGRAPH = (
+    "The county will close two of its four swimming pools next year.\n\n"
+    "Its finance chief, Helen Marsh, said the pools lost money every month.\n\n"
+    "“Nobody wants to close a pool. We looked at every other saving first.\n\n"
+    "“There is simply nothing left to cut,” Marsh said.\n\n"
+    "Swimming clubs said they had not been consulted.\n\n"
+    "“Our members learned about it from the newspaper.\n\n"
+    "“Then they read it again.\n\n"
+    "“We deserve better.”"
+)
+
+
+def test_a_quotation_over_several_paragraphs(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = [e for e in extract(nlp, compiled, [MULTI_PARAGRAPH]).docs[0].events if e.type == "statement"]
+    by_content = {e.roles["content"].text: e for e in events}
+    opening = by_content["Nobody wants to close a pool. We looked at every other saving first."]
+    # the open paragraph takes the speaker of the cue that closes the quotation, after it
+    assert opening.roles["speaker"].text == "Marsh"
+    assert opening.attrs["speaker_source"] == "CARRIED_OVER"
+    assert by_content["There is simply nothing left to cut"].attrs["speaker_source"] == "CUE"
+    # a run of open paragraphs with no cue at its end gets no speaker from before it
+    assert not any(content.startswith(("Our members", "Then they")) for content in by_content)
