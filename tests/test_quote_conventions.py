@@ -88,3 +88,13 @@ def test_a_quotation_over_several_paragraphs(nlp: Language, compiled: CompiledRu
     assert by_content["There is simply nothing left to cut"].attrs["speaker_source"] == "CUE"
     # a run of open paragraphs with no cue at its end gets no speaker from before it
     assert not any(content.startswith(("Our members", "Then they")) for content in by_content)
+
+
+def test_a_quote_its_sentence_goes_on_from_is_not_carried_over(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“We open on Monday,” said Ruth Abel, the owner.\n\n"
+        "“Who will pay for the repairs?” one neighbour grinned as he walked past."
+    )
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    # the second quote's sentence goes on ("one neighbour …"): it is not Ruth Abel's
+    assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [("Ruth Abel", "We open on Monday")]

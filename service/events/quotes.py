@@ -229,7 +229,8 @@ def _token_range(doc: Doc, start_char: int, end_char: int) -> range:
 def stands_alone(doc: Doc, quote: Quote) -> bool:
     """The quote is a sentence or paragraph of its own, with no cue around it: it opens the
     text, a line or a sentence, ends with a sentence-final mark or a line break, and nothing but
-    punctuation follows it in its sentence (or before the next line)."""
+    punctuation follows it in its sentence (or before the next line), nor a lower-case word that
+    the parser put in a sentence of its own."""
     text = doc_text(doc)
     before = _neighbour(text, quote[0] - 1, -1)
     if before and before not in "\n" + _SENTENCE_END + "”\"'»’":
@@ -238,8 +239,8 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
         return True
     end = inner(text, quote)[1]
     after = _neighbour(text, quote[1], 1)
-    if text[end - 1] not in _SENTENCE_END and after not in {"", "\n"}:
-        return False
+    if (text[end - 1] not in _SENTENCE_END and after not in {"", "\n"}) or after.islower():
+        return False  # "“Who pays?” he wondered": a lower-case word goes on with the quote's sentence
     last = doc.char_span(quote[1] - 1, quote[1], alignment_mode="expand")
     if last is None:
         return True
