@@ -161,3 +161,39 @@ def test_count_in_a_casualty_sentence(
     assert text[count.start : count.end] == phrase
     for role in counted[0].roles.values():  # no other role keeps a piece of the count
         assert role.end <= count.start or role.start >= count.end, role
+
+
+YEAR_SENTENCES = [
+    # a year before the harm noun or the victims' noun is a date, never the number of victims
+    'Relatives marked the 1987 killing of Dara Voss with a vigil.',
+    'Survivors recalled the 1976 riots, in which dozens of miners were killed.',
+    'Investigators reopened the 2011 shooting death of Tomas Vell.',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", YEAR_SENTENCES)
+def test_a_year_is_no_count(nlp: Language, compiled: CompiledRuleSet, text: str) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    assert events, text
+    counts = [e.quantities["count"].text for e in events if "count" in e.quantities]
+    assert not any(c.isdigit() and len(c) == 4 for c in counts), events
+
+
+PAIR_SENTENCES = [
+    # (sentence, the two counts in order: killed, then injured)
+    ('The state broadcaster reported 12 dead and 40 wounded.', [('12', 'killed'), ('40', 'injured')]),
+    ('The blast left nine killed and 31 injured near the depot.', [('nine', 'killed'), ('31', 'injured')]),
+    ('Medics counted 15 dead and more than 60 injured after the raid.', [('15', 'killed'), ('more than 60', 'injured')]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), PAIR_SENTENCES)
+def test_both_counts_of_a_toll_pair(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: list[tuple[str, str]]
+) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    got = sorted(
+        ((e.quantities["count"].text, e.attrs.get("kind", "").lower()) for e in events if "count" in e.quantities),
+        key=lambda pair: text.index(pair[0]),
+    )
+    assert got == expected, events
