@@ -98,3 +98,17 @@ def test_a_quote_its_sentence_goes_on_from_is_not_carried_over(nlp: Language, co
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
     # the second quote's sentence goes on ("one neighbour …"): it is not Ruth Abel's
     assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [("Ruth Abel", "We open on Monday")]
+
+
+def test_cues_of_manner_beside_a_quote_and_of_clarifying(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“Not again,” the caretaker sighed.\n\n"
+        "“Who is going to pay for it?” wondered Ines Varga, a resident.\n\n"
+        "The council clarified that the tower would stay open."
+    )
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    assert [(e.roles["speaker"].text, e.roles["cue"].text, e.roles["content"].text) for e in events] == [
+        ("the caretaker", "sighed", "Not again"),
+        ("Ines Varga", "wondered", "Who is going to pay for it?"),
+        ("The council", "clarified", "that the tower would stay open"),
+    ]
