@@ -12,6 +12,7 @@ separate statements.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
@@ -23,7 +24,6 @@ from service.events.doctext import doc_text
 _QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
 _MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»", "‘", "’"})
 _OPENS_CLAUSE = frozenset('\n.!?…:;,—–(“"')  # before a ‘ that opens a whole quoted clause
-_OPEN_PARAGRAPH = re.compile(r'^[^\n]*?[“"][^\n]*?(?=[ \t]*\n\s*[“"])', re.MULTILINE)
 _MAX_SINGLE = 1500  # characters: a single-quoted passage stays within its paragraph and this
 _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Ruritania said"
 _TRAILING = " \t\n,;:"
@@ -54,16 +54,22 @@ def _open_paragraphs(text: str) -> list[Quote]:
     quotation mark and only the last one closes ("“A.¶“B,” she said."). In a paragraph followed
     by one that opens with a mark, a last quote left unclosed runs to the paragraph's end ("“A,”
     she said. “B.¶“C.”" holds A and the open B); the span ends after the line break, which
-    stands for the closing mark (`is_open`)."""
+    stands for the closing mark (`is_open`). One pass over the lines (no regex backtracking)."""
     spans: list[Quote] = []
-    for match in _OPEN_PARAGRAPH.finditer(text):
-        line, start = match.group(0), match.start()
-        curly = line.rfind("“")
-        if curly > line.rfind("”"):
-            spans.append((start + curly, match.end() + 1))
-        elif curly == -1 and line.count('"') % 2 == 1:
-            spans.append((start + line.rfind('"'), match.end() + 1))
-    return spans
+    next_opens = False  # the next line that is not blank opens with a quotation mark
+    end = len(text)
+    for line in reversed(text.split("\n")):
+        start = end - len(line)
+        if next_opens and end < len(text):
+            curly = line.rfind("“")
+            if curly > line.rfind("”"):
+                spans.append((start + curly, end + 1))
+            elif curly == -1 and line.count('"') % 2 == 1:
+                spans.append((start + line.rfind('"'), end + 1))
+        if line.strip():
+            next_opens = line.lstrip()[:1] in {"“", '"'}
+        end = start - 1
+    return spans[::-1]
 
 
 def is_open(text: str, quote: Quote) -> bool:
@@ -78,34 +84,39 @@ def _single_quotes(text: str) -> list[Quote]:
     clause (after a sentence end, a colon or a comma, or at a line's start) and the mark follows
     an s and precedes a lower-case word; a quote opened mid-clause is a partial quote and closes
     at its first such mark (called it ‘reckless’ and ...). A quote that does not close within its
-    paragraph is not one."""
+    paragraph (and `_MAX_SINGLE` characters) is not one. Candidate marks and line breaks are
+    listed once and searched by bisection, so a text full of stray marks costs n log n."""
+    if "‘" not in text:
+        return []
+    closing: list[int] = []
+    possessive: list[int] = []  # a closing mark, or a plural possessive inside a quoted clause
+    for match in re.finditer("’", text):
+        i = match.start()
+        after = text[i + 1 : i + 3]
+        if not after[:1].isalnum():
+            like_possessive = text[i - 1] == "s" and after[:1] == " " and after[1:2].islower()
+            (possessive if like_possessive else closing).append(i)
+    breaks = [match.start() for match in re.finditer("\n", text)]
     spans: list[Quote] = []
-    start = text.find("‘")
-    while start != -1:
-        if start + 1 < len(text) and text[start + 1].isalpha() and (start == 0 or not text[start - 1].isalnum()):
-            clause = _neighbour(text, start - 1, -1) in _OPENS_CLAUSE | {""}
-            if (end := _single_close(text, start, clause)) is not None:
-                spans.append((start, end))
-                start = text.find("‘", end)
-                continue
-        start = text.find("‘", start + 1)
+    for match in re.finditer("‘", text):
+        start = match.start()
+        if spans and start < spans[-1][1]:
+            continue
+        if not (start + 1 < len(text) and text[start + 1].isalpha() and (start == 0 or not text[start - 1].isalnum())):
+            continue
+        stop = min(len(text), start + _MAX_SINGLE, _first(breaks, start, len(text)))
+        mark = _first(closing, start + 2, stop)
+        if _neighbour(text, start - 1, -1) not in _OPENS_CLAUSE | {""}:
+            mark = min(mark, _first(possessive, start + 2, stop))  # mid-clause: a partial quote
+        if mark < stop:
+            spans.append((start, mark + 1))
     return spans
 
 
-def _single_close(text: str, start: int, clause: bool) -> int | None:
-    stop = min(len(text), start + _MAX_SINGLE)
-    line_end = text.find("\n", start)
-    if line_end != -1:
-        stop = min(stop, line_end)
-    mark = text.find("’", start + 2, stop)
-    while mark != -1:
-        after = text[mark + 1 : mark + 3]
-        if not after[:1].isalnum():
-            possessive = clause and text[mark - 1] == "s" and after[:1] == " " and after[1:2].islower()
-            if not possessive:
-                return mark + 1
-        mark = text.find("’", mark + 1, stop)
-    return None
+def _first(positions: list[int], low: int, default: int) -> int:
+    """The first of the sorted `positions` at or after `low`, else `default`."""
+    i = bisect.bisect_left(positions, low)
+    return positions[i] if i < len(positions) else default
 
 
 def inner(text: str, quote: Quote) -> tuple[int, int]:
