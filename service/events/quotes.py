@@ -21,7 +21,9 @@ from spacy.tokens import Doc
 
 from service.events.doctext import doc_text
 
-_QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»|(?:''|``)(?:(?!'').){2,}?''")
+_QUOTE = re.compile(r"“[^“”]{2,}?”|\"[^\"\n]{2,}?\"|«[^«»]{2,}?»")
+_DOUBLED_OPEN = re.compile(r"(?=''|``)")
+_DOUBLED_CLOSE = re.compile(r"(?='')")
 _MARKS = frozenset({"“", "”", '"', "''", "``", "«", "»", "‘", "’"})
 _OPENS_CLAUSE = frozenset('\n.!?…:;,—–(“"')  # before a ‘ that opens a whole quoted clause
 _MAX_SINGLE = 1500  # characters: a single-quoted passage stays within its paragraph and this
@@ -39,7 +41,8 @@ Quote = tuple[int, int]
 def quote_spans(text: str) -> tuple[Quote, ...]:
     """Character ranges of quoted passages, quotation marks included. Cached: each statement of
     a document asks for its quotes, and the text (one object per Doc, `doc_text`) hashes once."""
-    found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _single_quotes(text) + _open_paragraphs(text)
+    found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+    found += _doubled_quotes(text) + _single_quotes(text) + _open_paragraphs(text)
     kept: list[Quote] = []
     # a quote inside another (“… ‘A’ …”, ‘… “A” …’, or within a paragraph left open) is part of it
     for span in sorted(found, key=lambda q: (q[0], -q[1])):
@@ -75,6 +78,26 @@ def _open_paragraphs(text: str) -> list[Quote]:
 def is_open(text: str, quote: Quote) -> bool:
     """The quote is a paragraph of a longer quotation, left open at its line break."""
     return text[quote[1] - 1] == "\n"
+
+
+def _doubled_quotes(text: str) -> list[Quote]:
+    """Passages in the doubled apostrophes of some wires, ''…'' or ``…'': an opening pair, at
+    least two characters, and the first closing pair after them in the line (none inside).
+    Closing pairs are listed once and found by bisection (a lazy regex rescanned the rest of the
+    text per opening)."""
+    if "''" not in text:
+        return []
+    closing = [match.start() for match in _DOUBLED_CLOSE.finditer(text)]
+    breaks = [match.start() for match in re.finditer("\n", text)]
+    spans: list[Quote] = []
+    for match in _DOUBLED_OPEN.finditer(text):
+        start = match.start()
+        if spans and start < spans[-1][1]:
+            continue
+        end = _first(closing, start + 2, len(text))
+        if start + 4 <= end < _first(breaks, start, len(text)):
+            spans.append((start, end + 2))
+    return spans
 
 
 def _single_quotes(text: str) -> list[Quote]:
