@@ -298,3 +298,26 @@ def test_what_was_said_may_open_with_a_negative_pronoun(nlp: Language, compiled:
     assert [(_speaker(e), _content(e)) for e in statements] == [
         ("The harbour master", "nobody was on board when the fire started")
     ]
+
+
+def test_wire_shapes_the_parser_breaks_or_hides(nlp: Language, compiled: CompiledRuleSet) -> None:
+    """A speaker the parser hangs on the opening phrase, a yes-no question parsed as an adverbial
+    clause, 'quoted as saying', a copula before a participle cue and a parenthetical cue with its
+    addressee, one article: each is one statement with its own speaker."""
+    text = (
+        "Angered by the delays in Oslo, Governor Kari Vik, the committee chair, said that the "
+        "contractor would be fined.\n\n"
+        "Asked if the new stadium would be finished on time, the architect laughed. The ferry "
+        "company was quoted by a local paper as saying the crossings would resume in May.\n\n"
+        "The mayor was also critical of the plan, telling the Gazette: “The council has lost its "
+        "mind.” The real problem, Holt told the Gazette, is the lack of nurses."
+    )
+    statements = _statements(nlp, compiled, text)
+    found = [(e.roles["speaker"].text if "speaker" in e.roles else None, _content(e)) for e in statements]
+    assert found == [
+        ("the committee chair", "that the contractor would be fined"),
+        (None, "if the new stadium would be finished on time"),
+        ("The ferry company", "the crossings would resume in May"),
+        ("The mayor", "The council has lost its mind."),
+        ("Holt", "is the lack of nurses"),
+    ]
