@@ -12,6 +12,7 @@ unless a single document is longer.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -92,7 +93,7 @@ def process_doc(
     for grown in kept:
         if types is not None and grown.candidate.rule.event not in types:
             continue
-        index = sum(1 for s in sentence_starts if s <= grown.start) - 1
+        index = bisect.bisect_right(sentence_starts, grown.start) - 1
         events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate), compiled.spec.lexicons))
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
     events = attribute(doc, events)  # speaker sources, quotes carried over from their cue

@@ -220,27 +220,57 @@ def vetoed_type(item: Grown) -> str | None:
 PARTIAL = "a fuller match of the same rule holds its words (OPTIONAL nodes)"
 
 
-def partial(item: Grown, items: list[Grown]) -> bool:
-    """A match of a shorter variant of a rule with OPTIONAL nodes whose words another match of the
-    same rule holds, and more: the rule's fuller match stands for it."""
-    if not item.candidate.rule.variants:
-        return False
-    mine = _matched(item.candidate)
-    return any(other.rule_id == item.rule_id and mine < _matched(other.candidate) for other in items)
+def partials(items: list[Grown]) -> list[bool]:
+    """Per item, whether it is a match of a shorter variant of a rule with OPTIONAL nodes whose
+    words another match of the same rule holds, and more: the rule's fuller match stands for it.
+    Only the rule's matches holding the item's first word are compared (all of them is quadratic)."""
+    holding: dict[tuple[str, int], list[set[int]]] = {}  # (rule, word) → the rule's matches with it
+    for item in items:
+        if item.candidate.rule.variants:
+            matched = _matched(item.candidate)
+            for i in matched:
+                holding.setdefault((item.rule_id, i), []).append(matched)
+    found = []
+    for item in items:
+        mine = _matched(item.candidate) if item.candidate.rule.variants else set()
+        others = holding.get((item.rule_id, min(mine)), []) if mine else []
+        found.append(any(mine < other for other in others))
+    return found
 
 
-def _veto_of(item: Grown, vetoes: list[Grown]) -> Grown | None:
+def _veto_of(item: Grown, vetoes: dict[tuple[str, int], list[Grown]]) -> Grown | None:
     """The veto that rules `item` out: one of its type whose matched words hold the item's anchor,
-    with at least the item's priority (a clause with an attacker outranks an accident frame)."""
-    point, rule = anchor(item.candidate), item.candidate.rule
-    for veto in vetoes:
-        if (
-            vetoed_type(veto) == rule.event
-            and point in _matched(veto.candidate)
-            and veto.candidate.rule.priority >= rule.priority
-        ):
+    with at least the item's priority (a clause with an attacker outranks an accident frame).
+    `vetoes`: by (vetoed type, matched word), in the candidates' order."""
+    rule = item.candidate.rule
+    for veto in vetoes.get((rule.event, anchor(item.candidate)), ()):
+        if veto.candidate.rule.priority >= rule.priority:
             return veto
     return None
+
+
+class _Placed:
+    """Where the kept candidates lie, by blocks of tokens: a rival must share a token with the
+    candidate, so only the kept ones in its blocks are compared (comparing every kept one is
+    quadratic in a long document's candidates)."""
+
+    BLOCK = 16
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, list[int]] = {}
+
+    def _range(self, item: Grown) -> range:
+        return range(item.start // self.BLOCK, max(item.end - 1, item.start) // self.BLOCK + 1)
+
+    def add(self, index: int, item: Grown) -> None:
+        for block in self._range(item):
+            indices = self._blocks.setdefault(block, [])
+            if index not in indices:
+                indices.append(index)
+
+    def near(self, item: Grown) -> list[int]:
+        """Indices of the kept candidates in the item's blocks, in the order they were kept."""
+        return sorted({i for block in self._range(item) for i in self._blocks.get(block, ())})
 
 
 def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) -> tuple[list[Grown], list[Suppressed]]:
@@ -249,13 +279,18 @@ def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) ->
     event; return (kept in text order, suppressed). Vetoes themselves are never events, except
     with `keep_vetoes` (a veto rule's own examples show what it matches)."""
     kept: list[Grown] = []
+    placed = _Placed()
     suppressed: list[Suppressed] = []
-    parts = [partial(item, items) for item in items]
+    parts = partials(items)
     for item in (item for item, part in zip(items, parts, strict=True) if part):
         start, end = item.char_span(doc)
         suppressed.append(Suppressed(item.rule_id, item.candidate.rule.event, start, end, item.rule_id, PARTIAL))
     items = [item for item, part in zip(items, parts, strict=True) if not part]
-    vetoes = [item for item in items if vetoed_type(item)]
+    vetoes: dict[tuple[str, int], list[Grown]] = {}
+    for item in items:
+        if vetoed := vetoed_type(item):
+            for i in sorted(_matched(item.candidate)):
+                vetoes.setdefault((vetoed, i), []).append(item)
     for item in sorted((without_denied_roles(i, doc) for i in items), key=_key):
         if vetoed_type(item):
             if not keep_vetoes:
@@ -267,14 +302,16 @@ def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) ->
                            f"not an event ({veto.candidate.rule.description or veto.rule_id})")
             )  # fmt: skip
             continue
-        index = next((i for i, k in enumerate(kept) if _conflict(k, item, doc)), None)
+        index = next((i for i in placed.near(item) if _conflict(kept[i], item, doc)), None)
         if index is None:
+            placed.add(len(kept), item)
             kept.append(item)
             continue
         rival = kept[index]
         reason = _reason(rival, item)
         if same_event(rival, item):
             kept[index], taken = fuse(rival, item)
+            placed.add(index, kept[index])  # a fused span may reach further
             if taken:
                 reason += f"; roles given to the winner: {', '.join(taken)}"
         start, end = item.char_span(doc)

@@ -22,6 +22,7 @@ earlier, or filtered out) is left unmarked and is reported as an event of its ow
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 from spacy.tokens import Doc, Token
@@ -68,20 +69,30 @@ def _same_place(event: Event, antecedent: Event) -> bool:
 
 def link_rementions(doc: Doc, events: list[Event]) -> list[Event]:
     """`events` (in text order) with `coreferent_of` set on the bare re-mentions; indices are
-    positions in `events`. Only events with a trigger role (attacks, sieges) can be bare."""
+    positions in `events`. Only events with a trigger role (attacks, sieges) can be bare. The
+    candidate antecedents are kept per type in text order and found by bisection (a scan of all
+    earlier events per re-mention is quadratic in a long document)."""
     linked: list[Event] = []
-    introducing: list[bool] = []  # an indefinite or verbal mention introduces its event
+    # per type, the events that are no re-mention, and those of them that introduced their event
+    # (an indefinite or verbal mention; "the blast shattered windows" is anaphoric too): (start, index)
+    own: dict[str, list[tuple[int, int]]] = {}
+    introducing: dict[str, list[tuple[int, int]]] = {}
     for event in events:
         if _bare(doc, event):
-            earlier = [
-                i for i in range(len(linked) - 1, -1, -1)
-                if linked[i].type == event.type and linked[i].coreferent_of is None
-                and linked[i].start < event.start
-            ]  # fmt: skip
-            # "the blast shattered windows" is anaphoric too: prefer the event that introduced it
-            antecedent = next((i for i in earlier if introducing[i]), earlier[0] if earlier else None)
+            antecedent = _nearest_before(introducing.get(event.type, []), event.start)
+            if antecedent is None:
+                antecedent = _nearest_before(own.get(event.type, []), event.start)
             if antecedent is not None and _same_place(event, linked[antecedent]):
                 event = replace(event, coreferent_of=antecedent)
+        if event.coreferent_of is None:
+            own.setdefault(event.type, []).append((event.start, len(linked)))
+            if not _definite_noun(doc, event):
+                introducing.setdefault(event.type, []).append((event.start, len(linked)))
         linked.append(event)
-        introducing.append(not _definite_noun(doc, event))
     return linked
+
+
+def _nearest_before(mentions: list[tuple[int, int]], start: int) -> int | None:
+    """The index of the last of `mentions` (in text order) that starts before `start`."""
+    i = bisect.bisect_left(mentions, (start, -1))
+    return mentions[i - 1][1] if i else None

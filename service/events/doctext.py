@@ -8,6 +8,8 @@ once per event (on the RAMS dev set the text alone was a third of building). Wha
 
 from __future__ import annotations
 
+import bisect
+
 from spacy.tokens import Doc, Span
 
 _TEXT = "sitrep.text"
@@ -22,10 +24,24 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
-def doc_ents(doc: Doc) -> list[Span]:
-    """`doc.ents`, from boundaries kept in `doc.user_data` after the first call (the pipeline
-    has set the entities before any rule runs, and nothing after it changes them)."""
+Bound = tuple[int, int, int]
+"""An entity's (start token, end token, label id)."""
+
+
+def ent_bounds(doc: Doc) -> tuple[Bound, ...]:
+    """The entities' boundaries in text order, kept in `doc.user_data` after the first call (the
+    pipeline has set the entities before any rule runs, and nothing after it changes them)."""
     bounds = doc.user_data.get(_ENTS)
     if not isinstance(bounds, tuple):
         bounds = doc.user_data[_ENTS] = tuple((ent.start, ent.end, ent.label) for ent in doc.ents)
-    return [Span(doc, start, end, label=label) for start, end, label in bounds]
+    return bounds
+
+
+def ent_span(doc: Doc, bound: Bound) -> Span:
+    return Span(doc, bound[0], bound[1], label=bound[2])
+
+
+def ents_before(doc: Doc, token: int) -> int:
+    """How many entities end at or before `token` (they are the first ones: entities never
+    overlap), found by bisection so that a reader of one mention does not walk them all."""
+    return bisect.bisect_right(ent_bounds(doc), token, key=lambda bound: bound[1])

@@ -25,9 +25,11 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 
 from __future__ import annotations
 
+import bisect
+
 from spacy.tokens import Doc, Span
 
-from service.events.doctext import doc_ents
+from service.events.doctext import Bound, ent_bounds, ent_span, ents_before
 from service.events.lexicons import EngineLexicons
 from service.events.model import Mention
 
@@ -126,19 +128,37 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
 
 
 _PEOPLE = "sitrep.people"
+_NAMES = "sitrep.person_names"
+_SPEAKING_WINDOW = 2000
+"""Tokens `_speaking_body` looks back over for a body that spoke: a pronoun's antecedent is near,
+and an unbounded walk per pronoun is quadratic in a long document."""
 
 
-def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Span], dict[int, str]]:
-    """The persons of `doc` and their genders (`person_genders`), worked out once per document
-    and lexicons: every he/she of an article asks for them. Kept in `doc.user_data` as positions
-    in `doc_ents`, beside the lexicons they were read with."""
-    ents = doc_ents(doc)
+def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str], list[str]]:
+    """The persons of `doc` (entity bounds, in text order), their genders (`person_genders`) and
+    full names (`_full_names`), worked out once per document and lexicons: every he/she of an
+    article asks for them. Kept in `doc.user_data` as plain data beside the lexicons they were
+    read with."""
     kept = doc.user_data.get(_PEOPLE)
     if not (isinstance(kept, tuple) and kept[0] is words):
-        which = tuple(i for i, ent in enumerate(ents) if is_person(ent, words))
-        kept = doc.user_data[_PEOPLE] = (words, which, person_genders(doc, [ents[i] for i in which], words))
-    _, which, genders = kept
-    return [ents[i] for i in which], genders
+        persons = [bound for bound in ent_bounds(doc) if is_person(ent_span(doc, bound), words)]
+        spans = [ent_span(doc, bound) for bound in persons]
+        kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans))
+    _, persons, genders, names = kept
+    return persons, genders, names
+
+
+def _full_names(people: list[Span]) -> list[str]:
+    """Per person, the earlier full name a surname-only mention ends ("Burman" → "Leonard E.
+    Burman"; the latest such), else its own text: one pass, the latest name per surname and length."""
+    latest: dict[str, dict[int, tuple[int, str]]] = {}  # surname → length → (start, text)
+    names = []
+    for ent in people:
+        by_length = latest.setdefault(ent[-1].text, {})
+        longer = [found for length, found in by_length.items() if length > len(ent)]
+        names.append(max(longer)[1] if longer else ent.text)
+        by_length[len(ent)] = (ent.start, ent.text)
+    return names
 
 
 def _agrees(pronoun: str, gender: str) -> bool:
@@ -148,43 +168,57 @@ def _agrees(pronoun: str, gender: str) -> bool:
 
 
 def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str:
-    """The canonical name for a speaker-like mention (see the module docstring)."""
+    """The canonical name for a speaker-like mention (see the module docstring). Antecedents are
+    read backwards from the mention (after a bisection over the entities), nearest first."""
     lowered = span.text.lower()
     if lowered in PERSON_PRONOUNS:
-        people, genders = _people(doc, words)
-        agreeing = [ent for ent in people if ent.end <= span.start and _agrees(lowered, genders[ent.start])]
-        return _full_name(agreeing[-1], people) if agreeing else ""
+        persons, genders, names = _people(doc, words)
+        for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
+            if _agrees(lowered, genders[persons[i][0]]):
+                return names[i]
+        return ""
     if lowered in BODY_PRONOUNS:
-        labels = SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
-        before = [ent for ent in doc_ents(doc) if ent.end <= span.start]
-        bodies = [ent for ent in before if ent.label_ in labels and not is_person(ent, words)]
-        speaking = _speaking_body(doc, span.start, words)
-        if speaking is not None and (not bodies or bodies[-1].end <= speaking.start):
+        body = _body_before(
+            doc, span.start, words, SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
+        )
+        speaking = _speaking_body(doc, span.start, body.end if body is not None else 0, words)
+        if speaking is not None and (body is None or body.end <= speaking.start):
             return speaking.text
-        return bodies[-1].text if bodies else ""
+        return body.text if body is not None else ""
     if label == "PERSON":
-        longer = [
-            ent.text for ent in doc_ents(doc)
-            if ent.end <= span.start and ent.label_ == "PERSON"
-            and len(ent) > len(span) and ent[-1].text == span[-1].text
-        ]  # fmt: skip
-        if longer:
-            return longer[-1]
+        for start, end, text in reversed(_person_names(doc).get(span[-1].text, [])):
+            if end <= span.start and end - start > len(span):
+                return text
     ent = entity_at(doc, span.root.i)
     return str(ent.text) if ent is not None else ""
 
 
-def _speaking_body(doc: Doc, before: int, words: EngineLexicons) -> Span | None:
-    """The latest unnamed body that spoke before `before` ("The ministry said ... It said")."""
-    for tok in reversed(doc[:before]):
-        body = tok.lemma_.lower() in words.speaking_bodies
-        if tok.dep_ == "nsubj" and body and tok.head.lemma_.lower() in words.speaker_speech_verbs:
-            start = tok.left_edge.i
-            return doc[start : tok.i + 1]
+def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
+    """The nearest organisation or country (`labels`) that ends before token `before`."""
+    bounds = ent_bounds(doc)
+    for i in range(ents_before(doc, before) - 1, -1, -1):
+        if doc.vocab.strings[bounds[i][2]] in labels and not is_person(ent := ent_span(doc, bounds[i]), words):
+            return ent
     return None
 
 
-def _full_name(ent: Span, people: list[Span]) -> str:
-    """A surname-only antecedent takes the earlier full name it ends."""
-    longer = [p.text for p in people if p.start < ent.start and len(p) > len(ent) and p[-1].text == ent[-1].text]
-    return longer[-1] if longer else ent.text
+def _person_names(doc: Doc) -> dict[str, list[tuple[int, int, str]]]:
+    """PERSON entities by their last word, in text order, worked out once per document."""
+    kept = doc.user_data.get(_NAMES)
+    if not isinstance(kept, dict):
+        kept = doc.user_data[_NAMES] = {}
+        for bound in ent_bounds(doc):
+            if doc.vocab.strings[bound[2]] == "PERSON":
+                kept.setdefault(doc[bound[1] - 1].text, []).append((bound[0], bound[1], ent_span(doc, bound).text))
+    return kept
+
+
+def _speaking_body(doc: Doc, before: int, stop: int, words: EngineLexicons) -> Span | None:
+    """The latest unnamed body that spoke before token `before` ("The ministry said ... It
+    said"), looked for back to token `stop` (and at most `_SPEAKING_WINDOW` tokens)."""
+    for i in range(before - 1, max(stop, before - _SPEAKING_WINDOW) - 1, -1):
+        tok = doc[i]
+        body = tok.lemma_.lower() in words.speaking_bodies
+        if tok.dep_ == "nsubj" and body and tok.head.lemma_.lower() in words.speaker_speech_verbs:
+            return doc[tok.left_edge.i : tok.i + 1]
+    return None

@@ -166,23 +166,32 @@ def quote_for_cue(doc: Doc, cue: int, quotes: Sequence[Quote]) -> tuple[int, int
     the clause is the content)."""
     sent = doc[cue].sent
     cue_char = doc[cue].idx
-    if any(q[0] < cue_char < q[1] for q in quotes):
+    # quotes are in text order and never overlap: the ones around the cue are found by bisection
+    following = bisect.bisect_right(quotes, (cue_char, len(doc_text(doc)) + 1))
+    if following and quotes[following - 1][0] < cue_char < quotes[following - 1][1]:
         return None
     text = doc_text(doc)
     cue_end = cue_char + len(doc[cue].text)
     # a colon right after the cue introduces what follows ("“A.” He said: “B.”" takes B)
     introduces = _neighbour(text, cue_end, 1) == ":"
-    before = [q for q in quotes if q[1] <= cue_char and _near(doc, q[1], cue_char)]
-    if before and not introduces:
-        quote = before[-1]
+    # only the last quote before the cue can be near it: an earlier one has that quote's marks between
+    if (
+        following
+        and not introduces
+        and quotes[following - 1][1] <= cue_char
+        and _near(doc, quotes[following - 1][1], cue_char)
+    ):
+        quote = quotes[following - 1]
         spoken = _ends_clause(text, quote) and _opens_sentence(doc, quote) and not is_title(text, quote)
         return inner(text, quote) if spoken else None
     last_token = doc[sent.end - 1]
     end = sent.end_char
     if _neighbour(text, end - 1, -1, " \t\n") == ":":
         end = len(text)  # "She said:" and the quote on the next line or in the next paragraph
-    for quote in quotes:
-        if cue_char < quote[0] < end and not (last_token.idx == quote[0] and last_token.text in _MARKS):
+    for quote in quotes[following:]:
+        if quote[0] >= end:
+            break
+        if cue_char < quote[0] and not (last_token.idx == quote[0] and last_token.text in _MARKS):
             before_mark = _neighbour(text, quote[0] - 1, -1, " \t\n")
             if is_title(text, quote):
                 return None  # "She wrote a memoir, “Cold Water,” in 2019"
