@@ -184,6 +184,7 @@ PAIR_SENTENCES = [
     ('The state broadcaster reported 12 dead and 40 wounded.', [('12', 'killed'), ('40', 'injured')]),
     ('The blast left nine killed and 31 injured near the depot.', [('nine', 'killed'), ('31', 'injured')]),
     ('Medics counted 15 dead and more than 60 injured after the raid.', [('15', 'killed'), ('more than 60', 'injured')]),
+    ('Four dead, 23 injured as bus overturns on mountain road.', [('Four', 'killed'), ('23', 'injured')]),
 ]  # fmt: skip
 
 
