@@ -19,6 +19,7 @@ word in passing) is dropped. Reported speech whose content opens a quote and sto
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -37,29 +38,139 @@ _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
 
 
 def attribute(doc: Doc, events: list[Event]) -> list[Event]:
-    """`events` with `speaker_source` on every statement, plus the carried-over statements."""
+    """`events` with `speaker_source` on every statement, plus the carried-over statements. Quotes
+    are visited in text order, and the statements each one is compared with are kept as it goes
+    (`_Said`), so a long document costs about its quotes plus its statements."""
     text = doc_text(doc)
     quotes = quote_spans(text)
     out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
-    statements = sorted((e for e in out if e.type == "statement"), key=lambda e: e.start)
-    if not statements:
+    said = _Said(doc, [e for e in out if e.type == "statement"])
+    if not said.statements:
         return out
     carried: list[Event] = []
-    for quote in quotes:
+    for index, quote in enumerate(quotes):
         start, end = inner(text, quote)
-        if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or _covered(statements, start, end):
+        if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or said.covered(start, end):
             continue
         opens_paragraph = is_open(text, quote) and _neighbour_left(text, quote[0]) in {"", "\n"}
-        source = (
-            _continued_by(text, statements, quotes, quote) if opens_paragraph else _antecedent(doc, statements, quote)
-        )
+        source = said.continued_by(quotes, index) if opens_paragraph else said.antecedent(quote)
         if source is None:
             continue
-        event = _carried(doc, source, start, end)
+        event = said.carried(source, start, end)
         carried.append(event)
-        statements.append(event)
-        statements.sort(key=lambda e: e.start)
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+
+
+class _Said:
+    """The statements of a document as its quotes are visited in text order: those a quote may
+    be covered by (their content reaches past the quote's start), the latest-ending one with a
+    speaker before the quote, and the carried-over statements made so far."""
+
+    WINDOW = 5000
+    """Characters before a closing quote searched for the statement that attributes it."""
+
+    def __init__(self, doc: Doc, statements: list[Event]) -> None:
+        self.doc, self.text = doc, doc_text(doc)
+        self.statements = sorted(statements, key=lambda e: e.start)
+        self._starts = [e.start for e in self.statements]
+        self._by_reach = sorted(self.statements, key=_reach)  # admitted to `_active` by where they start
+        self._admitted = 0
+        self._active: list[Event] = []
+        self._by_start = self.statements  # admitted to `_best` by start
+        self._before = 0
+        self._best: tuple[tuple[int, int], Event] | None = None
+        self._sentences = [sent.start_char for sent in doc.sents]
+        self._paragraphs = [match.start() for match in _PARAGRAPH.finditer(self.text)]
+
+    def covered(self, start: int, end: int) -> bool:
+        """Some statement's content already holds (part of) the quote. A statement cued inside the
+        quote does not count: it is speech the quoted speaker reports ("“… they hear him say it
+        is a hoax …”"). Calls come with growing `start`: a content ending before one never
+        covers a later quote."""
+        while self._admitted < len(self._by_reach) and _reach(self._by_reach[self._admitted]) < end:
+            self._active.append(self._by_reach[self._admitted])
+            self._admitted += 1
+        self._active = [e for e in self._active if _content_end(e) > start and "content" in e.roles]
+        for event in self._active:
+            content, cue = event.roles["content"], event.roles.get("cue")
+            if cue is not None and start <= cue.start < end:
+                continue
+            if content.start < end:
+                return True
+        return False
+
+    def antecedent(self, quote: Quote) -> Event | None:
+        """The statement whose speaker the quote continues, if any (see the module docstring)."""
+        while self._before < len(self._by_start) and self._by_start[self._before].start < quote[0]:
+            self._admit(self._by_start[self._before])
+            self._before += 1
+        if self._best is None:
+            return None
+        source = self._best[1]
+        cue = source.roles.get("cue")
+        if (
+            source.attrs.get("kind") == "DIRECT" and cue is not None and cue.end <= quote[0]
+            and _after_comma(self.text, quote[0]) and _same_sentence(self.doc, cue.start, quote[0])
+        ):  # fmt: skip
+            return source  # "“A,” she said, “B.”": the quote goes on after its cue
+        if not stands_alone(self.doc, quote):
+            return None
+        gap = self._paragraph(quote[0]) - self._paragraph(_content_end(source) - 1)
+        return source if gap <= 1 else None
+
+    def _admit(self, event: Event) -> None:
+        """Take part in the latest-ending statement with a speaker (the first of equals stays)."""
+        if "speaker" in event.roles:
+            key = (_content_end(event), event.start)
+            if self._best is None or key > self._best[0]:
+                self._best = (key, event)
+
+    def continued_by(self, quotes: Sequence[Quote], index: int) -> Event | None:
+        """For a paragraph of a quotation left open ("“A.¶“B,” she said."), the statement of the
+        paragraph that closes the quotation, when a cue attributes it: the speaker comes after.
+        Never the speaker before: a run of open paragraphs with no cue at its end is mostly an
+        excerpt of a document or a transcript, not the last speaker's words."""
+        later = iter(quotes[index + 1 :])
+        closing = next(later, None)
+        while closing is not None and is_open(self.text, closing):
+            closing = next(later, None)
+        if closing is None:
+            return None
+        start, end = inner(self.text, closing)
+        first = bisect.bisect_left(self._starts, closing[0] - self.WINDOW)
+        for event in self.statements[first : bisect.bisect_left(self._starts, end)]:
+            content, cue = event.roles.get("content"), event.roles.get("cue")
+            cued = event.attrs.get("speaker_source") in {"CUE", "PRONOUN"} and event.attrs.get("kind") == "DIRECT"
+            outside = cue is not None and not closing[0] <= cue.start < closing[1]  # not speech it reports
+            overlaps = content is not None and content.start < end and start < content.end
+            if cued and outside and "speaker" in event.roles and overlaps:
+                return event
+        return None
+
+    def carried(self, source: Event, start: int, end: int) -> Event:
+        """The statement of a quote with the speaker of `source`; it takes part in what later
+        quotes are compared with."""
+        content = Mention(self.text[start:end], start, end)
+        sentence = bisect.bisect_right(self._sentences, start) - 1
+        event = Event(
+            type="statement", rule_id=source.rule_id, start=start, end=end, text=content.text,
+            sentence_index=max(sentence, 0), confidence=round(source.confidence * CARRIED_CONFIDENCE, 3),
+            roles={"speaker": source.roles["speaker"], "content": content},
+            attrs={"kind": "DIRECT", "speaker_source": "CARRIED_OVER"},
+        )  # fmt: skip
+        self._active.append(event)
+        self._admit(event)
+        return event
+
+    def _paragraph(self, i: int) -> int:
+        """The number of the paragraph (a line that is not blank) holding character `i`."""
+        return bisect.bisect_left(self._paragraphs, self.text.rfind("\n", 0, i) + 1)
+
+
+def _reach(event: Event) -> int:
+    """Where an event's content (or, without one, its span) starts."""
+    content = event.roles.get("content")
+    return min(event.start, content.start) if content is not None else event.start
 
 
 def _close_quote(text: str, quotes: Sequence[Quote], event: Event) -> Event:
@@ -86,66 +197,6 @@ def _with_source(event: Event) -> Event:
     return replace(event, attrs={**event.attrs, "speaker_source": source})
 
 
-def _covered(statements: list[Event], start: int, end: int) -> bool:
-    """Some statement's content already holds (part of) the quote. A statement cued inside the
-    quote does not count: it is speech the quoted speaker reports ("“… they hear him say it is
-    a hoax …”")."""
-    for event in statements:
-        content, cue = event.roles.get("content"), event.roles.get("cue")
-        if cue is not None and start <= cue.start < end:
-            continue
-        if content is not None and content.start < end and start < content.end:
-            return True
-    return False
-
-
-def _antecedent(doc: Doc, statements: list[Event], quote: Quote) -> Event | None:
-    """The statement whose speaker the quote continues, if any (see the module docstring)."""
-    earlier = [e for e in statements if e.start < quote[0] and "speaker" in e.roles]
-    if not earlier:
-        return None
-    source = max(earlier, key=lambda e: (_content_end(e), e.start))
-    cue = source.roles.get("cue")
-    if (
-        source.attrs.get("kind") == "DIRECT" and cue is not None and cue.end <= quote[0]
-        and _after_comma(doc_text(doc), quote[0]) and _same_sentence(doc, cue.start, quote[0])
-    ):  # fmt: skip
-        return source  # "“A,” she said, “B.”": the quote goes on after its cue
-    if not stands_alone(doc, quote):
-        return None
-    gap = _paragraph(doc_text(doc), quote[0]) - _paragraph(doc_text(doc), _content_end(source) - 1)
-    return source if gap <= 1 else None
-
-
-def _continued_by(text: str, statements: list[Event], quotes: Sequence[Quote], quote: Quote) -> Event | None:
-    """For a paragraph of a quotation left open ("“A.¶“B,” she said."), the statement of the
-    paragraph that closes the quotation, when a cue attributes it: the speaker comes after. Never
-    the speaker before: a run of open paragraphs with no cue at its end is mostly an excerpt of a
-    document or a transcript, not the last speaker's words."""
-    later = iter(quotes[quotes.index(quote) + 1 :])
-    closing = next(later, None)
-    while closing is not None and is_open(text, closing):
-        closing = next(later, None)
-    if closing is None:
-        return None
-    start, end = inner(text, closing)
-    for event in statements:
-        content = event.roles.get("content")
-        cue = event.roles.get("cue")
-        cued = event.attrs.get("speaker_source") in {"CUE", "PRONOUN"} and event.attrs.get("kind") == "DIRECT"
-        outside = cue is not None and not closing[0] <= cue.start < closing[1]  # not speech it reports
-        if (
-            cued
-            and outside
-            and "speaker" in event.roles
-            and content is not None
-            and content.start < end
-            and start < content.end
-        ):
-            return event
-    return None
-
-
 def _after_comma(text: str, i: int) -> bool:
     return _neighbour_left(text, i, " \t\n\r") == ","
 
@@ -167,20 +218,3 @@ def _same_sentence(doc: Doc, a: int, b: int) -> bool:
     first = doc.char_span(a, a + 1, alignment_mode="expand")
     second = doc.char_span(b, b + 1, alignment_mode="expand")
     return first is not None and second is not None and first[0].sent.start == second[0].sent.start
-
-
-def _paragraph(text: str, i: int) -> int:
-    """The number of the paragraph (a line that is not blank) holding character `i`."""
-    return len(_PARAGRAPH.findall(text, 0, text.rfind("\n", 0, i) + 1))
-
-
-def _carried(doc: Doc, source: Event, start: int, end: int) -> Event:
-    speaker = source.roles["speaker"]
-    content = Mention(doc_text(doc)[start:end], start, end)
-    sentence = sum(1 for sent in doc.sents if sent.start_char <= start) - 1
-    return Event(
-        type="statement", rule_id=source.rule_id, start=start, end=end, text=content.text,
-        sentence_index=max(sentence, 0), confidence=round(source.confidence * CARRIED_CONFIDENCE, 3),
-        roles={"speaker": speaker, "content": content},
-        attrs={"kind": "DIRECT", "speaker_source": "CARRIED_OVER"},
-    )  # fmt: skip

@@ -186,8 +186,9 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return speaking.text
         return body.text if body is not None else ""
     if label == "PERSON":
-        for start, end, text in reversed(_person_names(doc).get(span[-1].text, [])):
-            if end <= span.start and end - start > len(span):
+        same = _person_names(doc).get(span[-1].text, [])
+        for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
+            if end - start > len(span):
                 return text
     ent = entity_at(doc, span.root.i)
     return str(ent.text) if ent is not None else ""
