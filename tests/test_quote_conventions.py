@@ -137,3 +137,11 @@ def test_cues_of_manner_beside_a_quote_and_of_clarifying(nlp: Language, compiled
         ("Ines Varga", "wondered", "Who is going to pay for it?"),
         ("The council", "clarified", "that the tower would stay open"),
     ]
+
+
+def test_a_negation_closing_a_quote_does_not_negate_its_cue(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "“Some of the boats are ready, and some are just not,” said Ruth Abel, the harbour master."
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [
+        ("Ruth Abel", "Some of the boats are ready, and some are just not")
+    ]

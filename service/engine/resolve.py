@@ -85,15 +85,20 @@ def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
 
 
 def is_negated(doc: Doc, candidate: Candidate, words: EngineLexicons) -> bool:
-    """`not`/`never`/`no` governing the anchor (parse) or just before it in its sentence; a
-    negated verb of `words.cessation_verbs` asserts what it governs ("never ceased shelling")."""
+    """`not`/`never`/`no` governing the anchor (parse) or among the three words before it in its
+    clause (not across a comma or a quote's closing mark: "“Others are not,” said X" reports what
+    X said); a negated verb of `words.cessation_verbs` asserts what it governs ("never ceased
+    shelling")."""
     token = doc[anchor(candidate)]
     negators: list[Token] = []
     if doc.has_annotation("DEP"):
         heads = [token, token.head] if token.dep_ in {"acomp", "xcomp", "auxpass"} else [token]
         negators += [child for head in heads for child in head.children if child.dep_ == "neg"]
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
-    negators += [tok for tok in doc[max(sent_start, token.i - 3) : token.i] if tok.lower_ in NEGATORS]
+    window = list(doc[max(sent_start, token.i - 3) : token.i])
+    while any(tok.is_punct for tok in window):  # past a comma or a closing quote is another clause
+        window = window[next(i for i, tok in enumerate(window) if tok.is_punct) + 1 :]
+    negators += [tok for tok in window if tok.lower_ in NEGATORS]
     return any(_negates(neg, token, words.cessation_verbs) for neg in negators)
 
 
