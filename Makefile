@@ -80,8 +80,10 @@ bench: $(STAMP) $(GEN)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Regenerate the hashed locks (pip-tools comes with the dev lock). Index settings stay in the
-# user's pip configuration, never in the locks.
-LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+# user's pip configuration, never in the locks. Extras stay in the locks (`smart-open[http]`, which
+# weasel asks for): a fresh venv's pip 23 otherwise takes the newest release for the extra and
+# refuses it as unpinned under --require-hashes.
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 lock: $(STAMP)
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.in
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.in
