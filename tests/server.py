@@ -145,7 +145,7 @@ def rss_bytes(pids: Iterable[int]) -> int:
     return sum(int((_read(f"/proc/{pid}/statm").split() or [b"0", b"0"])[1]) * page for pid in pids)
 
 
-def wait_serving(target: str, timeout: float = 90.0, credentials: grpc.ChannelCredentials | None = None) -> None:
+def wait_serving(target: str, timeout: float = 240.0, credentials: grpc.ChannelCredentials | None = None) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         channel = grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
