@@ -11,8 +11,8 @@ import pytest
 from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet
-from service.engine.extractor import extract
 from service.events.quotes import quote_spans
+from tests.test_statements import _statements
 
 CASES = [
     # (text, the quoted passages it holds)
@@ -78,7 +78,7 @@ ARTICLE = (
 
 
 def test_a_british_style_article(nlp: Language, compiled: CompiledRuleSet) -> None:
-    events = [e for e in extract(nlp, compiled, [ARTICLE]).docs[0].events if e.type == "statement"]
+    events = _statements(nlp, compiled, ARTICLE)
     found = [
         (e.roles["speaker"].text if "speaker" in e.roles else "", e.roles["content"].text,
          e.attrs["kind"], e.attrs["speaker_source"])
@@ -104,7 +104,7 @@ MULTI_PARAGRAPH = (
 
 
 def test_a_quotation_over_several_paragraphs(nlp: Language, compiled: CompiledRuleSet) -> None:
-    events = [e for e in extract(nlp, compiled, [MULTI_PARAGRAPH]).docs[0].events if e.type == "statement"]
+    events = _statements(nlp, compiled, MULTI_PARAGRAPH)
     by_content = {e.roles["content"].text: e for e in events}
     opening = by_content["Nobody wants to close a pool. We looked at every other saving first."]
     # the open paragraph takes the speaker of the cue that closes the quotation, after it
@@ -120,7 +120,7 @@ def test_a_quote_its_sentence_goes_on_from_is_not_carried_over(nlp: Language, co
         "“We open on Monday,” said Ruth Abel, the owner.\n\n"
         "“Who will pay for the repairs?” one neighbour grinned as he walked past."
     )
-    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    events = _statements(nlp, compiled, text)
     # the second quote's sentence goes on ("one neighbour …"): it is not Ruth Abel's
     assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [("Ruth Abel", "We open on Monday")]
 
@@ -131,7 +131,7 @@ def test_cues_of_manner_beside_a_quote_and_of_clarifying(nlp: Language, compiled
         "“Who is going to pay for it?” wondered Ines Varga, a resident.\n\n"
         "The council clarified that the tower would stay open."
     )
-    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    events = _statements(nlp, compiled, text)
     assert [(e.roles["speaker"].text, e.roles["cue"].text, e.roles["content"].text) for e in events] == [
         ("the caretaker", "sighed", "Not again"),
         ("Ines Varga", "wondered", "Who is going to pay for it?"),
@@ -141,7 +141,7 @@ def test_cues_of_manner_beside_a_quote_and_of_clarifying(nlp: Language, compiled
 
 def test_a_negation_closing_a_quote_does_not_negate_its_cue(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "“Some of the boats are ready, and some are just not,” said Ruth Abel, the harbour master."
-    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "statement"]
+    events = _statements(nlp, compiled, text)
     assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [
         ("Ruth Abel", "Some of the boats are ready, and some are just not")
     ]
