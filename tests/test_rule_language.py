@@ -203,6 +203,24 @@ def test_a_file_event_type_applies_to_rules_that_name_none(tmp_path: Path) -> No
     assert any("event" in m and "Field required" in m for m in messages)
 
 
+def test_a_file_expand_applies_to_rules_that_assign_the_role_and_name_no_growth(tmp_path: Path) -> None:
+    own_growth = SHELLING.replace("  - id: shelling\n", "  - id: shelling_own\n    expand: {target: entity}\n")
+    no_target = """\
+  - id: bare
+    event: attack
+    dependency:
+      - {RIGHT_ID: trigger, RIGHT_ATTRS: {LEMMA: {IN: $verbs}}}
+"""
+    spec = pack(
+        tmp_path,
+        SHELLING + own_growth + no_target,
+        HEADER.replace("version: 1\n", "version: 1\nexpand: {target: conjuncts}\n"),
+    )
+    growth = {rule.id: rule.expansion("target") for rule in spec.rules}
+    assert growth == {"shelling": "conjuncts", "shelling_own": "entity", "bare": "phrase"}
+    assert dict(spec.rules[2].expand) == {}  # no R208: the file default skips rules without the role
+
+
 def test_one_of_runs_the_rule_once_per_alternative(tmp_path: Path) -> None:
     rule = SHELLING.replace(
         '{LEFT_ID: trigger, REL_OP: ">", RIGHT_ID: target, RIGHT_ATTRS: {DEP: dobj}}',

@@ -187,7 +187,9 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
                 continue
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
-            spec = build_spec(rule, rule_raw, lexicons, shown, line, example_lines, report, types, priorities)
+            spec = build_spec(
+                rule, rule_raw, lexicons, shown, line, example_lines, report, types, priorities, model.expand
+            )
             if components is not None and spec.status != "disabled":
                 _check_needs(spec, components, report)
             rules.append(spec)

@@ -77,6 +77,7 @@ class RuleFileModel(_Strict):
 
     version: Literal[1]
     event: str | None = Field(default=None, pattern=NAME_PATTERN)  # the event type of rules that name none
+    expand: dict[str, Expansion] = Field(default_factory=dict)  # how a role grows where a rule names none
     event_types: list[dict[str, Any]] = Field(default_factory=list)
     priorities: dict[str, int] = Field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -18,7 +18,7 @@ from spacy.schemas import validate_token_pattern
 from service.errors import E
 from service.events.registry import NAME, Attribute, EventType
 from service.rules.needs import EXPANSION_ATTRS, pattern_attrs
-from service.rules.schema import EventTypeModel, Example, RuleModel, RuleSpec
+from service.rules.schema import EventTypeModel, Example, Expansion, RuleModel, RuleSpec
 from service.rules.templates import ONE_OF, OPTIONAL, variants
 from service.rules.yamlpos import Path
 
@@ -177,9 +177,11 @@ def build_spec(
     model: RuleModel, raw: dict[str, Any], lexicons: dict[str, list[str]],
     file: str, line: int, examples_lines: list[int], report: Report,
     types: Mapping[str, EventType], priorities: Mapping[str, int],
+    file_expand: Mapping[str, Expansion] | None = None,
 ) -> RuleSpec:  # fmt: skip
     """Validate `model` (its raw dict gives the pre-schema values) against the pack's event
-    `types` and named `priorities`, and normalise it."""
+    `types` and named `priorities`, and normalise it. `file_expand` is the file's `expand:`: how a
+    role grows in each of its rules that assigns the role and names no growth of its own."""
     event = _event_type(model, types, report)
     roles = set(event.rule_roles)
     role_list = ", ".join(event.rule_roles)
@@ -231,6 +233,7 @@ def build_spec(
     for role in model.expand:
         if role not in assigned:
             report(("expand", role), E.R208.format(role=role))
+    expand = {role: how for role, how in (file_expand or {}).items() if role in assigned} | model.expand
     partial = model.partial_priority
     partial_priority = None if partial is None else _priority(partial, priorities, report, "partial_priority")
     spec = RuleSpec(
@@ -242,7 +245,7 @@ def build_spec(
         partial_confidence=model.partial_confidence,
         file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
         phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
-        expand=tuple(sorted(model.expand.items())), casualty_kind=model.casualty_kind,
+        expand=tuple(sorted(expand.items())), casualty_kind=model.casualty_kind,
         attributes=tuple(sorted(model.attributes.items())), negation=model.negation,
         quantity_roles=frozenset(event.quantity_roles),
         examples=tuple(
