@@ -12,7 +12,7 @@ from collections.abc import Callable
 from spacy.tokens import Doc, Token
 
 from service.engine.resolve import Grown
-from service.engine.roles import trim_edges
+from service.engine.roles import grow, trim_edges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
@@ -170,7 +170,8 @@ def _casualty(
 def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
     """A count that opens the victims phrase of a rule without a count of its own ("Dozens of
     people", "Between 15 and 25 people", "nearly 300 lives"); the victims keep the rest, and a
-    victims phrase that is only a count ("15 were injured") becomes the count. Not over
+    victims phrase that is only a count ("15 were injured") becomes the count, grown to the whole
+    count phrase the parser split ("Between 15 and 25 were hurt": 25 is the subject). Not over
     coordinated victims ("three officers and a driver" are four)."""
     victims = doc.char_span(roles["victims"].start, roles["victims"].end)
     size = count_prefix([tok.text for tok in victims]) if victims is not None else 0
@@ -181,7 +182,11 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
         rest += 1
     if any(tok.dep_ == "cc" for tok in doc[rest : victims.end]):
         return
-    if count := _quantity(doc, victims.start, victims.start + size):
+    start, end = victims.start, victims.start + size
+    if rest >= victims.end:
+        wider = grow(doc, (end - 1,), "quantity")
+        start, end = min(start, wider[0]), max(end, wider[1])
+    if count := _quantity(doc, start, end):
         quantities["count"] = count
         if rest < victims.end:
             roles["victims"] = mention(doc, rest, victims.end)
