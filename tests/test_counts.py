@@ -114,6 +114,7 @@ COUNT_SENTENCES = [
     ('The shelling killed 15-25 civilians in the old quarter.', '15-25', 15, 25, "RANGE"),
     ('Two or three guards were wounded in the exchange of fire.', 'Two or three', 2, 3, "RANGE"),
     ('From 40 to 60 people were injured in the blast at the depot.', 'From 40 to 60', 40, 60, "RANGE"),
+    ('Between 300 and 400 were killed in the fighting for the port.', 'Between 300 and 400', 300, 400, "RANGE"),
     ('Dozens of people were injured in the blast at the station.', 'Dozens', 24, None, "APPROXIMATE"),
     ('Hundreds of villagers were killed by the militia in Sorran.', 'Hundreds', 200, None, "APPROXIMATE"),
     ('Tens of thousands of people have been killed since the war began.', 'Tens of thousands', 20000, None, "APPROXIMATE"),
