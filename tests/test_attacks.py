@@ -139,3 +139,21 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
     )
     assert [e.type for e in attacks_only.events] == [pb.EVENT_TYPE_ATTACK] * 2
     assert [e.attack.trigger.text for e in attacks_only.events] == ["exploded", "blast"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "place"),
+    [
+        # the parser hangs the place on the victims, not on the verb
+        ("Drone strike kills Turkish colonel in Idlib", "casualty", "Idlib"),
+        # a `where` clause describes the place it modifies
+        ("The car bomb went off outside a hotel in Lisbon, where two guards were wounded.", "casualty", "Lisbon"),
+        ("Residents fled the old market in Kandahar, where the shelling began at dawn.", "attack", "Kandahar"),
+    ],
+)
+def test_locations_the_parser_hangs_away_from_the_trigger(
+    nlp: Language, compiled: CompiledRuleSet, text: str, kind: str, place: str
+) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == kind]
+    assert events, f"no {kind} event in {text!r}"
+    assert place in events[0].roles["location"].text

@@ -84,11 +84,17 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     return None
 
 
-def _location(doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, int] | None = None) -> Mention | None:
+def _location(
+    doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, int] | None = None,
+    attached: tuple[int, int] | None = None,
+) -> Mention | None:  # fmt: skip
     """Where the event took place.
 
     1. A place attached by a locative preposition to the anchor or, failing that, to the words
-       that govern it up to the clause's verb ("were killed in attacks in X", "struck ... in X").
+       that govern it up to the clause's verb ("were killed in attacks in X", "struck ... in X"),
+       or to the head of the `attached` phrase, where the parser often hangs it ("kills a general
+       in Syria", "wounding 13 people on a street in Lyon"); the noun a `where` clause describes
+       ("at the bus station, where six people were killed").
     2. A named place inside the target phrase ("shelled the outskirts of Kyiv" → Kyiv, "a target
        inside Russia" → Russia, "a facility in the port city of Mariupol" → Mariupol).
     Named places win over common place nouns ("across the city")."""
@@ -97,14 +103,18 @@ def _location(doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, i
     chain = [doc[anchor]]
     while chain[-1].pos_ not in {"VERB", "AUX"} and chain[-1].head.i != chain[-1].i and len(chain) < 4:
         chain.append(chain[-1].head)
+    heads = chain if attached is None else [*chain, doc[attached[0] : attached[1]].root]
     objects = [
         obj
-        for head in chain
+        for head in heads
         for prep in head.children
         if prep.dep_ == "prep" and prep.lower_ in words.location_preps
         for obj in prep.children
         if obj.dep_ == "pobj"
     ]
+    clause = chain[-1]
+    if clause.dep_ == "relcl" and any(c.dep_ == "advmod" and c.lower_ == "where" for c in clause.children):
+        objects.append(clause.head)
     for common in (False, True):
         for obj in objects:
             if (found := _place_of(doc, obj, common, words)) is not None:
@@ -161,7 +171,7 @@ def _casualty(
         attrs["kind"] = casualty_kind(tok.text, tok.lemma_)
     if "source" not in roles and (source := _attribution(doc, anchor)):
         roles["source"] = source
-    if "location" not in roles and (place := _location(doc, anchor, words)):
+    if "location" not in roles and (place := _location(doc, anchor, words, attached=grown.spans.get("victims"))):
         roles["location"] = place
     if "count" not in quantities and "victims" in roles:
         _count_in_victims(doc, roles, quantities)
@@ -300,7 +310,7 @@ def _place(
     if "location" in roles and "location" in grown.spans:
         if (name := _named_head(doc, *grown.spans["location"], words)) is not None:
             roles["location"] = mention(doc, *name)
-    elif place := _location(doc, anchor, words, grown.spans.get("target")):
+    elif place := _location(doc, anchor, words, grown.spans.get("target"), grown.spans.get("target")):
         roles["location"] = place
 
 
