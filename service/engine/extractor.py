@@ -28,6 +28,7 @@ from service.engine.resolve import Grown, anchor, is_negated, resolve_overlaps
 from service.engine.roles import grow, separate
 from service.events.attribution import attribute
 from service.events.coreference import link_rementions
+from service.events.datelines import clip, dateline_ranges, in_dateline
 from service.events.model import DocResult
 
 STAGES = ("nlp", "match", "build")
@@ -49,7 +50,8 @@ class BatchResult:
 
 def grow_candidate(doc: Doc, candidate: Candidate) -> Grown:
     rule = candidate.rule
-    spans = {role: grow(doc, toks, rule.expansion(role)) for role, toks in candidate.tokens.items()}
+    datelines = dateline_ranges(doc)
+    spans = {role: clip(datelines, *grow(doc, toks, rule.expansion(role))) for role, toks in candidate.tokens.items()}
     # a count phrase is one unit: no other role keeps a piece of it ("forty - three civilians")
     cores = {
         role: tuple(range(*spans[role])) if rule.expansion(role) == "quantity" else toks
@@ -70,6 +72,8 @@ def process_doc(
     `rule_seconds` gains each rule's CPU time (see `BatchResult.rule_seconds`)."""
     t0 = time.perf_counter()
     candidates = find_candidates(doc, compiled, rule_seconds)
+    if datelines := dateline_ranges(doc):  # "KANDAHAR, Afghanistan —" is nobody's role
+        candidates = [c for c in candidates if not any(in_dateline(datelines, i) for t in c.tokens.values() for i in t)]
     if only_rule is not None:
         candidates = [c for c in candidates if c.rule.id == only_rule]
     t1 = time.perf_counter()

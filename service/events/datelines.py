@@ -1,0 +1,65 @@
+"""Datelines: the "KYIV, Ukraine (AP) —" that opens a wire story or one of its paragraphs.
+
+A dateline is metadata, not part of the sentence the parser reads it into: spaCy makes the city
+the subject of the first verb ("KANDAHAR, Afghanistan — A suicide bomber rammed ..." has two
+subjects), so an attack would name the city as its attacker and a statement's content would
+start with it. The engine drops matches whose roles lie in a dateline and keeps grown phrases
+out of it. A dateline is a capitalised place of at least three letters (more words and a
+", Country" or a date may follow), an optional agency in parentheses, then a dash between spaces
+or an em/en dash, at the start of the text or of a line, before a capital, a digit or a quote
+("NATO — the alliance — said" is no dateline).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from spacy.tokens import Doc
+
+from service.events.doctext import doc_text
+
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*"
+    r"[A-Z][A-Z.'’\-]{2,}(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}"  # KANDAHAR, NEW YORK, ST. LOUIS
+    r"(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3}){0,2}"  # , Afghanistan / , Dec. 2
+    r"(?:[ \t]*\([A-Za-z.&' ]{1,30}\))?"  # (AP), (Reuters)
+    r"[ \t]*(?:[—–]|--?(?=[ \t]))[ \t]*"
+    r"(?=[A-Z0-9“\"‘'])"  # the story's first sentence follows
+)
+_KEY = "sitrep.datelines"
+
+Range = tuple[int, int]
+"""Token range [start, end) of one dateline, dash included."""
+
+
+def dateline_ranges(doc: Doc) -> tuple[Range, ...]:
+    """The datelines of `doc` as token ranges in text order, kept in `doc.user_data`."""
+    found = doc.user_data.get(_KEY)
+    if isinstance(found, tuple):
+        return found
+    ranges: list[Range] = []
+    starts = [tok.idx for tok in doc]
+    for match in _DATELINE.finditer(doc_text(doc)):
+        first = bisect.bisect_left(starts, match.start())
+        end = bisect.bisect_left(starts, match.end())
+        if first < end:
+            ranges.append((first, end))
+    doc.user_data[_KEY] = found = tuple(ranges)
+    return found
+
+
+def _holding(ranges: tuple[Range, ...], index: int) -> Range | None:
+    at = bisect.bisect_right(ranges, index, key=lambda r: r[0]) - 1
+    return ranges[at] if at >= 0 and index < ranges[at][1] else None
+
+
+def in_dateline(ranges: tuple[Range, ...], index: int) -> bool:
+    """Whether token `index` lies in one of `ranges`."""
+    return _holding(ranges, index) is not None
+
+
+def clip(ranges: tuple[Range, ...], start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` moved past a dateline it starts in, when it reaches beyond it."""
+    held = _holding(ranges, start)
+    return (held[1], end) if held is not None and held[1] < end else (start, end)

@@ -1,0 +1,53 @@
+"""Datelines ("KYIV, Ukraine (AP) —") are found at the start of a text or a line and nowhere
+else; no event takes a role from one (the parser makes the city a subject)."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from service.engine.compiled import CompiledRuleSet
+from service.engine.extractor import extract
+from service.events.datelines import clip, dateline_ranges, in_dateline
+
+
+@pytest.mark.parametrize(
+    ("text", "dateline"),
+    [
+        ("KANDAHAR, Afghanistan — A suicide bomber rammed a car into a gate.", "KANDAHAR, Afghanistan —"),
+        ("BEIRUT (Reuters) - Jets struck a depot overnight.", "BEIRUT (Reuters) -"),
+        ("LONDON, Dec 2 (Reuters) - Police said two men were held.", "LONDON, Dec 2 (Reuters) -"),
+        ("The story began.\nNEW YORK -- A man was shot on Sunday.", "NEW YORK --"),
+        ('GAZA CITY — "We ran," she said.', "GAZA CITY —"),
+        ("NATO — the alliance — said it would meet.", None),
+        ("The UN said - quietly - that it would leave.", None),
+        ("US-led forces struck a base near the border.", None),
+    ],
+)
+def test_datelines_are_found_only_where_a_story_opens(nlp: Language, text: str, dateline: str | None) -> None:
+    doc = nlp(text)
+    found = [doc[start:end].text for start, end in dateline_ranges(doc)]
+    assert found == ([] if dateline is None else [dateline])
+
+
+@pytest.mark.fast
+def test_clip_and_membership() -> None:
+    ranges = ((0, 4), (20, 23))
+    assert [i for i in range(25) if in_dateline(ranges, i)] == [0, 1, 2, 3, 20, 21, 22]
+    assert clip(ranges, 0, 10) == (4, 10)  # a phrase that runs on past the dateline starts after it
+    assert clip(ranges, 1, 3) == (1, 3)  # one wholly inside is left alone (its match was dropped)
+    assert clip(ranges, 5, 9) == (5, 9)
+
+
+def test_no_role_comes_from_a_dateline(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "KANDAHAR, Afghanistan — A suicide bomber rammed a car into a police checkpoint on Thursday, "
+        "killing nine officers, officials said."
+    )
+    events = extract(nlp, compiled, [text]).docs[0].events
+    attack = next(e for e in events if e.type == "attack")
+    assert {role: m.text for role, m in attack.roles.items() if role != "location"} == {
+        "trigger": "rammed", "attacker": "A suicide bomber", "weapon": "a car", "target": "a police checkpoint",
+    }  # fmt: skip
+    statement = next(e for e in events if e.type == "statement")
+    assert statement.roles["content"].text.startswith("A suicide bomber")
