@@ -1,5 +1,5 @@
-"""Quotation conventions of other outlets: single curly marks (‘…’, the house style of British
-and Irish papers, whose closing mark is also the apostrophe) and quotations that run over several
+"""Quotation conventions of other outlets: single marks (curly ‘…’ or straight '…', the house
+style of British and Irish papers, whose closing mark is also the apostrophe) and quotations that run over several
 paragraphs (each paragraph opens with a mark, only the last closes). Quote finding on the text
 (fast), and statements from articles written that way with the shipped pack and the real model."""
 
@@ -36,6 +36,15 @@ CASES = [
     # ... but not one followed by narration, nor a closed one
     ("“We tried.\n\nShe left.", []),
     ("“We tried.”\n\n“It failed.”", ["“We tried.”", "“It failed.”"]),
+    # straight single quotes (web copy of British papers) where they are the house style
+    ("'We will not reopen it,' the manager said. 'It's too late.'", ["'We will not reopen it,'", "'It's too late.'"]),
+    ("He called the scheme 'reckless' and said the farmers' land was safe.", ["'reckless'"]),
+    ("The Smiths' house and the Joneses' car were searched.", []),
+    # ... not where double quotes are: American copy nests them and sets subheads in them
+    (
+        "“He said 'never' twice,” she said.\n\n'A tough decision.'\n\n“We left,” he said.",
+        ["“He said 'never' twice,”", "“We left,”"],
+    ),
 ]
 
 
@@ -56,8 +65,9 @@ def test_single_quoted_passages(text: str, expected: list[str]) -> None:
         "‘" + "s’ a" * 200_000,
         "``a" * 333_000,
         "''a" * 333_000,
+        "'a " * 300_000,
     ],
-    ids=["straight", "openings", "apostrophes", "open-paragraphs", "possessives", "backticks", "doubled"],
+    ids=["straight", "openings", "apostrophes", "open-paragraphs", "possessives", "backticks", "doubled", "singles"],
 )
 def test_quote_finding_stays_linear_on_a_megabyte_of_stray_marks(text: str) -> None:
     """Quadratic scanning (a regex that backtracks or rescans the rest of the text per mark, or a
@@ -89,6 +99,26 @@ def test_a_british_style_article(nlp: Language, compiled: CompiledRuleSet) -> No
     assert ("Alan Brodie", "Nobody here is surprised any more.", "DIRECT", "CARRIED_OVER") in found
     # every content is whole: no statement's content runs through a cue or swallows a mark
     assert all(not content.startswith("‘") and "said Alan" not in content for _, content, _, _ in found)
+
+
+STRAIGHT_SINGLES = (
+    "Two men were hurt in a fight outside a bar in the town centre on Saturday.\n\n"
+    "Inspector Dana Reid said: 'We know a lot of people saw what happened. Please come forward.'\n\n"
+    "'Somebody will have filmed it on a phone.'\n\n"
+    "The landlord said the bar's doors would stay shut until the 'mess' was cleared."
+)
+
+
+def test_straight_single_quotes_where_they_are_the_house_style(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = {
+        (e.roles["speaker"].text, e.roles["content"].text, e.attrs["kind"], e.attrs["speaker_source"])
+        for e in _statements(nlp, compiled, STRAIGHT_SINGLES)
+        if "speaker" in e.roles
+    }
+    reid = "We know a lot of people saw what happened. Please come forward."
+    assert ("Dana Reid", reid, "DIRECT", "CUE") in found
+    assert ("Dana Reid", "Somebody will have filmed it on a phone.", "DIRECT", "CARRIED_OVER") in found
+    assert any(kind == "MIXED" for speaker, _, kind, _ in found if speaker == "The landlord")
 
 
 MULTI_PARAGRAPH = (

@@ -19,7 +19,7 @@ from service.events.lexicons import EngineLexicons
 from service.events.mentions import entity_at, mention
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
-from service.events.quotes import quote_for_cue, quote_spans
+from service.events.quotes import holds_quote, quote_for_cue, quote_spans
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
@@ -224,7 +224,8 @@ def _statement(
         roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:
-        attrs["kind"] = "MIXED" if any(ch in content.text for ch in '“”"‘') else "INDIRECT"
+        mixed = holds_quote(quote_spans(doc_text(doc)), content.start, content.end)
+        attrs["kind"] = "MIXED" if mixed else "INDIRECT"
 
 
 _CONCESSIVE = frozenset({"because", "although", "though"})

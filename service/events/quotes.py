@@ -2,12 +2,12 @@
 quotes stand on their own (a paragraph or sentence that is only a quotation).
 
 Quotes are found on the text: curly “…”, straight "…", guillemets «…», the doubled
-apostrophes of some wires (''…'', ``…'') and the single curly ‘…’ of British and Irish papers
-(whose closing mark is also the apostrophe: see `_single_quotes`). A cue takes one quote, never
-text on both sides of it: the quote that ends just before the cue ("“A,” he said") or, failing
-that, the one its sentence opens after the cue ("He said: “A.”"). What follows the cue ("“A,” he
-said, “B.” “C.”") is left to `service.events.attribution`, which gives it the same speaker as
-separate statements.
+apostrophes of some wires (''…'', ``…'') and the single quotes of British and Irish papers,
+curly ‘…’ or straight '…' (whose closing mark is also the apostrophe: see `_single_quotes`).
+A cue takes one quote, never text on both sides of it: the quote that ends just before the cue
+("“A,” he said") or, failing that, the one its sentence opens after the cue ("He said: “A.”").
+What follows the cue ("“A,” he said, “B.” “C.”") is left to `service.events.attribution`, which
+gives it the same speaker as separate statements.
 """
 
 from __future__ import annotations
@@ -41,8 +41,12 @@ Quote = tuple[int, int]
 def quote_spans(text: str) -> tuple[Quote, ...]:
     """Character ranges of quoted passages, quotation marks included. Cached: each statement of
     a document asks for its quotes, and the text (one object per Doc, `doc_text`) hashes once."""
-    found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
-    found += _doubled_quotes(text) + _single_quotes(text) + _open_paragraphs(text)
+    found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _doubled_quotes(text)
+    # straight single quotes are the house style only where they outnumber double ones: American
+    # copy nests them inside double quotes and sets pull-quote subheads in them
+    straight = _outside(_single_quotes(text, "'", "'"), sorted(found))
+    found += _single_quotes(text, "‘", "’") + (straight if len(straight) >= len(found) else [])
+    found += _open_paragraphs(text)
     kept: list[Quote] = []
     # a quote inside another (“… ‘A’ …”, ‘… “A” …’, or within a paragraph left open) is part of it
     for span in sorted(found, key=lambda q: (q[0], -q[1])):
@@ -50,6 +54,25 @@ def quote_spans(text: str) -> tuple[Quote, ...]:
             continue
         kept.append(span)
     return tuple(kept)
+
+
+def holds_quote(quotes: Sequence[Quote], start: int, end: int) -> bool:
+    """Some quote of `quotes` (`quote_spans`, in text order) lies within [start, end)."""
+    i = bisect.bisect_left(quotes, (start, 0))
+    return i < len(quotes) and quotes[i][1] <= end
+
+
+def _outside(spans: list[Quote], others: list[Quote]) -> list[Quote]:
+    """The `spans` that overlap none of `others` (sorted by start; its neighbours are checked)."""
+    starts = [start for start, _ in others]
+    kept = []
+    for start, end in spans:
+        i = bisect.bisect_right(starts, start) - 1
+        before = i >= 0 and others[i][1] > start
+        after = i + 1 < len(others) and others[i + 1][0] < end
+        if not (before or after):
+            kept.append((start, end))
+    return kept
 
 
 def _open_paragraphs(text: str) -> list[Quote]:
@@ -100,20 +123,22 @@ def _doubled_quotes(text: str) -> list[Quote]:
     return spans
 
 
-def _single_quotes(text: str) -> list[Quote]:
-    """Passages in single curly quotes, ‘…’. The opening mark must start a word; the closing one
-    must not be followed by a letter (so “it’s”, “don’t” stay inside). A plural possessive inside
+def _single_quotes(text: str, opening: str, closing_mark: str) -> list[Quote]:
+    """Passages in single quotes: curly ‘…’, or straight '…' (web copy of the same papers, where
+    the apostrophe is the same character as both marks). The opening mark must start a word; the
+    closing one must not be followed by a letter (so “it’s”, “don’t” stay inside). A plural
+    possessive inside
     a quoted clause ("‘the voters’ choice,’ she said") is read as one when the quote opened a
     clause (after a sentence end, a colon or a comma, or at a line's start) and the mark follows
     an s and precedes a lower-case word; a quote opened mid-clause is a partial quote and closes
     at its first such mark (called it ‘reckless’ and ...). A quote that does not close within its
     paragraph (and `_MAX_SINGLE` characters) is not one. Candidate marks and line breaks are
     listed once and searched by bisection, so a text full of stray marks costs n log n."""
-    if "‘" not in text:
+    if opening not in text:
         return []
     closing: list[int] = []
     possessive: list[int] = []  # a closing mark, or a plural possessive inside a quoted clause
-    for match in re.finditer("’", text):
+    for match in re.finditer(closing_mark, text):
         i = match.start()
         after = text[i + 1 : i + 3]
         if not after[:1].isalnum():
@@ -121,7 +146,7 @@ def _single_quotes(text: str) -> list[Quote]:
             (possessive if like_possessive else closing).append(i)
     breaks = [match.start() for match in re.finditer("\n", text)]
     spans: list[Quote] = []
-    for match in re.finditer("‘", text):
+    for match in re.finditer(opening, text):
         start = match.start()
         if spans and start < spans[-1][1]:
             continue
