@@ -57,9 +57,10 @@ def quote_spans(text: str) -> tuple[Quote, ...]:
 
 
 def holds_quote(quotes: Sequence[Quote], start: int, end: int) -> bool:
-    """Some quote of `quotes` (`quote_spans`, in text order) lies within [start, end)."""
-    i = bisect.bisect_left(quotes, (start, 0))
-    return i < len(quotes) and quotes[i][1] <= end
+    """Some quote of `quotes` (`quote_spans`: disjoint, in text order) overlaps [start, end): the
+    last one that opens before `end` is the only one that can."""
+    i = bisect.bisect_left(quotes, (end, 0)) - 1
+    return i >= 0 and quotes[i][1] > start
 
 
 def _outside(spans: list[Quote], others: list[Quote]) -> list[Quote]:
