@@ -321,3 +321,12 @@ def test_wire_shapes_the_parser_breaks_or_hides(nlp: Language, compiled: Compile
         ("The mayor", "The council has lost its mind."),
         ("Holt", "is the lack of nurses"),
     ]
+
+
+def test_a_speaker_with_a_name_in_apposition_resolves_to_the_name(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "The trial ended on Friday. The defendant's lawyer, Tomas Brennan, said his client would appeal. "
+        "Her sister, Alice Ward, said the family was relieved."
+    )
+    speakers = [_speaker(e) for e in _statements(nlp, compiled, text)]
+    assert speakers == ["Tomas Brennan", "Alice Ward"]

@@ -16,7 +16,8 @@ antecedent that agrees with the pronoun:
   the quote is attributed to, which the statement itself names.
 
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
-entity is its own canonical name; other phrases have none ("").
+entity is its own canonical name; a phrase with a person's name in apposition takes that name
+("his lawyer, Ray Donnelly," → "Ray Donnelly"); other phrases have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
@@ -191,7 +192,14 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             if end - start > len(span):
                 return text
     ent = entity_at(doc, span.root.i)
+    if ent is None:  # "his mother, Denise Hill," / "Crowe's lawyer, Ray Donnelly,": the name beside
+        ent = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
     return str(ent.text) if ent is not None else ""
+
+
+def _person_at(doc: Doc, i: int) -> Span | None:
+    ent = entity_at(doc, i)
+    return ent if ent is not None and ent.label_ == "PERSON" else None
 
 
 def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
