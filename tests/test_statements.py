@@ -330,3 +330,12 @@ def test_a_speaker_with_a_name_in_apposition_resolves_to_the_name(nlp: Language,
     )
     speakers = [_speaker(e) for e in _statements(nlp, compiled, text)]
     assert speakers == ["Tomas Brennan", "Alice Ward"]
+
+
+def test_they_takes_the_people_who_spoke_last(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Northfield Police named the victim on Monday. The teenager's family described him as kind and funny. "
+        "In a statement, they said: “We will never get over this.”"
+    )
+    quoted = [e for e in _statements(nlp, compiled, text) if e.roles["content"].text.startswith("We will never")]
+    assert [_speaker(e) for e in quoted] == ["The teenager's family"]
