@@ -279,8 +279,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from service.authoring.evaluation.doccache import default_dir
 
     baseline = Path(args.baseline) if args.baseline else None
+    dump = Path(args.dump) if args.dump else None
     return evaluate(Path(args.gold), Path(args.rules), baseline, args.model, as_json=args.json, limit=args.limit,
-                    show=args.show, doc_cache=None if args.no_doc_cache else default_dir())  # fmt: skip
+                    show=args.show, doc_cache=None if args.no_doc_cache else default_dir(), dump=dump)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -344,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="one JSON document instead of the text report")
     ev.add_argument("--limit", type=int, default=None, help="score an even sample of N gold units")
     ev.add_argument("--show", type=int, default=0, help="list the first N misses, false positives, role errors")
+    ev.add_argument("--dump", help="write every event the pack found to this JSON Lines file (to sample and label)")
     ev.add_argument("--no-doc-cache", action="store_true",
                     help="parse the gold texts again (parses are cached under $SITREP_CACHE_DIR)")  # fmt: skip
     add_arguments(ev, RULE_FLAGS)

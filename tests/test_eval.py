@@ -304,10 +304,10 @@ def test_sitrep_eval_passes_json_limit_and_show_through(
     ]
     assert sitrep(argv) == 0
     assert seen == {"gold": gold, "rules": packs[0], "baseline": packs[1], "model": seen["model"],
-                    "as_json": True, "limit": 3, "show": 7, "doc_cache": default_dir()}  # fmt: skip
-    assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--no-doc-cache"]) == 0
+                    "as_json": True, "limit": 3, "show": 7, "doc_cache": default_dir(), "dump": None}  # fmt: skip
+    assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--no-doc-cache", "--dump", "out.jsonl"]) == 0
     assert (seen["baseline"], seen["as_json"], seen["limit"], seen["show"]) == (None, False, None, 0)
-    assert seen["doc_cache"] is None
+    assert seen["doc_cache"] is None and seen["dump"] == Path("out.jsonl")
 
 
 def test_sitrep_eval_json_and_limit_end_to_end(
@@ -322,6 +322,23 @@ def test_sitrep_eval_json_and_limit_end_to_end(
     assert sitrep(["eval", str(gold), "--rules", str(packs[0]), "--show", "5"]) == 0
     out = capsys.readouterr().out
     assert "misses (first 5 of 1):" in out and "false positives (first 5 of 1):" in out
+
+
+def test_dump_writes_every_event_with_its_unit(
+    nlp: Language, packs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gold = _gold(tmp_path, SENTENCES)
+    dump = tmp_path / "events.jsonl"
+    assert main(gold, packs[0], None, nlp=nlp, dump=dump) == 0
+    records = [json.loads(line) for line in dump.read_text(encoding="utf-8").splitlines()]
+    run = _run(nlp, packs[0], tmp_path, SENTENCES)
+    assert len(records) == sum(len(found) for found in run.events) > 0
+    first = records[0]
+    assert {"unit", "id", "type", "rule", "start", "end", "text", "roles", "attributes"} <= set(first)
+    text = SENTENCES[first["unit"]]["text"]
+    assert text[first["start"] : first["end"]] == first["text"]  # offsets into the unit's own text
+    assert f"{len(records)} events written" in capsys.readouterr().err
+    assert main(gold, packs[0], None, nlp=nlp, dump=tmp_path / "no" / "such" / "dir.jsonl") == 2
 
 
 def test_halves_split_by_record_order(nlp: Language, packs: tuple[Path, Path], tmp_path: Path) -> None:

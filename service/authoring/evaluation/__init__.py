@@ -11,6 +11,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from service.authoring.evaluation.dump import write_dump
 from service.authoring.evaluation.gold import GoldFormatError, read_gold
 from service.authoring.evaluation.report import diff_report, json_report, text_report
 from service.authoring.evaluation.run import evaluate, sample
@@ -23,12 +24,13 @@ __all__ = ["main"]
 def main(
     gold: Path, rules: Path, baseline: Path | None = None, model: str = DEFAULT_MODEL,
     *, as_json: bool = False, limit: int | None = None, show: int = 0, nlp: Language | None = None,
-    doc_cache: Path | None = None,
+    doc_cache: Path | None = None, dump: Path | None = None,
 ) -> int:  # fmt: skip
     """Score `rules` (and optionally `baseline`) on `gold`; print the report.
 
     `nlp` reuses an already loaded pipeline (tests); otherwise `model` is loaded. `doc_cache` is
-    a directory of parsed gold documents (see `doccache`), None to parse every time.
+    a directory of parsed gold documents (see `doccache`), None to parse every time. `dump`
+    receives every event of `rules` as JSON Lines (see `dump`).
 
     Exit codes: 0 scored, 2 unreadable gold or rules, 3 the model could not be loaded.
     """
@@ -48,6 +50,13 @@ def main(
     except RuleSetError as exc:
         print(f"sitrep eval: invalid rules:\n{exc}", file=sys.stderr)
         return 2
+    if dump is not None:
+        try:
+            written = write_dump(dump, docs, run.events)
+        except OSError as exc:
+            print(f"sitrep eval: cannot write the dump: {exc}", file=sys.stderr)
+            return 2
+        print(f"sitrep eval: {written} events written to {dump}", file=sys.stderr)
     if as_json:
         out = {"gold": str(gold), "model": model, "pack": json_report(run)}
         if base is not None:

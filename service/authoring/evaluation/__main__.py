@@ -20,9 +20,10 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="score an even sample of N units")
     parser.add_argument("--show", type=int, default=0, help="list N misses / false positives")
     parser.add_argument("--no-doc-cache", action="store_true", help="parse the gold texts again (no cache)")
+    parser.add_argument("--dump", type=Path, default=None, help="write every event found to this JSON Lines file")
     args = parser.parse_args(argv)
     return main(args.gold, args.rules, args.baseline, args.model, as_json=args.json, limit=args.limit,
-                show=args.show, doc_cache=None if args.no_doc_cache else default_dir())  # fmt: skip
+                show=args.show, doc_cache=None if args.no_doc_cache else default_dir(), dump=args.dump)  # fmt: skip
 
 
 if __name__ == "__main__":

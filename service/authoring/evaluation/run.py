@@ -31,6 +31,8 @@ class PackRun:
     halves: tuple[Scorecard, Scorecard]
     """The first and second half of the gold file by record order, scored apart: a change that
     only helps the half its author looked at shows up as a gap between them."""
+    events: list[list[Event]]
+    """What the pack found in each unit, in record order (`sitrep eval --dump`)."""
 
 
 Predictions = tuple[str, tuple[str, ...], list[list[Event]], float, dict[str, EventType]]
@@ -61,7 +63,7 @@ def evaluate(nlp: Language, rules: Path, docs: list[GoldDoc], doc_cache: Path | 
         score_doc(halves[index >= middle], doc, found, types)
     for rule_id in ids:
         card.rules.setdefault(rule_id, Counts())  # silent rules get a row too
-    return PackRun(rules, version, ids, card, seconds, halves)
+    return PackRun(rules, version, ids, card, seconds, halves, events)
 
 
 def sample(docs: list[GoldDoc], limit: int | None) -> list[GoldDoc]:
