@@ -211,7 +211,8 @@ def _statement(
         roles["content"] = mention(doc, *whole)
     if "content" in roles and (longer := _trailing_clauses(doc, anchor, roles["content"], grown.spans, words)):
         roles["content"] = mention(doc, *longer)
-    quoted = quote_for_cue(doc, anchor, quote_spans(doc_text(doc)))
+    quotes = quote_spans(doc_text(doc))
+    quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
     # content after it ("“A,” she said, adding that B": B; not a clause the parser hung on the cue
@@ -224,8 +225,7 @@ def _statement(
         roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
     elif content is not None:
-        mixed = holds_quote(quote_spans(doc_text(doc)), content.start, content.end)
-        attrs["kind"] = "MIXED" if mixed else "INDIRECT"
+        attrs["kind"] = "MIXED" if holds_quote(quotes, content.start, content.end) else "INDIRECT"
 
 
 _CONCESSIVE = frozenset({"because", "although", "though"})

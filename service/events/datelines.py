@@ -39,8 +39,9 @@ def dateline_ranges(doc: Doc) -> tuple[Range, ...]:
     if isinstance(found, tuple):
         return found
     ranges: list[Range] = []
-    starts = [tok.idx for tok in doc]
+    starts: list[int] = []  # token offsets, listed only once a dateline is found (most texts have none)
     for match in _DATELINE.finditer(doc_text(doc)):
+        starts = starts or [tok.idx for tok in doc]
         first = bisect.bisect_left(starts, match.start())
         end = bisect.bisect_left(starts, match.end())
         if first < end:

@@ -44,7 +44,8 @@ def quote_spans(text: str) -> tuple[Quote, ...]:
     found = [(m.start(), m.end()) for m in _QUOTE.finditer(text)] + _doubled_quotes(text)
     # straight single quotes are the house style only where they outnumber double ones: American
     # copy nests them inside double quotes and sets pull-quote subheads in them
-    straight = _outside(_single_quotes(text, "'", "'"), sorted(found))
+    doubles = sorted(found)
+    straight = [q for q in _single_quotes(text, "'", "'") if not holds_quote(doubles, *q)]
     found += _single_quotes(text, "‘", "’") + (straight if len(straight) >= len(found) else [])
     found += _open_paragraphs(text)
     kept: list[Quote] = []
@@ -61,19 +62,6 @@ def holds_quote(quotes: Sequence[Quote], start: int, end: int) -> bool:
     last one that opens before `end` is the only one that can."""
     i = bisect.bisect_left(quotes, (end, 0)) - 1
     return i >= 0 and quotes[i][1] > start
-
-
-def _outside(spans: list[Quote], others: list[Quote]) -> list[Quote]:
-    """The `spans` that overlap none of `others` (sorted by start; its neighbours are checked)."""
-    starts = [start for start, _ in others]
-    kept = []
-    for start, end in spans:
-        i = bisect.bisect_right(starts, start) - 1
-        before = i >= 0 and others[i][1] > start
-        after = i + 1 < len(others) and others[i + 1][0] < end
-        if not (before or after):
-            kept.append((start, end))
-    return kept
 
 
 def _open_paragraphs(text: str) -> list[Quote]:
@@ -128,9 +116,8 @@ def _single_quotes(text: str, opening: str, closing_mark: str) -> list[Quote]:
     """Passages in single quotes: curly ‘…’, or straight '…' (web copy of the same papers, where
     the apostrophe is the same character as both marks). The opening mark must start a word; the
     closing one must not be followed by a letter (so “it’s”, “don’t” stay inside). A plural
-    possessive inside
-    a quoted clause ("‘the voters’ choice,’ she said") is read as one when the quote opened a
-    clause (after a sentence end, a colon or a comma, or at a line's start) and the mark follows
+    possessive inside a quoted clause ("‘the voters’ choice,’ she said") is read as one when the
+    quote opened a clause (after a sentence end, a colon or a comma, or at a line's start) and the mark follows
     an s and precedes a lower-case word; a quote opened mid-clause is a partial quote and closes
     at its first such mark (called it ‘reckless’ and ...). A quote that does not close within its
     paragraph (and `_MAX_SINGLE` characters) is not one. Candidate marks and line breaks are
