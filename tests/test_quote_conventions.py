@@ -36,6 +36,10 @@ CASES = [
     # ... but not one followed by narration, nor a closed one
     ("“We tried.\n\nShe left.", []),
     ("“We tried.”\n\n“It failed.”", ["“We tried.”", "“It failed.”"]),
+    # single quotes over several paragraphs, by the same convention
+    ("She said: ‘It was cruel.\n\n‘Please come forward,’ she added.", ["‘It was cruel.\n", "‘Please come forward,’"]),
+    ("She said: 'It was cruel.\n\n'Please come forward.'", ["'It was cruel.\n", "'Please come forward.'"]),
+    ("She said: 'It was cruel.\n\nThe men left.", []),
     # straight single quotes (web copy of British papers) where they are the house style
     ("'We will not reopen it,' the manager said. 'It's too late.'", ["'We will not reopen it,'", "'It's too late.'"]),
     ("He called the scheme 'reckless' and said the farmers' land was safe.", ["'reckless'"]),
@@ -175,3 +179,51 @@ def test_a_negation_closing_a_quote_does_not_negate_its_cue(nlp: Language, compi
     assert [(e.roles["speaker"].text, e.roles["content"].text) for e in events] == [
         ("Ruth Abel", "Some of the boats are ready, and some are just not")
     ]
+
+
+WIRE_STORY = (
+    "Councillors voted on Monday to sell the old harbour warehouse.\n\n"
+    '"We have waited long enough," Mayor Rosa Lindgren said in a speech to the council. '
+    '"The building is empty and the town needs the money."\n\n'
+    "Her plan would cap what the buyer can charge local fishermen for storage.\n\n"
+    'According to Mark Ellis, a surveyor at Dale & Co, the roof is "close to collapse."\n\n'
+    '"It would cost more to repair than to rebuild," he said in an interview.\n\n'
+    "Harbour staff said the sale had been expected but warned that jobs could go."
+)
+
+
+def test_attribution_shapes_of_wire_copy(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = {
+        (e.roles["speaker"].text, e.roles["content"].text, e.roles["speaker"].resolved)
+        for e in _statements(nlp, compiled, WIRE_STORY)
+        if "speaker" in e.roles
+    }
+    # a quote that ends a paragraph is not the content of a verb in the next one ("charge")
+    mayor = ("Mayor Rosa Lindgren", "The building is empty and the town needs the money.", "Mayor Rosa Lindgren")
+    assert mayor in found
+    assert not any(speaker == "the buyer" for speaker, _, _ in found)
+    # the content of "according to X, an analyst at Y, Z" is Z; "he" is the person it names
+    assert ("Mark Ellis", 'the roof is "close to collapse."', "Mark Ellis") in found
+    assert ("he", "It would cost more to repair than to rebuild", "Mark Ellis") in found
+    # "said A but warned B": two statements of the same speaker, the first ending before "but"
+    assert ("Harbour staff", "the sale had been expected", "") in found
+    assert ("Harbour staff", "that jobs could go", "") in found
+
+
+BRITISH_STORY = (
+    "A man has died after being stabbed outside a takeaway in the early hours of Sunday.\n\n"
+    "Detective Sergeant Amy Cole said: 'This was a shocking and senseless act.\n\n"
+    "'I would ask anyone who saw the fight to contact us.'\n\n"
+    "A neighbour told the Evening Post: 'We heard shouting and then sirens.'"
+)
+
+
+def test_a_british_quotation_over_two_paragraphs(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = {
+        (e.roles["speaker"].text, e.roles["content"].text, e.attrs["kind"])
+        for e in _statements(nlp, compiled, BRITISH_STORY)
+        if "speaker" in e.roles
+    }
+    assert ("Sergeant Amy Cole", "This was a shocking and senseless act.", "DIRECT") in found
+    assert ("Sergeant Amy Cole", "I would ask anyone who saw the fight to contact us.", "DIRECT") in found
+    assert ("A neighbour", "We heard shouting and then sirens.", "DIRECT") in found

@@ -211,6 +211,8 @@ def _statement(
         roles["content"] = mention(doc, *whole)
     if "content" in roles and (longer := _trailing_clauses(doc, anchor, roles["content"], grown.spans, words)):
         roles["content"] = mention(doc, *longer)
+    if "content" in roles and (shorter := _before_coordinated_speech(doc, roles["content"], words)):
+        roles["content"] = mention(doc, *shorter)
     quotes = quote_spans(doc_text(doc))
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
@@ -221,6 +223,8 @@ def _statement(
     before = quoted is not None and quoted[1] <= doc[anchor].idx
     if before and content is not None and content.start > doc[anchor].idx:
         quoted = quoted if _past_inverted_speaker(doc, anchor, grown.spans) else None
+    if quoted is not None and not before and content is not None and _runs_on(doc_text(doc), quoted, content):
+        quoted = None
     if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):
         roles["content"] = Mention(doc_text(doc)[quoted[0] : quoted[1]], quoted[0], quoted[1])
         attrs["kind"] = "DIRECT"
@@ -256,6 +260,34 @@ def _trailing_clauses(
     while end > first.end and doc[end - 1].is_punct and doc[end - 1].text in ".!?":
         end -= 1  # the sentence's full stop, hung on the last conjunct
     return trim_edges(doc, first.start, end)
+
+
+def _runs_on(text: str, quoted: tuple[int, int], content: Mention) -> bool:
+    """The reported clause goes on past a quote after the cue that closes no clause ("X, she
+    said, ''is a model'' for the region"): a partial quote inside the clause, which stays the
+    content. A quote that closes with clause punctuation, or the clause's end, is the content."""
+    if content.end <= quoted[1] + 1 or text[quoted[1] - 1 : quoted[1]] in {",", ".", "!", "?", ";", ":"}:
+        return False
+    rest = text[quoted[1] : content.end].lstrip(" ”\"'’")
+    return rest[:1].islower()
+
+
+def _before_coordinated_speech(doc: Doc, content: Mention, words: EngineLexicons) -> tuple[int, int] | None:
+    """The reported clause without a speech verb the parser coordinated with it ("said the
+    storm had passed but warned that B"): that verb, with no subject of its own, is the
+    speaker's second statement (`statement.say.conj.in_content`), not part of the first."""
+    span = doc.char_span(content.start, content.end, alignment_mode="expand")
+    if span is None:
+        return None
+    quotes = quote_spans(doc_text(doc))
+    for child in span.root.rights:
+        own_speech = child.dep_ == "conj" and child.lemma_.lower() in words.speaker_speech_verbs
+        own_speech = own_speech and not holds_quote(quotes, child.idx, child.idx + 1)  # quoted words stay whole
+        children = {c.dep_ for c in child.children}
+        if own_speech and child.i < span.end and "ccomp" in children and not children & _SUBJECTS:
+            start, end = trim_edges(doc, span.start, child.left_edge.i)
+            return (start, end) if start < end < span.end else None
+    return None
 
 
 def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:

@@ -29,7 +29,9 @@ from service.engine.roles import grow, separate
 from service.events.attribution import attribute
 from service.events.coreference import link_rementions
 from service.events.datelines import clip, dateline_ranges, in_dateline
+from service.events.doctext import doc_text
 from service.events.model import DocResult
+from service.events.quotes import quote_spans, quoted_apart
 
 STAGES = ("nlp", "match", "build")
 MINIBATCH_CHARS = 20_000  # about 0.3 s of parsing with en_core_web_sm on one core
@@ -57,10 +59,22 @@ def grow_candidate(doc: Doc, candidate: Candidate) -> Grown:
         role: tuple(range(*spans[role])) if rule.expansion(role) == "quantity" else toks
         for role, toks in candidate.tokens.items()
     }
-    separate(spans, cores)
+    separate(doc, spans, cores)
     start = min([candidate.start, *(s for s, _ in spans.values())])
     end = max([candidate.end, *(e for _, e in spans.values())])
     return Grown(candidate, spans, start, end)
+
+
+def _cue_quoted_apart(doc: Doc, candidate: Candidate) -> bool:
+    """A statement whose cue is a word of a quotation that does not hold its speaker
+    (`quotes.quoted_apart`): no statement of that speaker, and, dropped before overlaps are
+    resolved, no rival of the quoted speaker's own statement."""
+    cue, speaker = candidate.tokens.get("cue"), candidate.tokens.get("speaker")
+    if candidate.rule.event != "statement" or not cue or not speaker:
+        return False
+    first, last = doc[speaker[0]], doc[speaker[-1]]
+    where = (first.idx, last.idx + len(last))
+    return quoted_apart(doc_text(doc), quote_spans(doc_text(doc)), doc[cue[0]].idx, where)
 
 
 def process_doc(
@@ -74,6 +88,7 @@ def process_doc(
     candidates = find_candidates(doc, compiled, rule_seconds)
     if datelines := dateline_ranges(doc):  # "KANDAHAR, Afghanistan —" is nobody's role
         candidates = [c for c in candidates if not any(in_dateline(datelines, i) for t in c.tokens.values() for i in t)]
+    candidates = [c for c in candidates if not _cue_quoted_apart(doc, c)]
     if only_rule is not None:
         candidates = [c for c in candidates if c.rule.id == only_rule]
     t1 = time.perf_counter()

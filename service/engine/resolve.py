@@ -126,8 +126,9 @@ def _kind(item: Grown, doc: Doc) -> str:
 def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
     """Two candidates are rivals when they have the same event type and overlap, except casualties
     of two different specific kinds on different words ("killing three and wounding 12") and
-    statements of two cues with contents apart ("“A,” she said, adding that B") or one reported
-    inside the other's content ("X said that Y insisted Z": two attributions)."""
+    statements of two cues with contents apart ("“A,” she said, adding that B"), one reported
+    inside the other's content ("X said that Y insisted Z": two attributions) or the speaker's
+    next one coordinated inside it ("X said A but warned B")."""
     if kept.candidate.rule.event != item.candidate.rule.event:
         return False
     if not (kept.start < item.end and item.start < kept.end):
@@ -137,6 +138,8 @@ def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
         if a and b and not (a[0] < b[1] and b[0] < a[1]):
             return False
         if _reported_within(kept, item) or _reported_within(item, kept):
+            return False
+        if _said_next(kept, item) or _said_next(item, kept):
             return False
     if item.candidate.rule.event == "casualty" and anchor(kept.candidate) != anchor(item.candidate):
         kinds = {_kind(kept, doc), _kind(item, doc)}
@@ -149,6 +152,15 @@ def _reported_within(outer: Grown, inner: Grown) -> bool:
     """The whole of `inner` (its cue, speaker and content) lies in `outer`'s content."""
     content = outer.spans.get("content")
     return content is not None and content[0] <= inner.start and inner.end <= content[1]
+
+
+def _said_next(first: Grown, second: Grown) -> bool:
+    """`second` is the same speaker's next statement, its cue coordinated inside `first`'s
+    content by the parser ("X said A but warned B"; the builder ends A before "but warned")."""
+    content, cue = first.spans.get("content"), second.candidate.tokens.get("cue")
+    speaker = first.candidate.tokens.get("speaker")
+    same_speaker = speaker is not None and speaker == second.candidate.tokens.get("speaker")
+    return content is not None and cue is not None and same_speaker and content[0] <= cue[0] < content[1]
 
 
 def _matched(candidate: Candidate) -> set[int]:

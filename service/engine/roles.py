@@ -102,8 +102,10 @@ def trim_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def separate(spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:
-    """Shrink grown spans in place so that none covers another role's matched tokens."""
+def separate(doc: Doc, spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:
+    """Shrink grown spans in place so that none covers another role's matched tokens, nor what
+    hangs on them when that lies wholly on their side ("According to Ann Lee, an analyst at X,
+    the plan is Y": the content starts after the analyst, not after Lee)."""
     for role, (start, end) in list(spans.items()):
         core = cores[role]
         for other, tokens in cores.items():
@@ -112,7 +114,9 @@ def separate(spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]
             for i in tokens:
                 if start <= i < end and i not in core:
                     if i < core[0]:
-                        start = i + 1
+                        edge = doc[i].right_edge.i
+                        start = max(start, edge + 1 if edge < core[0] else i + 1)
                     elif i > core[-1]:
-                        end = i
+                        edge = doc[i].left_edge.i
+                        end = min(end, edge if edge > core[-1] else i)
         spans[role] = (start, max(end, start + 1))

@@ -89,14 +89,17 @@ def _name_shaped(ent: Span, words: EngineLexicons) -> bool:
 
 def is_person(ent: Span, words: EngineLexicons) -> bool:
     """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
-    ("near Kyiv"), or a person's name mis-tagged ORG that reports speech."""
+    ("near Kyiv"; but "according to Ann Lee" and a given name make it a person), or a person's
+    name mis-tagged ORG that reports speech."""
+    given = words.given_names_male | words.given_names_female
     if ent.label_ == "ORG":
-        given = words.given_names_male | words.given_names_female
         return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
     if ent.label_ != "PERSON":
         return False
     root = ent.root
-    return not (root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps)
+    if root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps:
+        return root.head.head.lower_ == "according" or (len(ent) > 1 and ent[0].lower_ in given)
+    return True
 
 
 def _gender_evidence(ent: Span, words: EngineLexicons) -> str:

@@ -31,8 +31,10 @@ _GAP_TOKENS = 12  # "“…,” Foreign Ministry spokeswoman Lena Voss of Rurita
 _TRAILING = " \t\n,;:"
 _SENTENCE_END = ".!?…"
 _CLAUSE_END = frozenset(",;:.!?…—-")
+_SPACES = re.compile(r"\s*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _TITLE_WORDS = 8
+_SCARE_WORDS = 3  # a quote of this many words may hold a cue as a scare quote ("“totally denied”")
 
 Quote = tuple[int, int]
 
@@ -62,6 +64,20 @@ def holds_quote(quotes: Sequence[Quote], start: int, end: int) -> bool:
     last one that opens before `end` is the only one that can."""
     i = bisect.bisect_left(quotes, (end, 0)) - 1
     return i >= 0 and quotes[i][1] > start
+
+
+def quoted_apart(text: str, quotes: Sequence[Quote], cue: int, speaker: tuple[int, int]) -> bool:
+    """The cue (a character offset) is a word of a quotation of more than a few words that does
+    not hold the speaker (character range): the parser coordinated a verb of the quoted words
+    with the reporting verb ("he said, “who tells her A and then tells everyone B”"), and the
+    quoted person, not the cue's subject, speaks. A scare-quoted cue ("X “insisted” that") is
+    not apart."""
+    i = bisect.bisect_right(quotes, (cue, len(text) + 1)) - 1
+    if i < 0 or not quotes[i][0] < cue < quotes[i][1]:
+        return False
+    start, end = quotes[i]
+    inside = start <= speaker[0] and speaker[1] <= end
+    return not inside and len(text[start:end].split()) > _SCARE_WORDS
 
 
 def _open_paragraphs(text: str) -> list[Quote]:
@@ -140,13 +156,25 @@ def _single_quotes(text: str, opening: str, closing_mark: str) -> list[Quote]:
             continue
         if not (start + 1 < len(text) and text[start + 1].isalpha() and (start == 0 or not text[start - 1].isalnum())):
             continue
-        stop = min(len(text), start + _MAX_SINGLE, _first(breaks, start, len(text)))
+        line_end = _first(breaks, start, len(text))
+        stop = min(len(text), start + _MAX_SINGLE, line_end)
         mark = _first(closing, start + 2, stop)
-        if _neighbour(text, start - 1, -1) not in _OPENS_CLAUSE | {""}:
+        opens_clause = _neighbour(text, start - 1, -1) in _OPENS_CLAUSE | {""}
+        if not opens_clause:
             mark = min(mark, _first(possessive, start + 2, stop))  # mid-clause: a partial quote
         if mark < stop:
             spans.append((start, mark + 1))
+        elif opens_clause and stop == line_end < len(text) and _opens_next_line(text, line_end, opening):
+            spans.append((start, line_end + 1))  # a paragraph of a longer quotation (`_open_paragraphs`)
     return spans
+
+
+def _opens_next_line(text: str, i: int, opening: str) -> bool:
+    """The first line after the line break at `i` that is not blank opens with the mark `opening`
+    before a letter: the next paragraph of a quotation left open ("'A.¶'B,' she said.")."""
+    spaces = _SPACES.match(text, i)
+    j = spaces.end() if spaces else i
+    return text.startswith(opening, j) and text[j + 1 : j + 2].isalpha()
 
 
 def _first(positions: list[int], low: int, default: int) -> int:
@@ -250,7 +278,9 @@ def _ends_clause(text: str, quote: Quote) -> bool:
 
 def _near(doc: Doc, start_char: int, end_char: int) -> bool:
     """Only the speaker's words lie between a quote's end and the cue: a few tokens, no quote
-    mark, no new sentence but the cue's own ("“A.” Then B. He said" is not near)."""
+    mark, no line break, no new sentence but the cue's own ("“A.” Then B. He said" is not near)."""
+    if "\n" in doc_text(doc)[start_char:end_char]:
+        return False  # the cue is in a later paragraph: it is not this quote's
     indices = _token_range(doc, start_char, end_char)
     if len(indices) > _GAP_TOKENS:
         return False
