@@ -279,11 +279,9 @@ def _ends_clause(text: str, quote: Quote) -> bool:
 def _near(doc: Doc, start_char: int, end_char: int) -> bool:
     """Only the speaker's words lie between a quote's end and the cue: a few tokens, no quote
     mark, no line break, no new sentence but the cue's own ("“A.” Then B. He said" is not near)."""
-    if "\n" in doc_text(doc)[start_char:end_char]:
-        return False  # the cue is in a later paragraph: it is not this quote's
     indices = _token_range(doc, start_char, end_char)
-    if len(indices) > _GAP_TOKENS:
-        return False
+    if len(indices) > _GAP_TOKENS or doc_text(doc).find("\n", start_char, end_char) != -1:
+        return False  # (a line break: the cue is in a later paragraph, not this quote's)
     gap = [doc[i] for i in indices]
     if any(tok.text in _MARKS for tok in gap):
         return False
