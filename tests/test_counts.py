@@ -95,6 +95,8 @@ COUNT_SENTENCES = [
     ('Two thousand and twelve soldiers died in the battle for Kelso.', 'Two thousand and twelve', 2012, 2012, "EXACT"),
     ('More than 1,200 people were killed in the fighting around Harwick.', 'More than 1,200', 1200, None, "MORE_THAN"),
     ('The shelling killed 1,024 residents of Brindle over the winter.', '1,024', 1024, 1024, "EXACT"),
+    # a count with no noun after it: the noun of the count ("dozen") is no victim
+    ('Shells hit the market on Sunday, injuring more than two dozen.', 'more than two dozen', 24, None, "MORE_THAN"),
     ('Nearly 1.5 million people have been killed in the war.', 'Nearly 1.5 million', 1500000, 1500000, "APPROXIMATE"),
     ('At least twenty-two people were killed in the bombing in Arlow.', 'At least twenty-two', 22, None, "AT_LEAST"),
     ('The bombing killed at least forty - two people in the market.', 'at least forty - two', 42, None, "AT_LEAST"),

@@ -188,7 +188,9 @@ WIRE_STORY = (
     "Her plan would cap what the buyer can charge local fishermen for storage.\n\n"
     'According to Mark Ellis, a surveyor at Dale & Co, the roof is "close to collapse."\n\n'
     '"It would cost more to repair than to rebuild," he said in an interview.\n\n'
-    "Harbour staff said the sale had been expected but warned that jobs could go."
+    "Harbour staff said the sale had been expected but warned that jobs could go.\n\n"
+    '"We will fight it," a union official, Sam Reyes, said in a post on X.\n\n'
+    "The council denies that any jobs are at risk."
 )
 
 
@@ -208,6 +210,8 @@ def test_attribution_shapes_of_wire_copy(nlp: Language, compiled: CompiledRuleSe
     # "said A but warned B": two statements of the same speaker, the first ending before "but"
     assert ("Harbour staff", "the sale had been expected", "") in found
     assert ("Harbour staff", "that jobs could go", "") in found
+    # the parser runs "said in a post on X." on into the next paragraph: its clause is not what was said
+    assert ("a union official", "We will fight it", "Sam Reyes") in found
 
 
 BRITISH_STORY = (

@@ -175,6 +175,9 @@ def _casualty(
         roles["location"] = place
     if "count" not in quantities and "victims" in roles:
         _count_in_victims(doc, roles, quantities)
+    count, victims = quantities.get("count"), roles.get("victims")
+    if count is not None and victims is not None and count.start <= victims.start and victims.end <= count.end:
+        del roles["victims"]  # "injuring more than two dozen": the count's noun names nobody
 
 
 def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
@@ -213,6 +216,8 @@ def _statement(
         roles["content"] = mention(doc, *longer)
     if "content" in roles and (shorter := _before_coordinated_speech(doc, roles["content"], words)):
         roles["content"] = mention(doc, *shorter)
+    if "content" in roles and _other_paragraph(doc_text(doc), doc[anchor].idx, roles["content"]):
+        del roles["content"]
     quotes = quote_spans(doc_text(doc))
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
@@ -260,6 +265,15 @@ def _trailing_clauses(
     while end > first.end and doc[end - 1].is_punct and doc[end - 1].text in ".!?":
         end -= 1  # the sentence's full stop, hung on the last conjunct
     return trim_edges(doc, first.start, end)
+
+
+def _other_paragraph(text: str, cue: int, content: Mention) -> bool:
+    """A line break lies between the cue (a character offset) and the clause the parser gave it:
+    a sentence the parser ran on into the next paragraph ("said in a post on X.¶Congo's
+    government accuses ..."), not what was said. After a colon ("said:¶…") it is."""
+    start, end = (cue, content.start) if content.start > cue else (content.end, cue)
+    gap = text.find("\n", start, end)
+    return gap != -1 and not text[start:gap].rstrip().endswith(":")
 
 
 def _runs_on(text: str, quoted: tuple[int, int], content: Mention) -> bool:

@@ -80,10 +80,10 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Drop punctuation and dangling conjunctions at the edges."""
-    while end - start > 1 and (doc[end - 1].dep_ in _PUNCT_EDGE or doc[end - 1].is_punct):
+    """Drop punctuation, line breaks and dangling conjunctions at the edges."""
+    while end - start > 1 and (doc[end - 1].dep_ in _PUNCT_EDGE or doc[end - 1].is_punct or doc[end - 1].is_space):
         end -= 1
-    while end - start > 1 and (doc[start].dep_ in _PUNCT_EDGE or doc[start].is_punct):
+    while end - start > 1 and (doc[start].dep_ in _PUNCT_EDGE or doc[start].is_punct or doc[start].is_space):
         start += 1
     return start, end
 

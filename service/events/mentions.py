@@ -37,6 +37,7 @@ from service.events.model import Mention
 MALE_PRONOUNS = frozenset({"he", "him", "his"})
 FEMALE_PRONOUNS = frozenset({"she", "her"})
 PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
+_NOT_NAMES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
 BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
 SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
 PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
@@ -195,6 +196,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             if end - start > len(span):
                 return text
     ent = entity_at(doc, span.root.i)
+    if ent is not None and ent.label_ in _NOT_NAMES:
+        return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
     if ent is None:  # "his mother, Denise Hill," / "Crowe's lawyer, Ray Donnelly,": the name beside
         ent = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
     return str(ent.text) if ent is not None else ""
