@@ -231,3 +231,28 @@ def test_a_british_quotation_over_two_paragraphs(nlp: Language, compiled: Compil
     assert ("Sergeant Amy Cole", "This was a shocking and senseless act.", "DIRECT") in found
     assert ("Sergeant Amy Cole", "I would ask anyone who saw the fight to contact us.", "DIRECT") in found
     assert ("A neighbour", "We heard shouting and then sirens.", "DIRECT") in found
+
+
+HEADLINED_STORY = (
+    "Ferry fares to rise by a fifth\n\n"
+    "The island ferry company will raise fares by a fifth in April, the company announced Monday.\n\n"
+    '"We are," its chief executive, Nora Blix, said, "sorry to do it."\n\n'
+    '"The boats are full of water, maybe all of them," a deckhand, who asked not to be named, told the '
+    "Island Courier."
+)
+
+
+def test_headline_interrupted_quote_and_speaker_after_a_quote(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = {
+        (e.roles["speaker"].text, e.roles["content"].text, e.attrs["kind"])
+        for e in _statements(nlp, compiled, HEADLINED_STORY)
+        if "speaker" in e.roles
+    }
+    # the headline above the first paragraph is not part of what the company announced
+    assert ("the company", "The island ferry company will raise fares by a fifth in April", "INDIRECT") in found
+    # a two-word quote closed by a comma is speech, not a title, and goes on after its cue
+    assert ("its chief executive", "We are", "DIRECT") in found
+    assert ("its chief executive", "sorry to do it.", "DIRECT") in found
+    # the parser hangs the speaker on a word of the quote; the speaker is the phrase after it
+    assert any(speaker == "a deckhand" for speaker, _, _ in found), found
+    assert not any("all of them" in speaker for speaker, _, _ in found), found

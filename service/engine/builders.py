@@ -7,7 +7,8 @@ They read the Doc but never match rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Sequence
 
 from spacy.tokens import Doc, Token
 
@@ -19,7 +20,7 @@ from service.events.lexicons import EngineLexicons
 from service.events.mentions import entity_at, mention
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
-from service.events.quotes import holds_quote, quote_for_cue, quote_spans
+from service.events.quotes import Quote, holds_quote, quote_for_cue, quote_spans
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
@@ -218,7 +219,11 @@ def _statement(
         roles["content"] = mention(doc, *shorter)
     if "content" in roles and _other_paragraph(doc_text(doc), doc[anchor].idx, roles["content"]):
         del roles["content"]
+    if "content" in roles and (own := _cue_paragraph(doc, anchor, roles["content"])):
+        roles["content"] = mention(doc, *own)
     quotes = quote_spans(doc_text(doc))
+    if "speaker" in roles and (outside := _speaker_after_quote(doc, anchor, roles["speaker"], quotes)):
+        roles["speaker"] = mention(doc, *outside, words)
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -273,7 +278,54 @@ def _other_paragraph(text: str, cue: int, content: Mention) -> bool:
     government accuses ..."), not what was said. After a colon ("said:¶…") it is."""
     start, end = (cue, content.start) if content.start > cue else (content.end, cue)
     gap = text.find("\n", start, end)
-    return gap != -1 and not text[start:gap].rstrip().endswith(":")
+    return gap != -1 and not _after_colon(text, gap)
+
+
+def _cue_paragraph(doc: Doc, cue: int, content: Mention) -> tuple[int, int] | None:
+    """The part of a reported clause in the cue's paragraph, when the parser ran it over a line
+    break ("Port Authority to raise tolls¶The Port Authority will raise ..., the agency
+    announced": a headline is not what the agency said). A break after a colon ("said:¶…") still
+    introduces. None when the clause stays in the paragraph."""
+    text = doc_text(doc)
+    if text.find("\n", content.start, content.end) == -1:
+        return None
+    span = doc.char_span(content.start, content.end, alignment_mode="expand")
+    if span is None:
+        return None
+    breaks = [tok.i for tok in span if "\n" in tok.text and not _after_colon(text, tok.idx)]
+    before, after = [i for i in breaks if i < cue], [i for i in breaks if i > cue]
+    if not before and not after:
+        return None
+    start, end = trim_edges(doc, before[-1] + 1 if before else span.start, after[0] if after else span.end)
+    return (start, end) if start < end else None
+
+
+def _after_colon(text: str, i: int) -> bool:
+    """A colon is the last character before position `i` that is not whitespace."""
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return text[i - 1 : i] == ":"
+
+
+def _speaker_after_quote(doc: Doc, cue: int, speaker: Mention, quotes: Sequence[Quote]) -> tuple[int, int] | None:
+    """The phrase between a quote and its cue, when the parser took the speaker from inside the
+    quote ("“They came on motorcycles, maybe fifty of them,” a teacher, who ..., told the AP": the
+    speaker is the teacher, not "fifty of them"): its first noun or pronoun, grown to its phrase."""
+    i = bisect.bisect_right(quotes, (speaker.start, len(doc_text(doc)) + 1)) - 1
+    if i < 0 or not quotes[i][0] <= speaker.start < quotes[i][1] or quotes[i][1] > doc[cue].idx:
+        return None
+    after = doc.char_span(quotes[i][1], doc[cue].idx, alignment_mode="expand")
+    head = next((tok for tok in after or () if tok.pos_ in {"NOUN", "PROPN", "PRON"}), None)
+    if head is None:
+        return None
+    while (
+        head.head.i != head.i
+        and head.head.i < cue
+        and head.head.pos_ in {"NOUN", "PROPN"}
+        and head.dep_ in {"compound", "amod", "nmod"}
+    ):
+        head = head.head
+    return grow(doc, (head.i,), "phrase")
 
 
 def _runs_on(text: str, quoted: tuple[int, int], content: Mention) -> bool:

@@ -34,6 +34,7 @@ _CLAUSE_END = frozenset(",;:.!?…—-")
 _SPACES = re.compile(r"\s*")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _TITLE_WORDS = 8
+_TITLE_SMALL = frozenset({"a", "an", "the", "of", "in", "on", "to", "for", "and", "or", "at", "by", "with", "from"})
 _SCARE_WORDS = 3  # a quote of this many words may hold a cue as a scare quote ("“totally denied”")
 
 Quote = tuple[int, int]
@@ -246,14 +247,15 @@ def quote_for_cue(doc: Doc, cue: int, quotes: Sequence[Quote]) -> tuple[int, int
 
 def is_title(text: str, quote: Quote) -> bool:
     """The quote is a title or name in title case ("“Cold Water”", "“The Long Road”"), not
-    speech: two to eight words, no sentence-final mark, and every word but short function words
-    capitalised ("“Four more years”" and "“No comment”" are speech)."""
+    speech: two to eight words, no sentence-final mark, and every word capitalised but the
+    articles, conjunctions and prepositions of `_TITLE_SMALL` ("“Four more years”", "“No
+    comment”" and "“We are,”" are speech)."""
     start, end = inner(text, quote)
     content = text[start:end]
     words = _WORD.findall(content)
     if not 2 <= len(words) <= _TITLE_WORDS or content.rstrip()[-1:] in _SENTENCE_END:
         return False
-    return all(word[0].isupper() for i, word in enumerate(words) if i == 0 or len(word) > 3)
+    return all(word[0].isupper() or (i > 0 and word in _TITLE_SMALL) for i, word in enumerate(words))
 
 
 def _opens_sentence(doc: Doc, quote: Quote) -> bool:
