@@ -222,12 +222,17 @@ BRITISH_STORY = (
 )
 
 
-def test_a_british_quotation_over_two_paragraphs(nlp: Language, compiled: CompiledRuleSet) -> None:
-    found = {
+def _said(nlp: Language, compiled: CompiledRuleSet, text: str) -> set[tuple[str, str, str]]:
+    """(speaker, content, kind) of every statement of `text` that has a speaker."""
+    return {
         (e.roles["speaker"].text, e.roles["content"].text, e.attrs["kind"])
-        for e in _statements(nlp, compiled, BRITISH_STORY)
+        for e in _statements(nlp, compiled, text)
         if "speaker" in e.roles
     }
+
+
+def test_a_british_quotation_over_two_paragraphs(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _said(nlp, compiled, BRITISH_STORY)
     assert ("Sergeant Amy Cole", "This was a shocking and senseless act.", "DIRECT") in found
     assert ("Sergeant Amy Cole", "I would ask anyone who saw the fight to contact us.", "DIRECT") in found
     assert ("A neighbour", "We heard shouting and then sirens.", "DIRECT") in found
@@ -243,11 +248,7 @@ HEADLINED_STORY = (
 
 
 def test_headline_interrupted_quote_and_speaker_after_a_quote(nlp: Language, compiled: CompiledRuleSet) -> None:
-    found = {
-        (e.roles["speaker"].text, e.roles["content"].text, e.attrs["kind"])
-        for e in _statements(nlp, compiled, HEADLINED_STORY)
-        if "speaker" in e.roles
-    }
+    found = _said(nlp, compiled, HEADLINED_STORY)
     # the headline above the first paragraph is not part of what the company announced
     assert ("the company", "The island ferry company will raise fares by a fifth in April", "INDIRECT") in found
     # a two-word quote closed by a comma is speech, not a title, and goes on after its cue

@@ -7,7 +7,7 @@ They read the Doc but never match rules.
 
 from __future__ import annotations
 
-import bisect
+import string
 from collections.abc import Callable, Sequence
 
 from spacy.tokens import Doc, Token
@@ -20,10 +20,11 @@ from service.events.lexicons import EngineLexicons
 from service.events.mentions import entity_at, mention
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
-from service.events.quotes import Quote, holds_quote, quote_for_cue, quote_spans
+from service.events.quotes import Quote, holds_quote, neighbour, quote_at, quote_for_cue, quote_spans
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
+_WHITESPACE = string.whitespace + "\xa0"
 RESOLVED_ROLES = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
 
 
@@ -215,13 +216,13 @@ def _statement(
         roles["content"] = mention(doc, *whole)
     if "content" in roles and (longer := _trailing_clauses(doc, anchor, roles["content"], grown.spans, words)):
         roles["content"] = mention(doc, *longer)
-    if "content" in roles and (shorter := _before_coordinated_speech(doc, roles["content"], words)):
+    quotes = quote_spans(doc_text(doc))
+    if "content" in roles and (shorter := _before_coordinated_speech(doc, roles["content"], quotes, words)):
         roles["content"] = mention(doc, *shorter)
     if "content" in roles and _other_paragraph(doc_text(doc), doc[anchor].idx, roles["content"]):
         del roles["content"]
     if "content" in roles and (own := _cue_paragraph(doc, anchor, roles["content"])):
         roles["content"] = mention(doc, *own)
-    quotes = quote_spans(doc_text(doc))
     if "speaker" in roles and (outside := _speaker_after_quote(doc, anchor, roles["speaker"], quotes)):
         roles["speaker"] = mention(doc, *outside, words)
     quoted = quote_for_cue(doc, anchor, quotes)
@@ -278,7 +279,7 @@ def _other_paragraph(text: str, cue: int, content: Mention) -> bool:
     government accuses ..."), not what was said. After a colon ("said:¶…") it is."""
     start, end = (cue, content.start) if content.start > cue else (content.end, cue)
     gap = text.find("\n", start, end)
-    return gap != -1 and not _after_colon(text, gap)
+    return gap != -1 and neighbour(text, gap - 1, -1, _WHITESPACE) != ":"
 
 
 def _cue_paragraph(doc: Doc, cue: int, content: Mention) -> tuple[int, int] | None:
@@ -292,7 +293,7 @@ def _cue_paragraph(doc: Doc, cue: int, content: Mention) -> tuple[int, int] | No
     span = doc.char_span(content.start, content.end, alignment_mode="expand")
     if span is None:
         return None
-    breaks = [tok.i for tok in span if "\n" in tok.text and not _after_colon(text, tok.idx)]
+    breaks = [tok.i for tok in span if "\n" in tok.text and neighbour(text, tok.idx - 1, -1, _WHITESPACE) != ":"]
     before, after = [i for i in breaks if i < cue], [i for i in breaks if i > cue]
     if not before and not after:
         return None
@@ -300,21 +301,14 @@ def _cue_paragraph(doc: Doc, cue: int, content: Mention) -> tuple[int, int] | No
     return (start, end) if start < end else None
 
 
-def _after_colon(text: str, i: int) -> bool:
-    """A colon is the last character before position `i` that is not whitespace."""
-    while i > 0 and text[i - 1].isspace():
-        i -= 1
-    return text[i - 1 : i] == ":"
-
-
 def _speaker_after_quote(doc: Doc, cue: int, speaker: Mention, quotes: Sequence[Quote]) -> tuple[int, int] | None:
     """The phrase between a quote and its cue, when the parser took the speaker from inside the
     quote ("“They came on motorcycles, maybe fifty of them,” a teacher, who ..., told the AP": the
     speaker is the teacher, not "fifty of them"): its first noun or pronoun, grown to its phrase."""
-    i = bisect.bisect_right(quotes, (speaker.start, len(doc_text(doc)) + 1)) - 1
-    if i < 0 or not quotes[i][0] <= speaker.start < quotes[i][1] or quotes[i][1] > doc[cue].idx:
+    quote = quote_at(quotes, speaker.start)
+    if quote is None or quote[1] > doc[cue].idx:
         return None
-    after = doc.char_span(quotes[i][1], doc[cue].idx, alignment_mode="expand")
+    after = doc.char_span(quote[1], doc[cue].idx, alignment_mode="expand")
     head = next((tok for tok in after or () if tok.pos_ in {"NOUN", "PROPN", "PRON"}), None)
     if head is None:
         return None
@@ -338,14 +332,15 @@ def _runs_on(text: str, quoted: tuple[int, int], content: Mention) -> bool:
     return rest[:1].islower()
 
 
-def _before_coordinated_speech(doc: Doc, content: Mention, words: EngineLexicons) -> tuple[int, int] | None:
+def _before_coordinated_speech(
+    doc: Doc, content: Mention, quotes: Sequence[Quote], words: EngineLexicons
+) -> tuple[int, int] | None:
     """The reported clause without a speech verb the parser coordinated with it ("said the
     storm had passed but warned that B"): that verb, with no subject of its own, is the
     speaker's second statement (`statement.say.conj.in_content`), not part of the first."""
     span = doc.char_span(content.start, content.end, alignment_mode="expand")
     if span is None:
         return None
-    quotes = quote_spans(doc_text(doc))
     for child in span.root.rights:
         own_speech = child.dep_ == "conj" and child.lemma_.lower() in words.speaker_speech_verbs
         own_speech = own_speech and not holds_quote(quotes, child.idx, child.idx + 1)  # quoted words stay whole

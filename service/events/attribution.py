@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 
 from service.events.doctext import doc_text
 from service.events.model import Event, Mention
-from service.events.quotes import Quote, inner, is_open, is_title, quote_spans, stands_alone
+from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
 CARRIED_CONFIDENCE = 0.9
@@ -52,7 +52,7 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         start, end = inner(text, quote)
         if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or said.covered(start, end):
             continue
-        opens_paragraph = is_open(text, quote) and _neighbour_left(text, quote[0]) in {"", "\n"}
+        opens_paragraph = is_open(text, quote) and neighbour(text, quote[0] - 1, -1) in {"", "\n"}
         source = said.continued_by(quotes, index) if opens_paragraph else said.antecedent(quote)
         if source is None:
             continue
@@ -198,15 +198,7 @@ def _with_source(event: Event) -> Event:
 
 
 def _after_comma(text: str, i: int) -> bool:
-    return _neighbour_left(text, i, " \t\n\r") == ","
-
-
-def _neighbour_left(text: str, i: int, spaces: str = " \t") -> str:
-    """The character before `i` past `spaces` ('' at the start of the text)."""
-    j = i - 1
-    while j >= 0 and text[j] in spaces:
-        j -= 1
-    return text[j] if j >= 0 else ""
+    return neighbour(text, i - 1, -1, " \t\n\r") == ","
 
 
 def _content_end(event: Event) -> int:

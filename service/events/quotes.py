@@ -67,16 +67,22 @@ def holds_quote(quotes: Sequence[Quote], start: int, end: int) -> bool:
     return i >= 0 and quotes[i][1] > start
 
 
+def quote_at(quotes: Sequence[Quote], i: int) -> Quote | None:
+    """The quote of `quotes` (`quote_spans`: disjoint, in text order) that holds character `i`."""
+    k = bisect.bisect_right(quotes, i, key=lambda quote: quote[0]) - 1
+    return quotes[k] if k >= 0 and quotes[k][0] <= i < quotes[k][1] else None
+
+
 def quoted_apart(text: str, quotes: Sequence[Quote], cue: int, speaker: tuple[int, int]) -> bool:
     """The cue (a character offset) is a word of a quotation of more than a few words that does
     not hold the speaker (character range): the parser coordinated a verb of the quoted words
     with the reporting verb ("he said, “who tells her A and then tells everyone B”"), and the
     quoted person, not the cue's subject, speaks. A scare-quoted cue ("X “insisted” that") is
     not apart."""
-    i = bisect.bisect_right(quotes, (cue, len(text) + 1)) - 1
-    if i < 0 or not quotes[i][0] < cue < quotes[i][1]:
+    quote = quote_at(quotes, cue)
+    if quote is None:
         return False
-    start, end = quotes[i]
+    start, end = quote
     inside = start <= speaker[0] and speaker[1] <= end
     return not inside and len(text[start:end].split()) > _SCARE_WORDS
 
@@ -160,7 +166,7 @@ def _single_quotes(text: str, opening: str, closing_mark: str) -> list[Quote]:
         line_end = _first(breaks, start, len(text))
         stop = min(len(text), start + _MAX_SINGLE, line_end)
         mark = _first(closing, start + 2, stop)
-        opens_clause = _neighbour(text, start - 1, -1) in _OPENS_CLAUSE | {""}
+        opens_clause = neighbour(text, start - 1, -1) in _OPENS_CLAUSE | {""}
         if not opens_clause:
             mark = min(mark, _first(possessive, start + 2, stop))  # mid-clause: a partial quote
         if mark < stop:
@@ -215,7 +221,7 @@ def quote_for_cue(doc: Doc, cue: int, quotes: Sequence[Quote]) -> tuple[int, int
     text = doc_text(doc)
     cue_end = cue_char + len(doc[cue].text)
     # a colon right after the cue introduces what follows ("“A.” He said: “B.”" takes B)
-    introduces = _neighbour(text, cue_end, 1) == ":"
+    introduces = neighbour(text, cue_end, 1) == ":"
     # only the last quote before the cue can be near it: an earlier one has that quote's marks between
     if (
         following
@@ -228,13 +234,13 @@ def quote_for_cue(doc: Doc, cue: int, quotes: Sequence[Quote]) -> tuple[int, int
         return inner(text, quote) if spoken else None
     last_token = doc[sent.end - 1]
     end = sent.end_char
-    if _neighbour(text, end - 1, -1, " \t\n") == ":":
+    if neighbour(text, end - 1, -1, " \t\n") == ":":
         end = len(text)  # "She said:" and the quote on the next line or in the next paragraph
     for quote in quotes[following:]:
         if quote[0] >= end:
             break
         if cue_char < quote[0] and not (last_token.idx == quote[0] and last_token.text in _MARKS):
-            before_mark = _neighbour(text, quote[0] - 1, -1, " \t\n")
+            before_mark = neighbour(text, quote[0] - 1, -1, " \t\n")
             if is_title(text, quote):
                 return None  # "She wrote a memoir, “Cold Water,” in 2019"
             if before_mark in {",", ":"}:
@@ -265,7 +271,7 @@ def _opens_sentence(doc: Doc, quote: Quote) -> bool:
     if first is None:
         return True
     sent = first[0].sent
-    if _neighbour(doc_text(doc), quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'", "’"}:
+    if neighbour(doc_text(doc), quote[0] - 1, -1) in {"", "\n", *_SENTENCE_END, "”", '"', "'", "’"}:
         return True
     return all(tok.is_punct or tok.is_space for tok in doc[sent.start : first[0].i])
 
@@ -274,8 +280,8 @@ def _ends_clause(text: str, quote: Quote) -> bool:
     """The quote closes a clause ("“A,” she said", "“A?” she asked"), unlike a quoted title or
     word before the speaker ("the “Apprentice” star said ...")."""
     width = 2 if text.startswith("''", quote[1] - 2) else 1
-    last = _neighbour(text, quote[1] - width - 1, -1, " \t'’")  # past a nested quote's mark
-    return last in _CLAUSE_END or _neighbour(text, quote[1], 1) == ","
+    last = neighbour(text, quote[1] - width - 1, -1, " \t'’")  # past a nested quote's mark
+    return last in _CLAUSE_END or neighbour(text, quote[1], 1) == ","
 
 
 def _near(doc: Doc, start_char: int, end_char: int) -> bool:
@@ -318,13 +324,13 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     punctuation follows it in its sentence (or before the next line), nor a lower-case word that
     the parser put in a sentence of its own."""
     text = doc_text(doc)
-    before = _neighbour(text, quote[0] - 1, -1)
+    before = neighbour(text, quote[0] - 1, -1)
     if before and before not in "\n" + _SENTENCE_END + "”\"'»’":
         return False
     if is_open(text, quote):
         return True
     end = inner(text, quote)[1]
-    after = _neighbour(text, quote[1], 1)
+    after = neighbour(text, quote[1], 1)
     if (text[end - 1] not in _SENTENCE_END and after not in {"", "\n"}) or after.islower():
         return False  # "“Who pays?” he wondered": a lower-case word goes on with the quote's sentence
     last = doc.char_span(quote[1] - 1, quote[1], alignment_mode="expand")
@@ -338,7 +344,7 @@ def stands_alone(doc: Doc, quote: Quote) -> bool:
     return True
 
 
-def _neighbour(text: str, i: int, step: int, spaces: str = " \t") -> str:
+def neighbour(text: str, i: int, step: int, spaces: str = " \t") -> str:
     """The first character from `i` on (in direction `step`) that is not one of `spaces`; '' at
     either end of the text."""
     while 0 <= i < len(text) and text[i] in spaces:
