@@ -149,6 +149,9 @@ ADDED_CLAUSE: tuple[str, ...] = (
     # example, or are not among the word's two most frequent senses ("recount" and "lament" stay
     # out: "the history books will recount", "Lamenting their luck, X said" took the cue's quote)
     "continue",  # only as a quote cue: "“...,” she continued"
+    "joke",  # "joked that ...": WordNet's reporting sense sits one step below talk, without frame 26
+    "inform",  # "the minister informed that ...": Indian English reporting use; WordNet has only
+    # "inform somebody" (frame 21)
 )  # fmt: skip
 """Cues of reported speech (and of quotes) WordNet's criteria above miss, each for the reason given."""
 ADDED_QUOTE: tuple[str, ...] = (

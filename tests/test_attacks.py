@@ -28,6 +28,13 @@ TWO_PLACES_STORY = """A bomb exploded in the town of Velmora on Monday.
 Later that day, the blast in the town of Dunmore killed a guard."""
 
 
+ACCIDENT_STORY = """A cooking gas cylinder exploded in a two-storey house in Marlow on Sunday, injuring three people.
+
+The blast, which happened shortly before noon, brought down part of the roof.
+
+Fire officers said the explosion was being treated as an accident."""
+
+
 def _attacks(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[Event]:
     return [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
 
@@ -113,6 +120,22 @@ def test_the_first_bare_mention_of_a_story_refers_to_nothing(nlp: Language, comp
     text = "The bombing shocked the town.\n\nResidents gathered in the square after the attack."
     attacks = _attacks(nlp, compiled, text)
     assert [e.coreferent_of for e in attacks] == [None, 0]
+
+
+def test_re_mentions_of_an_accident_are_no_attacks(nlp: Language, compiled: CompiledRuleSet) -> None:
+    doc = extract(nlp, compiled, [ACCIDENT_STORY]).docs[0]
+    assert [e for e in doc.events if e.type == "attack"] == []
+    dropped = [s for s in doc.suppressed if s.winner == "coreference"]
+    assert {ACCIDENT_STORY[s.start : s.end].split()[0] for s in dropped} >= {"blast"}
+    assert all(s.reason.startswith("re-mentions a non-event") for s in dropped)
+
+
+def test_a_re_mention_after_a_real_attack_stays_an_attack(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the nearest earlier introducing mention decides: the bombing, not the accident before it
+    text = ACCIDENT_STORY + "\n\nOn Monday a car bomb exploded outside the town hall.\n\nThe blast shook the square."
+    attacks = _attacks(nlp, compiled, text)
+    assert [e.roles["trigger"].text for e in attacks][:1] == ["exploded"]
+    assert len(attacks) >= 2 and attacks[1].roles["trigger"].text == "blast"
 
 
 @pytest.fixture(scope="module")

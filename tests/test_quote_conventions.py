@@ -12,6 +12,7 @@ from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet
 from service.events.quotes import quote_spans
+from service.events.transcripts import answers
 from tests.test_statements import _statements
 
 CASES = [
@@ -257,3 +258,49 @@ def test_headline_interrupted_quote_and_speaker_after_a_quote(nlp: Language, com
     # the parser hangs the speaker on a word of the quote; the speaker is the phrase after it
     assert any(speaker == "a deckhand" for speaker, _, _ in found), found
     assert not any("all of them" in speaker for speaker, _, _ in found), found
+
+
+TRANSCRIPT_STORY = (
+    "The harbour board will sell two of its three tugboats, its chair said on Tuesday.\n\n"
+    '"We cannot keep boats we use twice a year," Ingrid Solberg told reporters.\n\n'
+    "A ferry captain, Tomas Berg, said the sale was short-sighted.\n\n"
+    "Solberg answered questions for half an hour. Excerpts:\n\n"
+    "Q: Who will tow the ferries in winter?\n\n"
+    "A: A contractor from the mainland, on a five-year deal.\n\n"
+    "Q: Will anyone lose their job?\n\n"
+    "A: Nobody. The crews move to the pilot boats.\n\n"
+    "The board meets again in March."
+)
+
+
+def test_the_answers_of_a_transcript_take_the_speaker_its_introduction_names(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    found = _said(nlp, compiled, TRANSCRIPT_STORY)
+    assert ("Ingrid Solberg", "A contractor from the mainland, on a five-year deal.", "DIRECT") in found
+    assert ("Ingrid Solberg", "Nobody. The crews move to the pilot boats.", "DIRECT") in found
+    # the questions are nobody's statement, and the last speaker before the exchange gives no answer
+    assert not any(content.startswith("Who will") or (speaker == "Tomas Berg" and "contractor" in content)
+                   for speaker, content, _ in found), found  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Intro.\nQ: Why?\nA: Because.\nA: Also this.", ["Because.", "Also this."]),
+        ("Intro.\n\nQ. Why now?\n\nA. The money ran out.", ["The money ran out."]),
+        ("A: no question before this answer.", []),
+        ("Q: Why?\nThe mayor left.\nA: Too late.", []),  # narration ends the exchange
+        ("Intro.\nQ: Why?\nA: ", []),
+    ],
+)
+def test_transcript_answers(text: str, expected: list[str]) -> None:
+    assert [text[a.start : a.end] for a in answers(text)] == expected
+
+
+def test_every_answer_belongs_to_the_introduction_of_the_first_exchange() -> None:
+    # "She went on." continues the first answer: the next question is the same interview
+    text = "Solberg took questions.\nQ: Why?\nA: Because.\nShe went on.\nQ: When?\nA: Soon."
+    first, second = answers(text)
+    assert text[first.intro_start : first.intro_end] == "Solberg took questions."
+    assert (second.intro_start, second.intro_end) == (first.intro_start, first.intro_end)

@@ -114,6 +114,13 @@ def test_optional_anchor_and_bad_optional_value_are_refused(tmp_path: Path) -> N
     assert any("unexpected key 'OPTIONAL'" in m for m in errors(tmp_path, anchor))
 
 
+def test_rementions_needs_a_veto(tmp_path: Path) -> None:
+    messages = errors(
+        tmp_path, SHELLING.replace("    priority: strong", "    priority: strong\n    rementions: true", 1)
+    )
+    assert any(m.startswith("[R216] `rementions: true` needs `veto: true`") for m in messages)
+
+
 def test_unknown_priority_level_and_out_of_range_number(tmp_path: Path) -> None:
     messages = errors(tmp_path, SHELLING.replace("priority: strong", "priority: urgent"))
     assert any(m.startswith("[R116] unknown priority level 'urgent'; named levels: strong, weak") for m in messages)

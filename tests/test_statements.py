@@ -339,3 +339,28 @@ def test_they_takes_the_people_who_spoke_last(nlp: Language, compiled: CompiledR
     )
     quoted = [e for e in _statements(nlp, compiled, text) if e.roles["content"].text.startswith("We will never")]
     assert [_speaker(e) for e in quoted] == ["The teenager's family"]
+
+
+def test_a_clause_before_a_semicolon_is_not_the_next_cues_content(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Some commuters said the new timetable suited them; others complained that the first train left too late."
+    statements = _statements(nlp, compiled, text)
+    assert sorted((_speaker(e), _content(e)) for e in statements) == [
+        ("Some commuters", "the new timetable suited them"),
+        ("others", "that the first train left too late"),
+    ]
+
+
+def test_a_relative_clause_the_parser_hung_elsewhere_keeps_its_speaker(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # the parser makes "said" a conjunct of "is" (or the root) with subject "who": the speaker
+    # is the noun before the comma, and the clause before "according to" is not what X said
+    text = (
+        "The reservoir is nearly empty, according to the engineers there, who said the pumps had failed.\n\n"
+        "The ferry has stopped running, according to boatmen here, who said the river was too low."
+    )
+    statements = [e for e in _statements(nlp, compiled, text) if e.roles["cue"].text == "said"]
+    assert [(_speaker(e), _content(e)) for e in statements] == [
+        ("the engineers", "the pumps had failed"),
+        ("boatmen", "the river was too low"),
+    ]

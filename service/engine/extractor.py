@@ -27,11 +27,11 @@ from service.engine.matching import Candidate, find_candidates
 from service.engine.resolve import Grown, anchor, is_negated, resolve_overlaps
 from service.engine.roles import grow, separate
 from service.events.attribution import attribute
-from service.events.coreference import link_rementions
+from service.events.coreference import drop_nonevent_rementions, link_rementions
 from service.events.datelines import clip, dateline_ranges, in_dateline
 from service.events.doctext import doc_text
 from service.events.model import DocResult
-from service.events.quotes import quote_spans, quoted_apart
+from service.events.quotes import holds_quote, quote_spans, quoted_apart
 
 STAGES = ("nlp", "match", "build")
 MINIBATCH_CHARS = 20_000  # about 0.3 s of parsing with en_core_web_sm on one core
@@ -77,6 +77,23 @@ def _cue_quoted_apart(doc: Doc, candidate: Candidate) -> bool:
     return quoted_apart(doc_text(doc), quote_spans(doc_text(doc)), doc[cue[0]].idx, where)
 
 
+def _content_misplaced(doc: Doc, candidate: Candidate) -> bool:
+    """A statement whose content is a clause the parser hung on the cue that cannot be what was
+    said: a clause under the cue that holds the speaker ("A, according to X here, who said B" took "A, according
+    to" as what X said, not B), or one before the cue with a semicolon between them outside
+    quotes ("Some said A; others warned that B" took "Some said A" as what the others warned).
+    Dropped before overlaps are resolved, so the cue's own clause wins."""
+    cue, content = candidate.tokens.get("cue"), candidate.tokens.get("content")
+    if candidate.rule.event != "statement" or not cue or not content:
+        return False
+    head = doc[content[0]]
+    if head.head.i == cue[0] and any(head.is_ancestor(doc[i]) for i in candidate.tokens.get("speaker", ())):
+        return True
+    quotes = quote_spans(doc_text(doc))
+    between = doc[content[0] + 1 : cue[0]]
+    return any(tok.text == ";" and not holds_quote(quotes, tok.idx, tok.idx + 1) for tok in between)
+
+
 def process_doc(
     doc: Doc, compiled: CompiledRuleSet, types: frozenset[str] | None = None,
     only_rule: str | None = None, timings: dict[str, float] | None = None,
@@ -88,7 +105,7 @@ def process_doc(
     candidates = find_candidates(doc, compiled, rule_seconds)
     if datelines := dateline_ranges(doc):  # "KANDAHAR, Afghanistan —" is nobody's role
         candidates = [c for c in candidates if not any(in_dateline(datelines, i) for t in c.tokens.values() for i in t)]
-    candidates = [c for c in candidates if not _cue_quoted_apart(doc, c)]
+    candidates = [c for c in candidates if not _cue_quoted_apart(doc, c) and not _content_misplaced(doc, c)]
     if only_rule is not None:
         candidates = [c for c in candidates if c.rule.id == only_rule]
     t1 = time.perf_counter()
@@ -116,6 +133,9 @@ def process_doc(
         events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate), compiled.spec.lexicons))
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
     events = attribute(doc, events)  # speaker sources, quotes carried over from their cue
+    nonevents = [(g.candidate.rule.event, doc[anchor(g.candidate)].idx) for g in live if g.candidate.rule.rementions]
+    events, rementions = drop_nonevent_rementions(doc, events, nonevents)
+    suppressed += rementions
     events = link_rementions(doc, events)  # after the type filter: indices are the caller's
     if timings is not None:
         timings["match"] += t1 - t0

@@ -9,7 +9,9 @@ statement of the nearest preceding attributed statement's speaker, searched in t
 previous paragraph only; with none there, the quote is left alone (no speaker is invented). A
 paragraph of a quotation that runs over several paragraphs ("“A.¶“B,” she said.": each opens
 with a mark, only the last closes) takes instead the speaker of the cue of the paragraph that
-closes it, and none when that has no cue.
+closes it, and none when that has no cue. The answers of a Q&A transcript ("Q: …¶A: …",
+`transcripts.answers`) take the speaker its introducing paragraph names ("Navarro took
+questions"), when that person spoke before.
 Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
 continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
 A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
@@ -29,6 +31,7 @@ from spacy.tokens import Doc
 from service.events.doctext import doc_text
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
+from service.events.transcripts import Answer, answers
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
 CARRIED_CONFIDENCE = 0.9
@@ -58,7 +61,31 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
             continue
         event = said.carried(source, start, end)
         carried.append(event)
+    for answer in answers(text):
+        if (source := _answerer(doc, answer, said.statements)) is not None:
+            carried.append(said.carried(source, answer.start, answer.end))
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+
+
+def _answerer(doc: Doc, answer: Answer, statements: Sequence[Event]) -> Event | None:
+    """The statement whose speaker gives a transcript's answers: the latest one before the
+    exchange whose speaker's name has a proper noun of the introducing paragraph ("Navarro took
+    questions"); when that paragraph names nobody, the latest one in it or the paragraph before.
+    None when it names only people who have not spoken: no speaker is invented."""
+    before = [e for e in statements if "speaker" in e.roles and e.start < answer.intro_end]
+    intro = doc.char_span(answer.intro_start, answer.intro_end, alignment_mode="expand")
+    if not before or intro is None:
+        return None
+    named = {tok.lower_ for tok in intro if tok.pos_ == "PROPN"}
+    if named:
+        return next((e for e in reversed(before) if named & set(_name(e).lower().split())), None)
+    near = doc_text(doc).rfind("\n", 0, max(answer.intro_start - 1, 0))
+    return before[-1] if _content_end(before[-1]) > near else None
+
+
+def _name(event: Event) -> str:
+    speaker = event.roles["speaker"]
+    return speaker.resolved or speaker.text
 
 
 class _Said:

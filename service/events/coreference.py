@@ -15,6 +15,12 @@ windows", is anaphoric too), else the nearest earlier one that is not a re-menti
 re-mention points at an event that carries roles, and `drop_coreferent` never drops the event
 a kept one refers to.
 
+A bare re-mention of a non-event is no event either: after "An LPG cylinder exploded" (an
+accident, `attack.not.accident_subject`), "the blast, which occurred at 7.40am" is the same
+accident. A veto marked `rementions: true` says its matches are such non-events; when the nearest
+earlier mention that introduced an event of the type is one of them, `drop_nonevent_rementions`
+drops the re-mention.
+
 The pass runs on the event list the caller receives (after any event-type filter), so an index
 always refers to an event of that list; a re-mention whose antecedent is not in the list (none
 earlier, or filtered out) is left unmarked and is reported as an event of its own.
@@ -23,11 +29,12 @@ earlier, or filtered out) is left unmarked and is reported as an event of its ow
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import replace
 
 from spacy.tokens import Doc, Token
 
-from service.events.model import Event
+from service.events.model import Event, Suppressed
 
 BARE_ROLES = frozenset({"trigger", "location"})
 """Roles a bare re-mention may carry: its trigger, and a location that agrees with the antecedent."""
@@ -96,3 +103,43 @@ def _nearest_before(mentions: list[tuple[int, int]], start: int) -> int | None:
     """The index of the last of `mentions` (in text order) that starts before `start`."""
     i = bisect.bisect_left(mentions, (start, -1))
     return mentions[i - 1][1] if i else None
+
+
+def drop_nonevent_rementions(
+    doc: Doc, events: list[Event], nonevents: Sequence[tuple[str, int]]
+) -> tuple[list[Event], list[Suppressed]]:
+    """`events` (in text order) without the bare re-mentions whose nearest earlier introducing
+    mention of their type (verbal or indefinite) is a non-event; the dropped ones come back as
+    suppressed (for `explain` and the metrics). `nonevents`: (event type, character offset of
+    the anchor word) of the matches of vetoes marked `rementions: true`."""
+    triggers = {e.roles["trigger"].start for e in events if "trigger" in e.roles}
+    ruled: dict[str, list[int]] = {}
+    for event_type, offset in nonevents:
+        if offset in triggers:
+            continue  # a word a kept event stands on is an event after all
+        span = doc.char_span(offset, offset + 1, alignment_mode="expand")
+        if span is not None and len(span) and not (span[0].pos_ in {"NOUN", "PROPN"} and _definite(span[0])):
+            ruled.setdefault(event_type, []).append(offset)
+    if not ruled:
+        return events, []
+    for offsets in ruled.values():
+        offsets.sort()
+    kept: list[Event] = []
+    dropped: list[Suppressed] = []
+    introducing: dict[str, list[int]] = {}
+    for event in events:
+        nonevent = _last_before(ruled.get(event.type, []), event.start) if _bare(doc, event) else None
+        if nonevent is not None and (_last_before(introducing.get(event.type, []), event.start) or -1) < nonevent:
+            reason = f"re-mentions a non-event (the word at character {nonevent})"
+            dropped.append(Suppressed(event.rule_id, event.type, event.start, event.end, "coreference", reason))
+            continue
+        if not _definite_noun(doc, event):
+            introducing.setdefault(event.type, []).append(event.start)
+        kept.append(event)
+    return kept, dropped
+
+
+def _last_before(offsets: list[int], start: int) -> int | None:
+    """The last of `offsets` (sorted) before `start`."""
+    i = bisect.bisect_left(offsets, start)
+    return offsets[i - 1] if i else None

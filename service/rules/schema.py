@@ -59,6 +59,8 @@ class RuleModel(_Strict):
     partial_priority: int | str | None = None
     partial_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     veto: bool = False
+    # with veto: the later bare re-mentions ("the blast") of what the veto matched are no events
+    rementions: bool = False
     status: Status = "active"
     pattern: list[dict[str, Any]] | None = Field(default=None, min_length=1)
     dependency: list[dict[str, Any]] | None = Field(default=None, min_length=1)
@@ -117,6 +119,7 @@ class RuleSpec:
     negation: Literal["drop", "keep"] = "drop"
     examples: tuple[Example, ...] = ()
     veto: bool = False  # the match is certainly no event of its type: drops candidates on its words
+    rementions: bool = False  # a veto whose non-event's later bare re-mentions are dropped too
     # dependency rules with OPTIONAL nodes: every pattern to run, the full one first, and the
     # priority and confidence of a match of a shorter one
     variants: tuple[tuple[Any, ...], ...] = ()

@@ -227,6 +227,8 @@ def build_spec(
             ("partial_priority",),
             E.R215.format(node="-", problem="partial_priority/partial_confidence need an OPTIONAL node"),
         )
+    if model.rementions and not model.veto:
+        report(("rementions",), E.R216.format())
     if model.casualty_kind and model.event != "casualty":
         report(("casualty_kind",), E.R209.format(event=model.event))
     _check_attributes(model, event, report)
@@ -239,7 +241,7 @@ def build_spec(
     spec = RuleSpec(
         id=model.id, event=model.event, description=model.description,
         confidence=model.confidence, priority=_priority(model.priority, priorities, report, "priority"),
-        status=model.status, kind=kind, veto=model.veto,
+        status=model.status, kind=kind, veto=model.veto, rementions=model.rementions,
         variants=tuple(tuple(variant) for variant in alternatives),
         partial_priority=partial_priority,
         partial_confidence=model.partial_confidence,
