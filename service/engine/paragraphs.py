@@ -1,0 +1,28 @@
+"""A line break ends a sentence: a pipeline component that runs before the parser.
+
+News text puts headlines, datelines, bylines and paragraphs on lines of their own, often without
+a full stop ("Death toll in mine collapse rises to 19¶The death toll from ..."). The statistical
+parser then reads the headline and the first sentence as one, and attaches words across the break
+("19" became a number of the second "toll", so neither clause reported a count). spaCy's parser
+keeps sentence starts that are set before it runs, so this component marks the first token after
+every token holding a line break as one: no parse crosses a paragraph.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+PARAGRAPHS = "sitrep_paragraphs"
+
+
+@Language.component(PARAGRAPHS)
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Mark the token after each line break as a sentence start, and the break itself as none (it
+    stays with the sentence it ends: no sentence of whitespace alone)."""
+    for token in doc[:-1]:
+        if "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+            if token.i > 0 and token.is_space:
+                token.is_sent_start = False
+    return doc
