@@ -12,7 +12,7 @@ SYSTEM_TOOLS := prometheus:prometheus promtool:prometheus kubectl:kubernetes-cli
 PROTO  := protos/sitrep/v1/extraction.proto
 GEN    := service/proto/sitrep/v1/extraction_pb2.py
 
-.PHONY: eval serve test lint typecheck unit unit-fast proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml backfill-test
+.PHONY: eval eval-invented serve test lint typecheck unit unit-fast proto lock clean bench system-tools image image-test client k8s-rules k8s-rules-yaml backfill-test
 
 # `make serve` needs the runtime lock only; the dev tools come with `make test`.
 $(RUNTIME): requirements.lock pyproject.toml clients/python/pyproject.toml
@@ -74,6 +74,10 @@ backfill-test: $(SPARK) $(GEN)
 GOLD := seeds/seed_gold.jsonl $(wildcard ../shared/data/dev/*.jsonl)
 eval: $(RUNTIME)
 	@for gold in $(GOLD); do $(BIN)/sitrep eval $$gold --rules rules || exit 1; echo; done
+
+# The invented stories of seeds/invented/ (README there): text written by people who saw no rule.
+eval-invented: $(RUNTIME)
+	@for gold in seeds/invented/*.jsonl; do $(BIN)/sitrep eval $$gold --rules rules || exit 1; echo; done
 
 # Throughput, latency and memory (docs/performance.md); BENCH_ARGS=--quick for a smoke run.
 bench: $(STAMP) $(GEN)

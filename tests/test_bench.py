@@ -65,7 +65,7 @@ def test_reload_between_token_only_and_parser_packs_switches_components(tmp_path
     token_ids = _rule_ids_of(TOKEN_ONLY / "token_only.yaml")
     with run_server(rules, "--poll-interval", "0.5", log_dir=tmp_path) as server:
         pruned = _rule_set(server).pipeline
-        assert list(pruned.active_components) == ["sitrep_sentencizer"]
+        assert list(pruned.active_components) == ["sitrep_sentencizer", "sitrep_paragraphs"]
         assert set(pruned.disabled_components) == STATISTICAL
         assert _events(server) == [("token.casualty.count_victims_kind", 1)]
 
@@ -78,7 +78,7 @@ def test_reload_between_token_only_and_parser_packs_switches_components(tmp_path
 
         _swap(rules, TOKEN_ONLY / "token_only.yaml")
         _wait(lambda: _rule_ids(server) == token_ids)
-        assert list(_rule_set(server).pipeline.active_components) == ["sitrep_sentencizer"]
+        assert list(_rule_set(server).pipeline.active_components) == ["sitrep_sentencizer", "sitrep_paragraphs"]
         assert _events(server) == [("token.casualty.count_victims_kind", 1)]
 
 

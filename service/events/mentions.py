@@ -90,8 +90,9 @@ def _name_shaped(ent: Span, words: EngineLexicons) -> bool:
 
 def is_person(ent: Span, words: EngineLexicons) -> bool:
     """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
-    ("near Kyiv"; but "according to Ann Lee" and a given name make it a person), or a person's
-    name mis-tagged ORG that reports speech."""
+    ("near Kyiv", "above Loch Arklet"; but "according to Ann Lee" and a given name make it a
+    person) nor a modifier of a common noun ("the Bhumkar Chowk underpass"), or a person's name
+    mis-tagged ORG that reports speech."""
     given = words.given_names_male | words.given_names_female
     if ent.label_ == "ORG":
         return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
@@ -100,7 +101,8 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
     root = ent.root
     if root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps:
         return root.head.head.lower_ == "according" or (len(ent) > 1 and ent[0].lower_ in given)
-    return True
+    # a name that modifies a common noun names a thing ("near the Bhumkar Chowk underpass")
+    return not (root.dep_ == "compound" and root.head.pos_ == "NOUN" and ent[0].lower_ not in given)
 
 
 def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
