@@ -364,3 +364,12 @@ def test_a_relative_clause_the_parser_hung_elsewhere_keeps_its_speaker(
         ("the engineers", "the pumps had failed"),
         ("boatmen", "the river was too low"),
     ]
+
+
+def test_she_takes_the_person_not_a_place_the_model_tags_as_one(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "On a wet morning, Hannah Okafor walks the ridge above Glen Corran with a notebook.\n\n"
+        "“Nobody maps these paths any more,” she says."
+    )
+    (statement,) = _statements(nlp, compiled, text)
+    assert _speaker(statement) == "Hannah Okafor"
