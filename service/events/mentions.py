@@ -17,7 +17,8 @@ antecedent that agrees with the pronoun:
 
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; a phrase with a person's name in apposition takes that name
-("his lawyer, Ray Donnelly," → "Ray Donnelly"); other phrases have none ("").
+("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the company", "the ministry" (a speaking body)
+take the organisation they name (`_named_body`); other phrases have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
@@ -27,6 +28,7 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 
 from spacy.tokens import Doc, Span
 
@@ -136,6 +138,8 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
 
 _PEOPLE = "sitrep.people"
 _NAMES = "sitrep.person_names"
+_BODY_ENTITIES = 200
+"""Entities `_named_body` looks back over: a story's own organisations are near."""
 _SPEAKING_WINDOW = 2000
 """Tokens `_speaking_body` looks back over for a body that spoke: a pronoun's antecedent is near,
 and an unbounded walk per pronoun is quadratic in a long document."""
@@ -202,7 +206,30 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
     if ent is None:  # "his mother, Denise Hill," / "Crowe's lawyer, Ray Donnelly,": the name beside
         ent = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
-    return str(ent.text) if ent is not None else ""
+    if ent is None:
+        return _named_body(doc, span, words)
+    return str(ent.text)
+
+
+def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The organisation a definite description of a speaking body names: the latest earlier
+    organisation whose name holds the noun ("the ministry" → "the Health Ministry"), else the one
+    the story has named most often, at least twice ("the company said" in a story about
+    Lumenfold). "" for any other phrase."""
+    root = span.root
+    if span[0].lower_ != "the" or len(span) > 3 or root.lemma_.lower() not in words.speaking_bodies:
+        return ""
+    bounds = ent_bounds(doc)
+    orgs = [
+        ent for bound in bounds[max(0, ents_before(doc, span.start) - _BODY_ENTITIES) : ents_before(doc, span.start)]
+        if doc.vocab.strings[bound[2]] == "ORG" and not is_person(ent := ent_span(doc, bound), words)
+    ]  # fmt: skip
+    holding = [ent for ent in orgs if root.lower_ in ent.text.lower()]
+    if holding:
+        return str(holding[-1].text)
+    counts = Counter(ent.text for ent in orgs)
+    best = max(reversed(orgs), key=lambda ent: counts[ent.text], default=None)  # ties: the latest
+    return str(best.text) if best is not None and counts[best.text] >= 2 else ""
 
 
 def _person_at(doc: Doc, i: int) -> Span | None:
