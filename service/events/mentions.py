@@ -17,8 +17,8 @@ antecedent that agrees with the pronoun:
 
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; a phrase with a person's name in apposition takes that name
-("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the company", "the ministry" (a speaking body)
-take the organisation they name (`_named_body`); other phrases have none ("").
+("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the ministry", "the budget office" (a speaking
+body) take the organisation whose name holds the noun (`_named_body`); other phrases have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
@@ -28,7 +28,6 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 
 from spacy.tokens import Doc, Span
 
@@ -213,23 +212,24 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
 
 def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The organisation a definite description of a speaking body names: the latest earlier
-    organisation whose name holds the noun ("the ministry" → "the Health Ministry"), else the one
-    the story has named most often, at least twice ("the company said" in a story about
-    Lumenfold). "" for any other phrase."""
+    organisation whose name holds its words ("the ministry" → "the Health Ministry", "the budget
+    office" → "Congressional Budget Office"; not "the terrorist group" → "the SITE Intelligence
+    Group"). "" for any other phrase, and for one that holds a
+    name of its own ("the Obama administration"). The organisation a story is mostly about is not
+    taken for "the company": on PolNeAR that gave "the campaign" → "Trump"."""
     root = span.root
     if span[0].lower_ != "the" or len(span) > 3 or root.lemma_.lower() not in words.speaking_bodies:
         return ""
+    if any(tok.ent_type_ for tok in span):
+        return ""
     bounds = ent_bounds(doc)
-    orgs = [
-        ent for bound in bounds[max(0, ents_before(doc, span.start) - _BODY_ENTITIES) : ents_before(doc, span.start)]
-        if doc.vocab.strings[bound[2]] == "ORG" and not is_person(ent := ent_span(doc, bound), words)
-    ]  # fmt: skip
-    holding = [ent for ent in orgs if root.lower_ in ent.text.lower()]
-    if holding:
-        return str(holding[-1].text)
-    counts = Counter(ent.text for ent in orgs)
-    best = max(reversed(orgs), key=lambda ent: counts[ent.text], default=None)  # ties: the latest
-    return str(best.text) if best is not None and counts[best.text] >= 2 else ""
+    before = ents_before(doc, span.start)
+    for bound in reversed(bounds[max(0, before - _BODY_ENTITIES) : before]):
+        ent = ent_span(doc, bound)
+        name = ent.text.lower()
+        if doc.vocab.strings[bound[2]] == "ORG" and all(tok.lower_ in name for tok in span[1:]):
+            return "" if is_person(ent, words) else str(ent.text)
+    return ""
 
 
 def _person_at(doc: Doc, i: int) -> Span | None:
