@@ -79,10 +79,10 @@ def _cue_quoted_apart(doc: Doc, candidate: Candidate) -> bool:
 
 def _content_misplaced(doc: Doc, candidate: Candidate) -> bool:
     """A statement whose content is a clause the parser hung on the cue that cannot be what was
-    said: a clause under the cue that holds the speaker ("A, according to X here, who said B" took "A, according
-    to" as what X said, not B), or one before the cue with a semicolon between them outside
-    quotes ("Some said A; others warned that B" took "Some said A" as what the others warned).
-    Dropped before overlaps are resolved, so the cue's own clause wins."""
+    said: a clause under the cue that holds the speaker ("A, according to X here, who said B"
+    took "A, according to" as what X said, not B), or one before the cue with a semicolon
+    between them outside quotes ("Some said A; others warned that B" took "Some said A" as what
+    the others warned). Dropped before overlaps are resolved, so the cue's own clause wins."""
     cue, content = candidate.tokens.get("cue"), candidate.tokens.get("content")
     if candidate.rule.event != "statement" or not cue or not content:
         return False
