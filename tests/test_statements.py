@@ -385,3 +385,9 @@ def test_the_ministry_resolves_to_the_organisation_whose_name_holds_it(
     speakers = [(e.roles["speaker"].text, e.roles["speaker"].resolved) for e in _statements(nlp, compiled, text)]
     assert ("the ministry", "The Health Ministry") in speakers
     assert ("The company", "") in speakers  # no organisation's name holds "company": none is guessed
+
+
+def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Inspector Manoj Tyagi said two men had been arrested. The inspector added that a third was sought."
+    speakers = [(e.roles["speaker"].text, e.roles["speaker"].resolved) for e in _statements(nlp, compiled, text)]
+    assert ("The inspector", "Manoj Tyagi") in speakers

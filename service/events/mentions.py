@@ -17,8 +17,10 @@ antecedent that agrees with the pronoun:
 
 A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; a phrase with a person's name in apposition takes that name
-("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the ministry", "the budget office" (a speaking
-body) take the organisation whose name holds the noun (`_named_body`); other phrases have none ("").
+("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the inspector", "the CS" take the person an
+earlier mention gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the
+budget office" (a speaking body) take the organisation whose name holds the noun (`_named_body`);
+other phrases have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
@@ -206,8 +208,25 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     if ent is None:  # "his mother, Denise Hill," / "Crowe's lawyer, Ray Donnelly,": the name beside
         ent = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
     if ent is None:
-        return _named_body(doc, span, words)
+        return _titled_person(doc, span, words) or _named_body(doc, span, words)
     return str(ent.text)
+
+
+def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The person an earlier mention gave the title a definite description repeats: "the judge"
+    after "Judge Emmet G. Sullivan", "the inspector" after "Inspector Manoj Tyagi" (the latest
+    person whose name the word modifies as a compound; not "the ad" after "in a new ad, Jeb
+    Bush"). "" otherwise."""
+    if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ not in {"NN", "NNP"}:
+        return ""
+    title = span[1].lower_
+    persons, _, names = _people(doc, words)
+    for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
+        start, end = persons[i][0], persons[i][1]
+        before = doc[max(doc[start].sent.start, start - 3) : start]
+        if any(tok.lower_ == title and tok.dep_ == "compound" and start <= tok.head.i < end for tok in before):
+            return names[i]
+    return ""
 
 
 def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
