@@ -39,6 +39,11 @@ def _content(event: Event) -> str:
     return event.roles["content"].text
 
 
+def _speakers_with_names(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[tuple[str, str]]:
+    """(speaker as written, the name it resolves to) of every statement of `text`."""
+    return [(e.roles["speaker"].text, e.roles["speaker"].resolved) for e in _statements(nlp, compiled, text)]
+
+
 def test_a_quote_paragraph_continues_the_speaker_before_it(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = (
         "The ferry to Varholm was cancelled again on Friday.\n\n"
@@ -382,12 +387,12 @@ def test_the_ministry_resolves_to_the_organisation_whose_name_holds_it(
         "Siemens said on Monday that hackers had stolen data. The Health Ministry opened an inquiry, "
         "and the ministry said it would report in May.\n\nThe company said it had notified regulators."
     )
-    speakers = [(e.roles["speaker"].text, e.roles["speaker"].resolved) for e in _statements(nlp, compiled, text)]
+    speakers = _speakers_with_names(nlp, compiled, text)
     assert ("the ministry", "The Health Ministry") in speakers
     assert ("The company", "") in speakers  # no organisation's name holds "company": none is guessed
 
 
 def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "Inspector Manoj Tyagi said two men had been arrested. The inspector added that a third was sought."
-    speakers = [(e.roles["speaker"].text, e.roles["speaker"].resolved) for e in _statements(nlp, compiled, text)]
+    speakers = _speakers_with_names(nlp, compiled, text)
     assert ("The inspector", "Manoj Tyagi") in speakers

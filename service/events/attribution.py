@@ -22,13 +22,12 @@ word in passing) is dropped. Reported speech whose content opens a quote and sto
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from spacy.tokens import Doc
 
-from service.events.doctext import doc_text
+from service.events.doctext import PARAGRAPH, doc_text
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
 from service.events.transcripts import Answer, answers
@@ -37,7 +36,6 @@ PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "hi
 CARRIED_CONFIDENCE = 0.9
 """A carried-over statement's confidence, relative to the statement it continues."""
 _MIN_WORDS = 2
-_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
 
 
 def attribute(doc: Doc, events: list[Event]) -> list[Event]:
@@ -107,7 +105,7 @@ class _Said:
         self._before = 0
         self._best: tuple[tuple[int, int], Event] | None = None
         self._sentences = [sent.start_char for sent in doc.sents]
-        self._paragraphs = [match.start() for match in _PARAGRAPH.finditer(self.text)]
+        self._paragraphs = [match.start() for match in PARAGRAPH.finditer(self.text)]
 
     def covered(self, start: int, end: int) -> bool:
         """Some statement's content already holds (part of) the quote. A statement cued inside the

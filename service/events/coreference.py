@@ -100,7 +100,8 @@ def link_rementions(doc: Doc, events: list[Event]) -> list[Event]:
 
 
 def _nearest_before(mentions: list[tuple[int, int]], start: int) -> int | None:
-    """The index of the last of `mentions` (in text order) that starts before `start`."""
+    """The second item (an index, or the offset itself) of the last of `mentions`, (start, item)
+    pairs in text order, that starts before `start`."""
     i = bisect.bisect_left(mentions, (start, -1))
     return mentions[i - 1][1] if i else None
 
@@ -113,33 +114,28 @@ def drop_nonevent_rementions(
     suppressed (for `explain` and the metrics). `nonevents`: (event type, character offset of
     the anchor word) of the matches of vetoes marked `rementions: true`."""
     triggers = {e.roles["trigger"].start for e in events if "trigger" in e.roles}
-    ruled: dict[str, list[int]] = {}
+    ruled: dict[str, list[tuple[int, int]]] = {}  # (offset, offset): `_nearest_before` gives the offset
     for event_type, offset in nonevents:
         if offset in triggers:
             continue  # a word a kept event stands on is an event after all
         span = doc.char_span(offset, offset + 1, alignment_mode="expand")
         if span is not None and len(span) and not (span[0].pos_ in {"NOUN", "PROPN"} and _definite(span[0])):
-            ruled.setdefault(event_type, []).append(offset)
+            ruled.setdefault(event_type, []).append((offset, offset))
     if not ruled:
         return events, []
     for offsets in ruled.values():
         offsets.sort()
     kept: list[Event] = []
     dropped: list[Suppressed] = []
-    introducing: dict[str, list[int]] = {}
+    introducing: dict[str, list[tuple[int, int]]] = {}  # (start, start), as `ruled`
     for event in events:
-        nonevent = _last_before(ruled.get(event.type, []), event.start) if _bare(doc, event) else None
-        if nonevent is not None and (_last_before(introducing.get(event.type, []), event.start) or -1) < nonevent:
+        nonevent = _nearest_before(ruled.get(event.type, []), event.start) if _bare(doc, event) else None
+        real = _nearest_before(introducing.get(event.type, []), event.start)
+        if nonevent is not None and (real is None or real < nonevent):
             reason = f"re-mentions a non-event (the word at character {nonevent})"
             dropped.append(Suppressed(event.rule_id, event.type, event.start, event.end, "coreference", reason))
             continue
         if not _definite_noun(doc, event):
-            introducing.setdefault(event.type, []).append(event.start)
+            introducing.setdefault(event.type, []).append((event.start, event.start))
         kept.append(event)
     return kept, dropped
-
-
-def _last_before(offsets: list[int], start: int) -> int | None:
-    """The last of `offsets` (sorted) before `start`."""
-    i = bisect.bisect_left(offsets, start)
-    return offsets[i - 1] if i else None

@@ -9,8 +9,12 @@ once per event (on the RAMS dev set the text alone was a third of building). Wha
 from __future__ import annotations
 
 import bisect
+import re
 
 from spacy.tokens import Doc, Span
+
+PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
+"""A paragraph: a line that is not blank."""
 
 _TEXT = "sitrep.text"
 _ENTS = "sitrep.ents"

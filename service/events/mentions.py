@@ -233,9 +233,9 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The organisation a definite description of a speaking body names: the latest earlier
     organisation whose name holds its words ("the ministry" → "the Health Ministry", "the budget
     office" → "Congressional Budget Office"; not "the terrorist group" → "the SITE Intelligence
-    Group"). "" for any other phrase, and for one that holds a
-    name of its own ("the Obama administration"). The organisation a story is mostly about is not
-    taken for "the company": on PolNeAR that gave "the campaign" → "Trump"."""
+    Group"). "" for any other phrase, and for one that holds a name of its own ("the Obama
+    administration"). The organisation a story is mostly about is not taken for "the company":
+    on PolNeAR that gave "the campaign" → "Trump"."""
     root = span.root
     if span[0].lower_ != "the" or len(span) > 3 or root.lemma_.lower() not in words.speaking_bodies:
         return ""

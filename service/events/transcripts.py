@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.events.doctext import PARAGRAPH
+
 _QUESTION = re.compile(r"(?:Q|Question)\s?[:.]\s")
 _ANSWER = re.compile(r"(?:A|Answer)\s?[:.]\s")
-_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ def answers(text: str) -> list[Answer]:
     intro = (0, 0)  # the paragraph before the current exchange
     previous: tuple[int, int] = (0, 0)
     previous_kind = ""
-    for match in _PARAGRAPH.finditer(text):
+    for match in PARAGRAPH.finditer(text):
         line = match.group()
         body = line.lstrip()
         offset = match.start() + len(line) - len(body)
