@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from service.engine.compiled import CompiledRuleSet
 from service.events.quotes import quote_spans
-from service.events.transcripts import answers
+from service.events.transcripts import answers, turns
 from tests.test_statements import _statements
 
 CASES = [
@@ -304,3 +304,60 @@ def test_every_answer_belongs_to_the_introduction_of_the_first_exchange() -> Non
     first, second = answers(text)
     assert text[first.intro_start : first.intro_end] == "Solberg took questions."
     assert (second.intro_start, second.intro_end) == (first.intro_start, first.intro_end)
+
+
+RADIO_TRANSCRIPT = (
+    "A ferry line to the outer islands stops for the winter. Fares rise in spring.\n"
+    "PRIYA NANDAKUMAR, HOST: The last ferry of the season left Port Ellery this morning. "
+    "Our reporter Colm Breslin rode along. Colm, how did it feel on board?\n"
+    "COLM BRESLIN, BYLINE: Quiet, Priya. Most of the passengers were islanders heading home for good.\n"
+    "NANDAKUMAR: Why is the service stopping?\n"
+    "BRESLIN: Fuel, mainly. The operator told me the winter crossings lose money every year.\n"
+    "(SOUNDBITE OF SHIP HORN)\n"
+    "AGNES TULLOCH: We will manage. We always have, with or without a boat.\n"
+    "NANDAKUMAR: Colm Breslin in Port Ellery. Thank you."
+)
+
+
+def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    said = _statements(nlp, compiled, RADIO_TRANSCRIPT)
+    turns_said = {(e.roles["speaker"].resolved or e.roles["speaker"].text, e.roles["content"].text)
+                  for e in said if e.attrs.get("speaker_source") == "LABEL"}  # fmt: skip
+    assert ("PRIYA NANDAKUMAR", "Why is the service stopping?") in turns_said
+    assert (
+        "COLM BRESLIN",
+        "Fuel, mainly. The operator told me the winter crossings lose money every year.",
+    ) in turns_said
+    assert ("AGNES TULLOCH", "We will manage. We always have, with or without a boat.") in turns_said
+    assert len(turns_said) == 6, turns_said  # the sound cue and the summary above are nobody's turn
+    cues = {e.roles["cue"].text for e in said if e.attrs.get("speaker_source") == "LABEL"}
+    assert cues == {":"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            RADIO_TRANSCRIPT,
+            ["PRIYA NANDAKUMAR", "COLM BRESLIN", "NANDAKUMAR", "BRESLIN", "AGNES TULLOCH", "NANDAKUMAR"],
+        ),
+        # no role and no surname: names of several words that label two paragraphs or more
+        (
+            "MR. OKAFOR: Objection, your honour.\nTHE COURT: Overruled, counsel.\nMR. OKAFOR: Then I withdraw it.\n"
+            "THE COURT: Noted for the record.",
+            ["MR. OKAFOR", "THE COURT", "MR. OKAFOR", "THE COURT"],
+        ),
+        # a dateline and live-blog labels are no speakers
+        (
+            "PUNE: Roads flooded overnight.\nUPDATE: More rain is due.\nUPDATE: Schools are shut.\n"
+            "WATCH: A video from the ring road.",
+            [],
+        ),
+        # two turns are not yet a transcript
+        ("ANA RUIZ, HOST: Welcome back.\nRUIZ: Let us begin.", []),
+    ],
+)
+def test_transcript_turns(text: str, expected: list[str]) -> None:
+    assert [text[t.name_start : t.name_end] for t in turns(text)] == expected

@@ -11,7 +11,9 @@ paragraph of a quotation that runs over several paragraphs ("“A.¶“B,” she
 with a mark, only the last closes) takes instead the speaker of the cue of the paragraph that
 closes it, and none when that has no cue. The answers of a Q&A transcript ("Q: …¶A: …",
 `transcripts.answers`) take the speaker its introducing paragraph names ("Navarro took
-questions"), when that person spoke before.
+questions"), when that person spoke before. The turns of a transcript printed with speaker labels
+("KELLY: …", `transcripts.turns`) are statements of the labels' speakers (`speaker_source`
+LABEL), and quotes inside them are theirs to report.
 Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
 continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
 A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
@@ -30,11 +32,14 @@ from spacy.tokens import Doc
 from service.events.doctext import PARAGRAPH, doc_text
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
-from service.events.transcripts import Answer, answers
+from service.events.transcripts import Answer, Turn, answers, turns
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
 CARRIED_CONFIDENCE = 0.9
 """A carried-over statement's confidence, relative to the statement it continues."""
+TURN_RULE = "statement.transcript.turn"
+"""The rule id of a transcript's turns, which the engine finds without a rule of the pack."""
+TURN_CONFIDENCE = 0.85
 _MIN_WORDS = 2
 
 
@@ -45,6 +50,9 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     text = doc_text(doc)
     quotes = quote_spans(text)
     out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
+    if spoken := turns(text):
+        sentences = [sent.start_char for sent in doc.sents]
+        out.extend(_turn(text, turn, sentences) for turn in spoken)
     said = _Said(doc, [e for e in out if e.type == "statement"])
     if not said.statements:
         return out
@@ -63,6 +71,22 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         if (source := _answerer(doc, answer, said.statements)) is not None:
             carried.append(said.carried(source, answer.start, answer.end))
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+
+
+def _turn(text: str, turn: Turn, sentences: Sequence[int]) -> Event:
+    """The statement of one transcript turn: its label names the speaker, its colon is the cue
+    and the rest of the paragraph is what was said."""
+    name = text[turn.name_start : turn.name_end]
+    speaker = Mention(name, turn.name_start, turn.name_end, resolved=turn.full_name if turn.full_name != name else "")
+    content = Mention(text[turn.start : turn.end], turn.start, turn.end)
+    colon = text.rindex(":", turn.name_end, turn.start)
+    return Event(
+        type="statement", rule_id=TURN_RULE, start=turn.name_start, end=turn.end,
+        text=text[turn.name_start : turn.end], confidence=TURN_CONFIDENCE,
+        sentence_index=max(bisect.bisect_right(sentences, turn.name_start) - 1, 0),
+        roles={"speaker": speaker, "content": content, "cue": Mention(":", colon, colon + 1)},
+        attrs={"kind": "DIRECT", "speaker_source": "LABEL"},
+    )  # fmt: skip
 
 
 def _answerer(doc: Doc, answer: Answer, statements: Sequence[Event]) -> Event | None:

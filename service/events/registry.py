@@ -55,7 +55,7 @@ BUILTIN_TYPES: tuple[EventType, ...] = (
         "statement", roles=("speaker", "content", "cue", "addressee"),
         attributes=(
             Attribute("kind", ("DIRECT", "INDIRECT", "MIXED")),
-            Attribute("speaker_source", ("CUE", "PRONOUN", "CARRIED_OVER")),
+            Attribute("speaker_source", ("CUE", "PRONOUN", "CARRIED_OVER", "LABEL")),
         ),
         description="Who said what.", builtin=True,
     ),

@@ -10,17 +10,27 @@ An answer is a paragraph opening with "A:" or "A." whose previous paragraph open
 "Q." or is itself an answer ("Q: …¶A: …¶A: …"); a lone "A." paragraph (an initial) is none.
 A story prints one interview: every answer belongs to the introduction of the first exchange,
 also after paragraphs without Q or A (an answer running over several paragraphs).
+
+Broadcast and hearing transcripts print each turn after a speaker label in capitals instead
+("MARY LOUISE KELLY, HOST: Good morning.", then "KELLY: …"); `turns` finds them. A label is a
+speaker's only when the document shows it is one: it carries a role after a comma ("…, HOST"), it
+is the surname of such a label, or a name of several words that labels two or more paragraphs
+("MR. JONES:"). A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
+such turns to count as a transcript.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from service.events.doctext import PARAGRAPH
 
 _QUESTION = re.compile(r"(?:Q|Question)\s?[:.]\s")
 _ANSWER = re.compile(r"(?:A|Answer)\s?[:.]\s")
+_LABEL = re.compile(r"(?P<name>[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]*){0,4})(?P<role>, [A-Z][A-Z'’.\- ]*)?:[ \t]+(?=\S)")
+_MIN_TURNS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +67,49 @@ def answers(text: str) -> list[Answer]:
             previous_kind = ""
         previous = (match.start(), match.end())
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One turn of a transcript: the label's name (character offsets), the full name it stands
+    for ("KELLY" for "MARY LOUISE KELLY", else the name itself) and the words spoken."""
+
+    name_start: int
+    name_end: int
+    full_name: str
+    start: int
+    end: int
+
+
+def turns(text: str) -> list[Turn]:
+    """The turns of a transcript printed with speaker labels, in text order; none when `text`
+    is not one (see the module docstring). One pass over the paragraphs."""
+    labelled: list[tuple[re.Match[str], int, int]] = []
+    for match in PARAGRAPH.finditer(text):
+        line = match.group().rstrip()
+        body = line.lstrip()
+        offset = match.start() + len(line) - len(body)
+        if (label := _LABEL.match(body)) is not None and not _stage_direction(body[label.end() :]):
+            labelled.append((label, offset, offset + len(body)))
+    uses = Counter(label["name"] for label, _, _ in labelled)
+    roles = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]}
+    if sum(_speaks(label["name"], roles, uses, label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
+        return []
+    # a transcript: every label of a name or of a known surname is a turn ("RON TILLMAN:" once)
+    full = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
+    full.update(roles)
+    return [
+        Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
+        for label, offset, end in labelled
+        if " " in label["name"] or label["name"] in full
+    ]
+
+
+def _speaks(name: str, roles: dict[str, str], uses: Counter[str], role: str | None) -> bool:
+    """The label shows by itself that it names a speaker (see the module docstring)."""
+    return role is not None or name in roles or (" " in name and uses[name] > 1)
+
+
+def _stage_direction(words: str) -> bool:
+    """ "(LAUGHTER)", "(SOUNDBITE OF ARCHIVED RECORDING)": a turn with nothing said."""
+    return (words.startswith("(") and words.endswith(")")) or len(words.split()) < 2

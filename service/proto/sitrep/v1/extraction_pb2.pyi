@@ -141,6 +141,8 @@ class _SpeakerSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Speaker
     """A quotation with no cue of its own, carried over from the nearest preceding attributed
     statement (same or previous paragraph).
     """
+    SPEAKER_SOURCE_LABEL: _SpeakerSource.ValueType  # 4
+    """A transcript's speaker label ("MARY LOUISE KELLY, HOST: …", then "KELLY: …")."""
 
 class SpeakerSource(_SpeakerSource, metaclass=_SpeakerSourceEnumTypeWrapper):
     """Who said what.
@@ -156,6 +158,8 @@ SPEAKER_SOURCE_CARRIED_OVER: SpeakerSource.ValueType  # 3
 """A quotation with no cue of its own, carried over from the nearest preceding attributed
 statement (same or previous paragraph).
 """
+SPEAKER_SOURCE_LABEL: SpeakerSource.ValueType  # 4
+"""A transcript's speaker label ("MARY LOUISE KELLY, HOST: …", then "KELLY: …")."""
 Global___SpeakerSource: _TypeAlias = SpeakerSource  # noqa: Y015
 
 class _RuleStatus:
