@@ -396,3 +396,25 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
     text = "Inspector Manoj Tyagi said two men had been arrested. The inspector added that a third was sought."
     speakers = _speakers_with_names(nlp, compiled, text)
     assert ("The inspector", "Manoj Tyagi") in speakers
+
+
+def test_a_counted_speaker_takes_the_name_in_apposition(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "One of the drivers, Tomasz Wrona, said the depot had been closed since dawn."
+    assert ("One of the drivers", "Tomasz Wrona") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_surname_the_parser_takes_for_an_adverb_is_the_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # "Keely" and "Connolly" are parsed as adverbs: the cue has no subject of its own
+    text = "Coach Anton Keely praised his bench.\n“We played hard for four quarters,” Keely said."
+    assert ("Keely", "Anton Keely") in _speakers_with_names(nlp, compiled, text)
+    text = "“We will appeal the ruling,” Connolly said."
+    assert [speaker for speaker, _ in _speakers_with_names(nlp, compiled, text)] == ["Connolly"]
+
+
+def test_a_finding_is_the_statement_of_who_found_it(nlp: Language, compiled: CompiledRuleSet) -> None:
+    said = {
+        (_speaker(e), _content(e))
+        for e in _statements(nlp, compiled, "The tribunal ruled that the dismissal was unfair.")
+    }
+    assert said == {("The tribunal", "that the dismissal was unfair")}
+    assert not _statements(nlp, compiled, "The jury found the driver guilty of careless driving.")

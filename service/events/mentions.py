@@ -197,17 +197,19 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         if speaking is not None and (body is None or body.end <= speaking.start):
             return speaking.text
         return body.text if body is not None else ""
-    if label == "PERSON":
+    if label in {"PERSON", ""}:  # unlabelled: an unfamiliar surname the model missed ("Keely said")
         same = _person_names(doc).get(span[-1].text, [])
         for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
             if end - start > len(span):
                 return text
     ent = entity_at(doc, span.root.i)
-    if ent is not None and ent.label_ in _NOT_NAMES:
-        return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
-    if ent is None:  # "his mother, Denise Hill," / "Crowe's lawyer, Ray Donnelly,": the name beside
-        ent = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
-    if ent is None:
+    if ent is None or ent.label_ in _NOT_NAMES:
+        # "his mother, Denise Hill," / "One of the tenants, Joseph Adeyemi,": the name beside
+        beside = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
+        if beside is not None:
+            return str(beside.text)
+        if ent is not None:
+            return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words)
     return str(ent.text)
 
