@@ -418,3 +418,11 @@ def test_a_finding_is_the_statement_of_who_found_it(nlp: Language, compiled: Com
     }
     assert said == {("The tribunal", "that the dismissal was unfair")}
     assert not _statements(nlp, compiled, "The jury found the driver guilty of careless driving.")
+
+
+def test_a_narrated_pronoun_skips_people_named_inside_quotes(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Anna Kowalski has played the harp since she was six.\n"
+        "“My teacher, Tomasz Wrona, made me practise scales for a year,” she says."
+    )
+    assert ("she", "Anna Kowalski") in _speakers_with_names(nlp, compiled, text)

@@ -3,7 +3,8 @@
 Pronoun resolution (speakers, attackers, besiegers, perpetrators) takes the nearest preceding
 antecedent that agrees with the pronoun:
 
-- `he`/`him`/`his` and `she`/`her` take a person: a PERSON entity (not a place-like prepositional
+- `he`/`him`/`his` and `she`/`her` take a person: a PERSON entity (not one named inside a quote
+  when the pronoun is outside quotes: the quoted speaker's words are another layer; not a place-like prepositional
   object such as "near Kyiv", which the small model often tags PERSON), or an ORG-tagged span that
   is shaped like a personal name and reports speech ("Oleksiy Arestovych said ..." tagged ORG). A
   person whose gender the document shows (a title, a gendered role noun, a common given name, or
@@ -33,9 +34,10 @@ import bisect
 
 from spacy.tokens import Doc, Span
 
-from service.events.doctext import Bound, ent_bounds, ent_span, ents_before
+from service.events.doctext import Bound, doc_text, ent_bounds, ent_span, ents_before
 from service.events.lexicons import EngineLexicons
 from service.events.model import Mention
+from service.events.quotes import quote_at, quote_spans
 
 MALE_PRONOUNS = frozenset({"he", "him", "his"})
 FEMALE_PRONOUNS = frozenset({"she", "her"})
@@ -185,7 +187,11 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     lowered = span.text.lower()
     if lowered in PERSON_PRONOUNS:
         persons, genders, names = _people(doc, words)
+        quotes = quote_spans(doc_text(doc))
+        narrated = quote_at(quotes, span.start_char) is None
         for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
+            if narrated and quote_at(quotes, doc[persons[i][0]].idx) is not None:
+                continue  # "“…, Dad said,” she says": a person named inside a quote is the quote's
             if _agrees(lowered, genders[persons[i][0]]):
                 return names[i]
         return ""
