@@ -201,3 +201,25 @@ def test_both_counts_of_a_toll_pair(
         key=lambda pair: text.index(pair[0]),
     )
     assert got == expected, events
+
+
+ONE_BY_ONE_SENTENCES = [
+    # (sentence, how many people the victims phrase names one by one; None: no count of its own)
+    ('A police officer was killed in the blast.', 1),
+    ('The driver was wounded by shrapnel near the depot.', 1),
+    ('Marta Ilves was killed when the shell struck her house.', 1),
+    ('A woman and her teenage son were killed when the shell hit.', 2),
+    ('The crew was kidnapped off the coast.', None),  # a group in the singular
+    ('Police were injured in the riot.', None),
+    ('Dozens of people were injured in the crush.', 24),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), ONE_BY_ONE_SENTENCES)
+def test_people_named_one_by_one_are_counted(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: int | None
+) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    assert len(events) == 1, events
+    count = events[0].quantities.get("count")
+    assert (count.min if count is not None else None) == expected, events

@@ -180,6 +180,36 @@ def _casualty(
     count, victims = quantities.get("count"), roles.get("victims")
     if count is not None and victims is not None and count.start <= victims.start and victims.end <= count.end:
         del roles["victims"]  # "injuring more than two dozen": the count's noun names nobody
+    elif count is None and victims is not None and (people := _single_people(doc, victims, words)):
+        quantities["count"] = Quantity(people, people, "EXACT", victims.text, victims.start, victims.end)
+
+
+_SINGLE_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
+
+
+def _single_people(doc: Doc, victims: Mention, words: EngineLexicons) -> int:
+    """How many people a victims phrase without a number names one by one: "a police officer",
+    "the driver", "he", "Juan Perez" are one, "a woman and her son" two; 0 for a plural, a
+    group named in the singular ("the crew", "a family": `collective_nouns`), a bare noun
+    ("police") or anything else. Callers get a count of one victim instead of none."""
+    span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
+    if span is None:
+        return 0
+    heads = [span.root, *(tok for tok in span.root.conjuncts if span.start <= tok.i < span.end)]
+    return len(heads) if all(_one_person(tok, words) for tok in heads) else 0
+
+
+def _one_person(tok: Token, words: EngineLexicons) -> bool:
+    if tok.lower_ in _SINGLE_PRONOUNS:
+        return True
+    if tok.ent_type_ == "PERSON":
+        return tok.tag_ in {"NNP", "NN"}
+    if tok.tag_ != "NN" or tok.lemma_.lower() in words.collective_nouns:
+        return False
+    if any(child.dep_ == "nummod" or child.lower_ == "of" for child in tok.children):
+        return False
+    return any(child.dep_ == "poss" or (child.dep_ == "det" and child.lower_ in _DETERMINERS) for child in tok.children)
 
 
 def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
