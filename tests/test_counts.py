@@ -207,7 +207,7 @@ ONE_BY_ONE_SENTENCES = [
     # (sentence, how many people the victims phrase names one by one; None: no count of its own)
     ('A police officer was killed in the blast.', 1),
     ('The driver was wounded by shrapnel near the depot.', 1),
-    ('Marta Ilves was killed when the shell struck her house.', 1),
+    ('Maria Lopez was killed when the shell struck her house.', 1),
     ('A woman and her teenage son were killed when the shell hit.', 2),
     ('The crew was kidnapped off the coast.', None),  # a group in the singular
     ('Police were injured in the riot.', None),
