@@ -152,6 +152,9 @@ ADDED_CLAUSE: tuple[str, ...] = (
     "joke",  # "joked that ...": WordNet's reporting sense sits one step below talk, without frame 26
     "inform",  # "the minister informed that ...": Indian English reporting use; WordNet has only
     # "inform somebody" (frame 21)
+    "submit",  # "counsel submitted that ...": a lawyer's argument in court (Indian, British reports);
+    # WordNet's reporting sense of submit has no frame 26 (its "submit a report" is not a cue: a
+    # cue needs a clause)
 )  # fmt: skip
 """Cues of reported speech (and of quotes) WordNet's criteria above miss, each for the reason given."""
 ADDED_QUOTE: tuple[str, ...] = (
