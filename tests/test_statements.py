@@ -426,3 +426,9 @@ def test_a_narrated_pronoun_skips_people_named_inside_quotes(nlp: Language, comp
         "“My teacher, Tomasz Wrona, made me practise scales for a year,” she says."
     )
     assert ("she", "Anna Kowalski") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_pronoun_speaker_prefers_the_subject_before_it(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # Maria Lopez is nearer but only the object of a preposition: the subject is the one spoken of
+    text = "Anna Kowalski learned the recipe from Maria Lopez in Warsaw.\n“It takes all day, and nobody hurries it,” she says."
+    assert ("she", "Anna Kowalski") in _speakers_with_names(nlp, compiled, text)

@@ -186,15 +186,7 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     read backwards from the mention (after a bisection over the entities), nearest first."""
     lowered = span.text.lower()
     if lowered in PERSON_PRONOUNS:
-        persons, genders, names = _people(doc, words)
-        quotes = quote_spans(doc_text(doc))
-        narrated = quote_at(quotes, span.start_char) is None
-        for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
-            if narrated and quote_at(quotes, doc[persons[i][0]].idx) is not None:
-                continue  # "“…, Dad said,” she says": a person named inside a quote is the quote's
-            if _agrees(lowered, genders[persons[i][0]]):
-                return names[i]
-        return ""
+        return _person_antecedent(doc, span, lowered, words)
     if lowered in BODY_PRONOUNS:
         body = _body_before(
             doc, span.start, words, SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
@@ -218,6 +210,38 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words)
     return str(ent.text)
+
+
+def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons) -> str:
+    """The name a he/she takes: the nearest earlier person that agrees, skipping people named
+    inside a quote when the pronoun is narration ("“…, Dad said,” she says": Dad is the quote's),
+    and preferring a subject to a nearer non-subject in the same stretch of text (from the
+    sentence before the pronoun's): "Quiroga learned the dish from Celestina Ruiz. She says …" is
+    Quiroga, as centering predicts. "" when no person agrees."""
+    persons, genders, names = _people(doc, words)
+    quotes = quote_spans(doc_text(doc))
+    narrated = quote_at(quotes, span.start_char) is None
+    sentence = span.sent
+    window = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    nearest = ""
+    for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
+        start, end = persons[i][0], persons[i][1]
+        if narrated and quote_at(quotes, doc[start].idx) is not None:
+            continue
+        if not _agrees(pronoun, genders[start]):
+            continue
+        if start < window:
+            return nearest or names[i]
+        if _is_subject(doc[start:end]):
+            return names[i]
+        nearest = nearest or names[i]
+    return nearest
+
+
+def _is_subject(ent: Span) -> bool:
+    """The entity is a clause's subject, or in apposition to one ("its spokesman, X,")."""
+    root = ent.root
+    return root.dep_ in {"nsubj", "nsubjpass"} or (root.dep_ == "appos" and root.head.dep_ in {"nsubj", "nsubjpass"})
 
 
 def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
