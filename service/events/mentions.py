@@ -3,8 +3,9 @@
 Pronoun resolution (speakers, attackers, besiegers, perpetrators) takes the nearest preceding
 antecedent that agrees with the pronoun:
 
-- `he`/`him`/`his` and `she`/`her` take a person: a PERSON entity (not one named inside a quote
-  when the pronoun is outside quotes: the quoted speaker's words are another layer; not a place-like prepositional
+- `he`/`him`/`his` and `she`/`her` take a person, a subject before a nearer non-subject of the
+  same stretch of text (`_person_antecedent`): a PERSON entity (not one named inside a quote when
+  the pronoun is narration: quoted words are another layer; not a place-like prepositional
   object such as "near Kyiv", which the small model often tags PERSON), or an ORG-tagged span that
   is shaped like a personal name and reports speech ("Oleksiy Arestovych said ..." tagged ORG). A
   person whose gender the document shows (a title, a gendered role noun, a common given name, or
@@ -16,7 +17,7 @@ antecedent that agrees with the pronoun:
 - `i` and `me` are left unresolved: outside quotes they are the writer, inside quotes the speaker
   the quote is attributed to, which the statement itself names.
 
-A surname alone takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
+A surname alone (also one the model left untagged: "Keely said") takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
 entity is its own canonical name; a phrase with a person's name in apposition takes that name
 ("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the inspector", "the CS" take the person an
 earlier mention gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the
