@@ -17,8 +17,8 @@ antecedent that agrees with the pronoun:
 - `i` and `me` are left unresolved: outside quotes they are the writer, inside quotes the speaker
   the quote is attributed to, which the statement itself names.
 
-A surname alone (also one the model left untagged: "Keely said") takes the earlier full name it ends ("Burman" → "Leonard E. Burman"). A named
-entity is its own canonical name; a phrase with a person's name in apposition takes that name
+A surname alone (also one the model left untagged: "Keely said") takes the earlier full name it
+ends ("Burman" → "Leonard E. Burman"). A named entity is its own canonical name; a phrase with a person's name in apposition takes that name
 ("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the inspector", "the CS" take the person an
 earlier mention gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the
 budget office" (a speaking body) take the organisation whose name holds the noun (`_named_body`);
