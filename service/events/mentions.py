@@ -18,11 +18,12 @@ antecedent that agrees with the pronoun:
   the quote is attributed to, which the statement itself names.
 
 A surname alone (also one the model left untagged: "Keely said") takes the earlier full name it
-ends ("Burman" → "Leonard E. Burman"). A named entity is its own canonical name; a phrase with a person's name in apposition takes that name
-("his lawyer, Ray Donnelly," → "Ray Donnelly"); "the inspector", "the CS" take the person an
-earlier mention gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the
-budget office" (a speaking body) take the organisation whose name holds the noun (`_named_body`);
-other phrases have none ("").
+ends ("Burman" → "Leonard E. Burman"). A named entity is its own canonical name; a phrase with a
+person's name in apposition takes that name ("his lawyer, Ray Donnelly," → "Ray Donnelly"; "One
+of the tenants, Joseph Adeyemi,"); "the inspector", "the CS" take the person an earlier mention
+gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the budget office"
+(a speaking body) take the organisation whose name holds the noun (`_named_body`); other phrases
+have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
