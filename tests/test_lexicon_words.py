@@ -62,9 +62,9 @@ GRUMBLED = parsed(
 IT = 9
 
 # "Corin Adler met Oska Brill. She said the talks had failed."
-MET = parsed(
-    [("Corin", 1, "compound"), ("Adler", 2, "nsubj"), ("met", 2, "ROOT"), ("Oska", 4, "compound"),
-     ("Brill", 2, "dobj"), (".", 2, "punct"), ("She", 7, "nsubj"), ("said", 7, "ROOT"),
+MET = parsed(  # "Oska Brill met Corin Adler. She said ...": the subject of unknown gender is taken first
+    [("Oska", 1, "compound"), ("Brill", 2, "nsubj"), ("met", 2, "ROOT"), ("Corin", 4, "compound"),
+     ("Adler", 2, "dobj"), (".", 2, "punct"), ("She", 7, "nsubj"), ("said", 7, "ROOT"),
      ("the", 9, "det"), ("talks", 11, "nsubj"), ("had", 11, "aux"), ("failed", 7, "ccomp"),
      (".", 7, "punct")],
     ents=((0, 2, "PERSON"), (3, 5, "PERSON")),
@@ -85,7 +85,7 @@ def test_a_speech_verb_added_to_the_pack_lets_it_take_the_body_that_spoke(tmp_pa
 
 
 def test_a_given_name_added_to_the_pack_decides_which_person_she_takes(tmp_path: Path) -> None:
-    assert mention(MET, SHE, SHE + 1, pack(tmp_path / "a")).resolved == "Oska Brill"  # nearest, gender unknown
+    assert mention(MET, SHE, SHE + 1, pack(tmp_path / "a")).resolved == "Oska Brill"  # the subject, gender unknown
     words = pack(tmp_path / "b", extended("given_names_male", "oska"))
     assert mention(MET, SHE, SHE + 1, words).resolved == "Corin Adler"
 
@@ -93,10 +93,10 @@ def test_a_given_name_added_to_the_pack_decides_which_person_she_takes(tmp_path:
 def test_a_title_added_to_the_pack_counts_as_gender_evidence(tmp_path: Path) -> None:
     # "Doyenne Oska Brill": the word before the name, as "Mrs." would be
     titled = parsed(
-        [("Corin", 1, "compound"), ("Adler", 2, "nsubj"), ("met", 2, "ROOT"), ("Doyenne", 5, "compound"),
-         ("Oska", 5, "compound"), ("Brill", 2, "dobj"), (".", 2, "punct"), ("He", 8, "nsubj"),
+        [("Doyenne", 2, "compound"), ("Oska", 2, "compound"), ("Brill", 3, "nsubj"), ("met", 3, "ROOT"),
+         ("Corin", 5, "compound"), ("Adler", 3, "dobj"), (".", 3, "punct"), ("He", 8, "nsubj"),
          ("said", 8, "ROOT"), ("nothing", 8, "dobj"), (".", 8, "punct")],
-        ents=((0, 2, "PERSON"), (4, 6, "PERSON")),
+        ents=((1, 3, "PERSON"), (4, 6, "PERSON")),
     )  # fmt: skip
     assert mention(titled, 7, 8, pack(tmp_path / "a")).resolved == "Oska Brill"
     words = pack(tmp_path / "b", extended("speaker_titles_female", "doyenne"))
