@@ -50,10 +50,9 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     text = doc_text(doc)
     quotes = quote_spans(text)
     out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
-    if spoken := turns(text):
-        sentences = [sent.start_char for sent in doc.sents]
-        out.extend(_turn(text, turn, sentences) for turn in spoken)
-    said = _Said(doc, [e for e in out if e.type == "statement"])
+    sentences = [sent.start_char for sent in doc.sents]
+    out.extend(_turn(text, turn, sentences) for turn in turns(text))
+    said = _Said(doc, [e for e in out if e.type == "statement"], sentences)
     if not said.statements:
         return out
     carried: list[Event] = []
@@ -118,7 +117,7 @@ class _Said:
     WINDOW = 5000
     """Characters before a closing quote searched for the statement that attributes it."""
 
-    def __init__(self, doc: Doc, statements: list[Event]) -> None:
+    def __init__(self, doc: Doc, statements: list[Event], sentences: list[int]) -> None:
         self.doc, self.text = doc, doc_text(doc)
         self.statements = sorted(statements, key=lambda e: e.start)
         self._starts = [e.start for e in self.statements]
@@ -128,7 +127,7 @@ class _Said:
         self._by_start = self.statements  # admitted to `_best` by start
         self._before = 0
         self._best: tuple[tuple[int, int], Event] | None = None
-        self._sentences = [sent.start_char for sent in doc.sents]
+        self._sentences = sentences  # where each sentence of `doc` starts (characters)
         self._paragraphs = [match.start() for match in PARAGRAPH.finditer(self.text)]
 
     def covered(self, start: int, end: int) -> bool:

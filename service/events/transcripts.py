@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from service.events.doctext import PARAGRAPH
@@ -44,22 +45,27 @@ class Answer:
     intro_end: int
 
 
+def _paragraphs(text: str) -> Iterator[tuple[re.Match[str], int, str]]:
+    """Each paragraph, where its words start and its text from there (trailing blanks kept):
+    both Q&A exchanges and labelled turns are read from a paragraph's opening words."""
+    for match in PARAGRAPH.finditer(text):
+        body = match.group().lstrip()
+        yield match, match.end() - len(body), body
+
+
 def answers(text: str) -> list[Answer]:
     """The answers of every Q&A exchange in `text`, in text order. One pass over the paragraphs."""
     found: list[Answer] = []
     intro = (0, 0)  # the paragraph before the current exchange
     previous: tuple[int, int] = (0, 0)
     previous_kind = ""
-    for match in PARAGRAPH.finditer(text):
-        line = match.group()
-        body = line.lstrip()
-        offset = match.start() + len(line) - len(body)
+    for match, offset, body in _paragraphs(text):
         if _QUESTION.match(body):
             if not found and previous_kind not in {"Q", "A"}:
                 intro = previous
             previous_kind = "Q"
         elif (answer := _ANSWER.match(body)) and previous_kind in {"Q", "A"}:
-            start, end = offset + answer.end(), match.start() + len(line.rstrip())
+            start, end = offset + answer.end(), offset + len(body.rstrip())
             if start < end:
                 found.append(Answer(start, end, *intro))
             previous_kind = "A"
@@ -85,10 +91,8 @@ def turns(text: str) -> list[Turn]:
     """The turns of a transcript printed with speaker labels, in text order; none when `text`
     is not one (see the module docstring). One pass over the paragraphs."""
     labelled: list[tuple[re.Match[str], int, int]] = []
-    for match in PARAGRAPH.finditer(text):
-        line = match.group().rstrip()
-        body = line.lstrip()
-        offset = match.start() + len(line) - len(body)
+    for _, offset, body in _paragraphs(text):
+        body = body.rstrip()
         if (label := _LABEL.match(body)) is not None and not _stage_direction(body[label.end() :]):
             labelled.append((label, offset, offset + len(body)))
     uses = Counter(label["name"] for label, _, _ in labelled)
