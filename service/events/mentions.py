@@ -95,6 +95,20 @@ def _name_shaped(ent: Span, words: EngineLexicons) -> bool:
     return all(tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.text.isupper() for tok in tokens)
 
 
+def _ends_earlier_name(ent: Span, words: EngineLexicons) -> bool:
+    """A one-word name that ends an earlier personal name of the document (PERSON, or shaped like
+    one whatever the model's label), not an organisation word."""
+    word = ent[0]
+    if word.pos_ != "PROPN" or word.text.isupper() or word.lower_ in words.org_name_words:
+        return False
+    doc = ent.doc
+    earlier = (ent_span(doc, bound) for bound in ent_bounds(doc)[: ents_before(doc, ent.start)])
+    return any(
+        len(name) > 1 and name[-1].text == word.text and (name.label_ == "PERSON" or _name_shaped(name, words))
+        for name in earlier
+    )
+
+
 def is_person(ent: Span, words: EngineLexicons) -> bool:
     """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
     ("near Kyiv", "above Loch Arklet"; but "according to Ann Lee" and a given name make it a
@@ -102,6 +116,8 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
     mis-tagged ORG that reports speech."""
     given = words.given_names_male | words.given_names_female
     if ent.label_ == "ORG":
+        if len(ent) == 1:  # "“…,” Deshmukh said" after "Arjun Deshmukh": the surname of a speaker
+            return _reports_speech(ent, words) and _ends_earlier_name(ent, words)
         return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
     if ent.label_ != "PERSON":
         return False
@@ -204,8 +220,9 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
                 return text
     ent = entity_at(doc, span.root.i)
     if ent is None or ent.label_ in _NOT_NAMES:
-        # "his mother, Denise Hill," / "One of the tenants, Joseph Adeyemi,": the name beside
-        beside = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _person_at(doc, c.i))), None)
+        # "his mother, Denise Hill," / "One of the tenants, Joseph Adeyemi," / "The developer,
+        # Escarpment Living Corp.,": the name beside
+        beside = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _named_at(doc, c.i))), None)
         if beside is not None:
             return str(beside.text)
         if ent is not None:
@@ -234,16 +251,29 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
             continue
         if start < window:
             return nearest or names[i]
-        if _is_subject(doc[start:end]):
+        if _is_subject(doc[start:end], sentence.start):
             return names[i]
         nearest = nearest or names[i]
     return nearest
 
 
-def _is_subject(ent: Span) -> bool:
-    """The entity is a clause's subject, or in apposition to one ("its spokesman, X,")."""
+def _is_subject(ent: Span, sentence_start: int) -> bool:
+    """The entity is a clause's subject, or in apposition to one ("its spokesman, X,"). In a
+    sentence before the pronoun's, not the subject of reported content: "Judge Lee said that no
+    garda was hurt. ‘…,’ she said" is about the judge, as centering predicts."""
     root = ent.root
-    return root.dep_ in {"nsubj", "nsubjpass"} or (root.dep_ == "appos" and root.head.dep_ in {"nsubj", "nsubjpass"})
+    if root.dep_ == "appos":
+        root = root.head
+    if root.dep_ not in {"nsubj", "nsubjpass"}:
+        return False
+    if ent.start >= sentence_start:
+        return True
+    verb = root.head
+    while verb.dep_ != "ROOT" and verb.head is not verb:
+        if verb.dep_ == "ccomp":
+            return False
+        verb = verb.head
+    return True
 
 
 def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
@@ -260,6 +290,8 @@ def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         before = doc[max(doc[start].sent.start, start - 3) : start]
         if any(tok.lower_ == title and tok.dep_ == "compound" and start <= tok.head.i < end for tok in before):
             return names[i]
+        if end - start > 2 and doc[start].lower_ == title:  # the model took the title into the name
+            return str(doc[start + 1 : end].text)
     return ""
 
 
@@ -285,9 +317,10 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     return ""
 
 
-def _person_at(doc: Doc, i: int) -> Span | None:
+def _named_at(doc: Doc, i: int) -> Span | None:
+    """The person or organisation whose name holds token `i`."""
     ent = entity_at(doc, i)
-    return ent if ent is not None and ent.label_ == "PERSON" else None
+    return ent if ent is not None and ent.label_ in {"PERSON", "ORG"} else None
 
 
 def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
