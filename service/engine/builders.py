@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Sequence
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from service.engine.resolve import Grown
 from service.engine.roles import grow, trim_edges
@@ -212,6 +212,21 @@ def _one_person(tok: Token, words: EngineLexicons) -> bool:
     return any(child.dep_ == "poss" or (child.dep_ == "det" and child.lower_ in _DETERMINERS) for child in tok.children)
 
 
+def _shares_count(people: Span) -> bool:
+    """Coordinated plurals that one number opens: "11 women and girls" are 11 in all, where
+    "three officers and a driver" (a determiner) or "five men and two women" (a number of its
+    own) are not."""
+    conjuncts = [tok for tok in people if tok.dep_ == "conj"]
+    return (
+        bool(conjuncts)
+        and people.root.tag_ in {"NNS", "NNPS"}
+        and all(
+            tok.tag_ in {"NNS", "NNPS"} and not any(c.dep_ in {"det", "nummod", "poss"} for c in tok.children)
+            for tok in conjuncts
+        )
+    )
+
+
 def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
     """A count that opens the victims phrase of a rule without a count of its own ("Dozens of
     people", "Between 15 and 25 people", "nearly 300 lives"); the victims keep the rest, and a
@@ -225,7 +240,7 @@ def _count_in_victims(doc: Doc, roles: Roles, quantities: Quantities) -> None:
     rest = victims.start + size
     while rest < victims.end and doc[rest].lower_ in {"of", "the"}:
         rest += 1
-    if any(tok.dep_ == "cc" for tok in doc[rest : victims.end]):
+    if any(tok.dep_ == "cc" for tok in doc[rest : victims.end]) and not _shares_count(doc[rest : victims.end]):
         return
     start, end = victims.start, victims.start + size
     if rest >= victims.end:

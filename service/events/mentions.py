@@ -72,7 +72,7 @@ def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None)
     """The mention of `doc[start:end]`; given the pack's `words`, with its name resolved."""
     span = doc[start:end]
     label = entity_label(span)
-    resolved = resolve_name(doc, span, label, words) if words is not None else ""
+    resolved = resolve_name(doc, span, label, words).strip() if words is not None else ""
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
@@ -175,21 +175,27 @@ def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str
     if not (isinstance(kept, tuple) and kept[0] is words):
         persons = [bound for bound in ent_bounds(doc) if is_person(ent_span(doc, bound), words)]
         spans = [ent_span(doc, bound) for bound in persons]
-        kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans))
+        titles = _titles(words)
+        kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans, titles))
     _, persons, genders, names = kept
     return persons, genders, names
 
 
-def _full_names(people: list[Span]) -> list[str]:
+def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
     """Per person, the earlier full name a surname-only mention ends ("Burman" → "Leonard E.
-    Burman"; the latest such), else its own text: one pass, the latest name per surname and length."""
+    Burman"; the latest such), or a titled one starts ("Ms Lim" → "Lim Shu Fen"), else its own
+    text: one pass, the latest name per surname and length, and per first word."""
     latest: dict[str, dict[int, tuple[int, str]]] = {}  # surname → length → (start, text)
+    first_words: dict[str, str] = {}  # first word of a name of two or more words → the latest
     names = []
     for ent in people:
         by_length = latest.setdefault(ent[-1].text, {})
         longer = [found for length, found in by_length.items() if length > len(ent)]
-        names.append(max(longer)[1] if longer else ent.text)
+        titled = len(ent) == 2 and ent[0].lower_.rstrip(".") in titles
+        names.append(max(longer)[1] if longer else first_words.get(ent[1].text, ent.text) if titled else ent.text)
         by_length[len(ent)] = (ent.start, ent.text)
+        if len(ent) > 1 and not titled:
+            first_words[ent[0].text] = ent.text
     return names
 
 
@@ -218,7 +224,11 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
             if end - start > len(span):
                 return text
+        if titled := _titled_first_name(doc, span, words):
+            return titled
     ent = entity_at(doc, span.root.i)
+    if ent is None and all(tok.pos_ == "PROPN" and tok.text[:1].isupper() for tok in span):
+        return span.text  # a name the model missed is its own ("Amara Lindqvist, Deputy Spokesperson")
     if ent is None or ent.label_ in _NOT_NAMES:
         # "his mother, Denise Hill," / "One of the tenants, Joseph Adeyemi," / "The developer,
         # Escarpment Living Corp.,": the name beside
@@ -229,6 +239,29 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words)
     return str(ent.text)
+
+
+_NEUTRAL_TITLES = frozenset({"dr", "prof", "professor"})
+
+
+def _titles(words: EngineLexicons) -> frozenset[str]:
+    return words.speaker_titles_male | words.speaker_titles_female | _NEUTRAL_TITLES
+
+
+def _titled_first_name(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The earlier full name whose first word a title takes: "Ms Lim" after "Lim Shu Fen" (the
+    family name first), "Dr Anand" after "Anand Krishnan" (a title before the given name). ""
+    when the mention is no title and one name, or no earlier name starts with it."""
+    if len(span) != 2 or span[0].lower_.rstrip(".") not in _titles(words):
+        return ""
+    word = span[1].text
+    earlier = [
+        (start, text)
+        for names in _person_names(doc).values()
+        for start, end, text in names
+        if end <= span.start and end - start > 1 and doc[start].text == word
+    ]
+    return max(earlier)[1] if earlier else ""
 
 
 def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons) -> str:
@@ -279,8 +312,9 @@ def _is_subject(ent: Span, sentence_start: int) -> bool:
 def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person an earlier mention gave the title a definite description repeats: "the judge"
     after "Judge Emmet G. Sullivan", "the inspector" after "Inspector Manoj Tyagi" (the latest
-    person whose name the word modifies as a compound; not "the ad" after "in a new ad, Jeb
-    Bush"). "" otherwise."""
+    person whose name the word modifies as a compound, or who has it in apposition: "Amara
+    Lindqvist, Deputy Spokesperson for the UN,"; not "the ad" after "in a new ad, Jeb Bush").
+    "" otherwise."""
     if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ not in {"NN", "NNP"}:
         return ""
     title = span[1].lower_
@@ -292,6 +326,8 @@ def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
             return names[i]
         if end - start > 2 and doc[start].lower_ == title:  # the model took the title into the name
             return str(doc[start + 1 : end].text)
+        if any(c.dep_ == "appos" and c.lower_ == title for c in doc[start:end].root.children):
+            return names[i]
     return ""
 
 
@@ -318,9 +354,12 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
 
 
 def _named_at(doc: Doc, i: int) -> Span | None:
-    """The person or organisation whose name holds token `i`."""
+    """The person or organisation whose name holds token `i`; not an abbreviation in brackets
+    ("the Regulatory Agency (MHRA)": the phrase is the name)."""
     ent = entity_at(doc, i)
-    return ent if ent is not None and ent.label_ in {"PERSON", "ORG"} else None
+    if ent is None or ent.label_ not in {"PERSON", "ORG"}:
+        return None
+    return None if ent.start > 0 and doc[ent.start - 1].text == "(" else ent
 
 
 def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
