@@ -148,7 +148,7 @@ def explain(nlp: Language, compiled: CompiledRuleSet, text: str, rule: str | Non
         found = [c for c in find_candidates(doc, compiled) if rule is None or c.rule.id == rule]
         fired = {c.rule.id for c in found}
         views = _candidates(doc, found, rule is not None, compiled.spec.lexicons)
-        misses = near_misses(doc, [r for r in runnable if r.id not in fired])
+        misses = near_misses(doc, [r for r in runnable if r.id not in fired], compiled.spec.contexts)
         entities = [EntityView(e.label_, e.text, e.start_char, e.end_char) for e in doc.ents]
         rule_seconds: dict[str, float] = {}
         result = process_doc(doc, compiled, only_rule=rule, rule_seconds=rule_seconds)

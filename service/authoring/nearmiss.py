@@ -29,9 +29,10 @@ from typing import Any, Literal
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
+from service.engine.contexts import context_words, present
 from service.engine.depmatch import BoundedDependencyMatcher, tree_roots
 from service.engine.regex import bound_token
-from service.rules.schema import RuleSpec
+from service.rules.schema import DocContext, RuleSpec
 
 Kind = Literal["attribute", "dependency", "operator", "missing"]
 WORK_LIMIT = 20_000
@@ -330,11 +331,18 @@ def _relation_failure(search: _Search, index: int, head: int, related: Sequence[
                     f"node {node.name}: no token is {relation}")  # fmt: skip
 
 
-def near_misses(doc: Doc, rules: Sequence[RuleSpec]) -> list[NearMiss]:
-    """The near miss of each rule (that produced no candidate on `doc`), in the given order."""
+def near_misses(doc: Doc, rules: Sequence[RuleSpec], contexts: Sequence[DocContext] = ()) -> list[NearMiss]:
+    """The near miss of each rule (that produced no candidate on `doc`), in the given order; a
+    rule confined to a document context (`contexts`: the pack's) the document is not in misses
+    on that first."""
     tests = NodeTests(doc)
     plans: list[tuple[RuleSpec, list[_Node]]] = []
+    here, by_name = present(doc, contexts), {c.name: c for c in contexts}
+    out = []
     for rule in rules:
+        if rule.context is not None and rule.context not in here:  # the loader saw it declared
+            out.append(_out_of_context(doc, rule, by_name[rule.context]))
+            continue
         if rule.kind == "phrases":
             plans.append((rule, []))
             continue
@@ -347,7 +355,6 @@ def near_misses(doc: Doc, rules: Sequence[RuleSpec]) -> list[NearMiss]:
     ops_matcher._roots = tree_roots(doc)  # what its sentence operators read (set per call)
     ops: dict[str, Any] = ops_matcher._ops
     related: dict[tuple[int, str], list[int]] = {}
-    out = []
     for rule, nodes in plans:
         if rule.kind == "phrases":
             message = f"none of the rule's {len(rule.pattern)} phrases occurs ({rule.phrase_attr})"
@@ -365,3 +372,10 @@ def near_misses(doc: Doc, rules: Sequence[RuleSpec]) -> list[NearMiss]:
             out.append(NearMiss(rule.id, nodes[best.node].name, best.node, best.matched, best.kind,
                                 best.constraint, best.found, best.token, best.message))  # fmt: skip
     return out
+
+
+def _out_of_context(doc: Doc, rule: RuleSpec, context: DocContext) -> NearMiss:
+    need = f"context {context.name}"
+    words = sorted(context_words(doc, context))
+    message = f"{need}: the document holds {len(words)} of the {context.needs(len(doc))} words it needs"
+    return NearMiss(rule.id, "context", 0, (), "missing", need, ", ".join(words), None, message)

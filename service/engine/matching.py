@@ -6,6 +6,9 @@ some sentence-initial words ("Police"), so the lower-case lemma lists of the rul
 (`LEMMA: {IN: $attack_nouns}`) would never match a capitalised word in a title-case headline, a
 nationality ("Two Americans were killed") or a sentence's first word.
 
+A rule that names a document context (`context:`) keeps its matches only in documents of that
+kind (`contexts.present`).
+
 A pattern token with `OP: "!"` (a token that must not match, e.g. `accidental` before
 `explosion`) constrains the match but is not part of the candidate's extent.
 """
@@ -19,6 +22,7 @@ from spacy.attrs import LEMMA
 from spacy.tokens import Doc
 
 from service.engine.compiled import CompiledRuleSet
+from service.engine.contexts import present
 from service.rules.schema import RuleSpec
 
 
@@ -107,6 +111,9 @@ def find_candidates(
             for key, start, end in phrase_matcher(doc):
                 rule = compiled.rules[key]
                 found.append(_candidate(rule, {rule.phrase_role: list(range(start, end))}, range(start, end)))
+    if any(c.rule.context for c in found):  # a rule confined to a kind of document (`contexts.py`)
+        here = present(doc, compiled.spec.contexts)
+        found = [c for c in found if c.rule.context is None or c.rule.context in here]
     return found
 
 

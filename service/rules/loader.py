@@ -22,7 +22,15 @@ from service.rules.cache import cached, pack_key
 from service.rules.errors import RuleError, RuleSetError
 from service.rules.lint import combined_lexicons, lexicon_warnings, referenced_lexicons, rule_warnings
 from service.rules.needs import ModelComponents, components_for
-from service.rules.schema import EventTypeModel, RuleFileModel, RuleModel, RuleSetSpec, RuleSpec
+from service.rules.schema import (
+    ContextModel,
+    DocContext,
+    EventTypeModel,
+    RuleFileModel,
+    RuleModel,
+    RuleSetSpec,
+    RuleSpec,
+)
 from service.rules.templates import apply_templates
 from service.rules.validate import Report, build_spec, declared_type
 from service.rules.yamlpos import Path, Positions, YamlError, load
@@ -155,7 +163,10 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
             lexicons[name], lexicon_at[name] = words, (shown, line)
     priorities = _named(parsed, "priorities", errors, E.R117)
     templates = _named(parsed, "templates", errors, E.R214)
+    declared_contexts = _named(parsed, "contexts", errors, E.R217)
+    contexts = _contexts(parsed, declared_contexts, lexicons, errors)
     used = referenced_lexicons(list(templates.values())) | set(EngineLexicons.names())
+    used |= {context.lexicon for context in declared_contexts.values()}
     lints: list[RuleError] = []
 
     declared = _declared_types(parsed, errors)
@@ -185,6 +196,8 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
             if rule.phrases is not None and len(rule.phrases) > MAX_PHRASES:
                 report(("phrases",), E.R212.format(count=len(rule.phrases), limit=MAX_PHRASES))
                 continue
+            if rule.context is not None and rule.context not in contexts:
+                report(("context",), E.R217.format(name=rule.context, problem="no such context in the pack"))
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
             spec = build_spec(
@@ -198,7 +211,33 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
     warnings = sorted(lints + lexicon_warnings(lexicons, lexicon_at, used) + rule_warnings(rules))
     files = tuple(name for name, _ in snapshot.files)
     engine = EngineLexicons.from_words({**reserved_defaults(), **lexicons})
-    return RuleSetSpec(snapshot.version, tuple(rules), files, declared, tuple(warnings), lexicons=engine)
+    return RuleSetSpec(
+        snapshot.version, tuple(rules), files, declared, tuple(warnings), lexicons=engine,
+        contexts=tuple(contexts.values()),
+    )  # fmt: skip
+
+
+def _contexts(
+    parsed: list[tuple[str, RuleFileModel, Any, Positions]],
+    declared: dict[str, ContextModel],
+    lexicons: dict[str, list[str]],
+    errors: list[RuleError],
+) -> dict[str, DocContext]:
+    """The pack's document contexts (`declared`: the first definition of each name), each with
+    its lexicon's words as lower-case lemmas; one whose lexicon the pack lacks is R217."""
+    found: dict[str, DocContext] = {}
+    for shown, model, _raw, positions in parsed:
+        for name, context in model.contexts.items():
+            if declared.get(name) is not context or name in found:
+                continue
+            if context.lexicon not in lexicons:
+                line, col = positions.of(("contexts", name, "lexicon"))
+                problem = f"lexicon {context.lexicon!r} is not defined in the pack"
+                errors.append(RuleError(shown, line, col, "", E.R217.format(name=name, problem=problem)))
+                continue
+            lemmas = frozenset(word.lower() for word in lexicons[context.lexicon])
+            found[name] = DocContext(name, lemmas, context.min_words, context.per_tokens)
+    return found
 
 
 @cache

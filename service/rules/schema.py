@@ -49,6 +49,19 @@ class EventTypeModel(_Strict):
     description: str = ""
 
 
+class ContextModel(_Strict):
+    """A kind of document a rule may be confined to (`context:`): one whose text holds at least
+    `min_words` distinct words of the pack lexicon `lexicon` ("a match report": halftime,
+    striker, ...) and, with `per_tokens`, at least one per `per_tokens` tokens of text (a long
+    live blog that mentions a film, a movie and a cinema is no review). Figurative attacks in sport
+    and reviews are vetoed this way."""
+
+    lexicon: str = Field(pattern=NAME_PATTERN, max_length=60)
+    min_words: int = Field(ge=1, le=50)
+    per_tokens: int = Field(default=0, ge=0)
+    description: str = ""
+
+
 class RuleModel(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=120)
     event: str = Field(pattern=NAME_PATTERN, max_length=60)
@@ -71,6 +84,7 @@ class RuleModel(_Strict):
     casualty_kind: Literal["KILLED", "INJURED", "MISSING", "CAPTURED"] | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     negation: Literal["drop", "keep"] = "drop"
+    context: str | None = Field(default=None, pattern=NAME_PATTERN)  # runs only in such documents
     examples: list[ExampleModel] = Field(default_factory=list)
 
 
@@ -82,6 +96,7 @@ class RuleFileModel(_Strict):
     expand: dict[str, Expansion] = Field(default_factory=dict)  # how a role grows where a rule names none
     event_types: list[dict[str, Any]] = Field(default_factory=list)
     priorities: dict[str, int] = Field(default_factory=dict)
+    contexts: dict[str, ContextModel] = Field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -117,6 +132,7 @@ class RuleSpec:
     casualty_kind: str | None = None
     attributes: tuple[tuple[str, str], ...] = ()
     negation: Literal["drop", "keep"] = "drop"
+    context: str | None = None  # the document context (`DocContext`) the rule needs, if any
     examples: tuple[Example, ...] = ()
     veto: bool = False  # the match is certainly no event of its type: drops candidates on its words
     rementions: bool = False  # a veto whose non-event's later bare re-mentions are dropped too
@@ -146,6 +162,20 @@ class RuleSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DocContext:
+    """A declared document context, its lexicon expanded (lower-case lemmas)."""
+
+    name: str
+    lemmas: frozenset[str]
+    min_words: int
+    per_tokens: int = 0
+
+    def needs(self, tokens: int) -> int:
+        """How many distinct words of the lexicon a document of `tokens` tokens must hold."""
+        return max(self.min_words, tokens // self.per_tokens if self.per_tokens else 0)
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSetSpec:
     """A whole validated pack. `version` is the content hash of the files it was read from."""
 
@@ -155,6 +185,7 @@ class RuleSetSpec:
     event_types: tuple[EventType, ...] = ()  # declared by the pack, beside the built-in ones
     warnings: tuple[RuleError, ...] = ()  # W-coded lint findings: shown by `sitrep check`, never fatal
     lexicons: EngineLexicons = field(kw_only=True)  # the reserved lexicons, defaults filled in
+    contexts: tuple[DocContext, ...] = field(default=(), kw_only=True)
 
     @property
     def types(self) -> dict[str, EventType]:

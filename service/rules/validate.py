@@ -248,7 +248,7 @@ def build_spec(
         file=file, line=line, pattern=tuple(pattern), token_roles=tuple(token_roles),
         phrase_attr=model.phrase_attr, phrase_role=model.phrase_role,
         expand=tuple(sorted(expand.items())), casualty_kind=model.casualty_kind,
-        attributes=tuple(sorted(model.attributes.items())), negation=model.negation,
+        attributes=tuple(sorted(model.attributes.items())), negation=model.negation, context=model.context,
         quantity_roles=frozenset(event.quantity_roles),
         examples=tuple(
             Example(text=ex.text, expect=tuple(ex.expect), line=examples_lines[i])
