@@ -43,7 +43,7 @@ def test_one_file_per_family_plus_shared_lexicons() -> None:
     names = sorted(p.name for p in RULES.glob("*.yaml"))
     assert names == sorted([*FAMILY_FILES, "lexicons.yaml"])
     lexicons = yaml.safe_load((RULES / "lexicons.yaml").read_text(encoding="utf-8"))
-    assert set(lexicons) == {"version", "priorities", "templates", "lexicons"} and lexicons["lexicons"]
+    assert set(lexicons) == {"version", "priorities", "contexts", "templates", "lexicons"} and lexicons["lexicons"]
     for name, event in FAMILY_FILES.items():
         data = yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
         assert data["rules"], name

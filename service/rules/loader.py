@@ -196,7 +196,7 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
             if rule.phrases is not None and len(rule.phrases) > MAX_PHRASES:
                 report(("phrases",), E.R212.format(count=len(rule.phrases), limit=MAX_PHRASES))
                 continue
-            if rule.context is not None and rule.context not in contexts:
+            if rule.context is not None and rule.context not in declared_contexts:
                 report(("context",), E.R217.format(name=rule.context, problem="no such context in the pack"))
             first_seen.setdefault(rule.id, f"{shown}:{line}")
             example_lines = [positions.of((*base, "examples", i))[0] for i in range(len(rule.examples))]
