@@ -51,3 +51,25 @@ def test_no_role_comes_from_a_dateline(nlp: Language, compiled: CompiledRuleSet)
     }  # fmt: skip
     statement = next(e for e in events if e.type == "statement")
     assert statement.roles["content"].text.startswith("A suicide bomber")
+
+
+@pytest.mark.parametrize(
+    ("text", "attacker"),
+    [
+        ("ERBIL, Kurdistan Region - A Turkish drone struck a vehicle near the town on Wednesday.", "A Turkish drone"),
+        (
+            "MOGADISHU, Aug 3 - Several mortar shells landed near the presidential palace on Saturday.",
+            "Several mortar shells",
+        ),
+    ],
+)
+def test_a_dateline_ends_a_sentence_so_the_story_keeps_its_subject(
+    nlp: Language, compiled: CompiledRuleSet, text: str, attacker: str
+) -> None:
+    """Read in one sentence with the dateline, the city was the subject and the drone a conjunct
+    of it: no attack was found."""
+    doc = nlp(text)
+    story = text.split(" - ", 1)[1]
+    assert any(sent.text == story for sent in doc.sents), [s.text for s in doc.sents]
+    attack = next(e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack")
+    assert attacker in {m.text for m in attack.roles.values()}

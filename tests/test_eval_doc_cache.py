@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from spacy.language import Language
 
+from service.authoring.evaluation import doccache
 from service.authoring.evaluation.doccache import cache_key, default_dir, parsed_docs
 from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract, process_doc
@@ -40,6 +42,19 @@ def test_the_key_changes_with_texts_and_components(nlp: Language) -> None:
     assert cache_key(nlp, (), TEXTS) != cache_key(nlp, (), TEXTS[:2])
     assert cache_key(nlp, (), TEXTS) != cache_key(nlp, ("ner",), TEXTS)
     assert cache_key(nlp, (), TEXTS) == cache_key(nlp, (), list(TEXTS))
+
+
+def test_the_key_changes_with_the_code_that_sets_sentence_starts(
+    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached Doc parsed before a change to `paragraphs` or `datelines` is stale: the key
+    holds their source."""
+    source = tmp_path / "paragraphs.py"
+    source.write_text("# one version\n")
+    monkeypatch.setattr(doccache, "_OWN_PARSING", (SimpleNamespace(__file__=str(source)),))
+    before = cache_key(nlp, (), TEXTS)
+    source.write_text("# another version\n")
+    assert cache_key(nlp, (), TEXTS) != before
 
 
 def test_a_corrupt_cache_file_is_parsed_again_and_rewritten(

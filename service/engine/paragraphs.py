@@ -5,24 +5,35 @@ a full stop ("Death toll in mine collapse rises to 19¶The death toll from ...")
 parser then reads the headline and the first sentence as one, and attaches words across the break
 ("19" became a number of the second "toll", so neither clause reported a count). spaCy's parser
 keeps sentence starts that are set before it runs, so this component marks the first token after
-every token holding a line break as one: no parse crosses a paragraph.
+every token holding a line break as one: no parse crosses a paragraph. A dateline ends one too
+("ERBIL, Kurdistan Region - A Turkish drone struck ..."): read as one sentence with the story, the
+city became the subject of the first verb and the drone a conjunct of it.
 """
 
 from __future__ import annotations
 
+import bisect
+
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from service.events.datelines import story_starts
 
 PARAGRAPHS = "sitrep_paragraphs"
 
 
 @Language.component(PARAGRAPHS)
 def paragraph_breaks(doc: Doc) -> Doc:
-    """Mark the token after each line break as a sentence start, and the break itself as none (it
-    stays with the sentence it ends: no sentence of whitespace alone)."""
+    """Mark the token after each line break and after each dateline as a sentence start, and a
+    break itself as none (it stays with the sentence it ends: no sentence of whitespace alone)."""
     for token in doc[:-1]:
         if "\n" in token.text:
             doc[token.i + 1].is_sent_start = True
             if token.i > 0 and token.is_space:
                 token.is_sent_start = False
+    if starts := story_starts(doc.text):
+        offsets = [token.idx for token in doc]
+        for start in starts:
+            if 0 < (i := bisect.bisect_left(offsets, start)) < len(doc):
+                doc[i].is_sent_start = True
     return doc

@@ -3,7 +3,8 @@
 A Doc depends only on its text and the pipeline that ran, never on the rules, so an author who
 edits rules and re-scores a gold file should pay spaCy once, not on every run (PolNeAR train:
 ~170 s parsing against ~20 s matching). The cache file is a `DocBin` named by a hash of the
-model's name and version, the components that ran and the texts; anything unreadable or
+model's name and version, the components that ran, the source of the service's own components
+that shape the parse (`paragraphs`, `datelines`) and the texts; anything unreadable or
 unwritable is ignored and the documents are parsed as without a cache.
 """
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from service.engine import paragraphs
+from service.events import datelines
 from service.rules.cache import cache_dir
 
 
@@ -27,8 +30,15 @@ def default_dir() -> Path | None:
     return None if root is None else root / "docs"
 
 
+_OWN_PARSING = (paragraphs, datelines)
+"""The service's modules whose code sets sentence starts before the parser runs: a change to them
+changes every Doc, so their source is part of the key."""
+
+
 def cache_key(nlp: Language, disabled: Sequence[str], texts: Sequence[str]) -> str:
     digest = hashlib.sha256()
+    for module in _OWN_PARSING:
+        digest.update(hashlib.sha256(Path(str(module.__file__)).read_bytes()).digest())
     meta = f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}-{nlp.meta.get('version')}"
     active = [name for name in nlp.pipe_names if name not in disabled]
     digest.update(f"{meta}\0{','.join(active)}\0{len(texts)}\0".encode())
