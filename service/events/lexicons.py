@@ -23,6 +23,7 @@ class EngineLexicons:
     cessation_verbs: frozenset[str]  # lemmas: a negated one asserts what it governs ("did not stop shelling")
     speaker_titles_male: frozenset[str]  # lower case, no trailing dot: "mr", "sir"
     speaker_titles_female: frozenset[str]
+    speaker_titles_neutral: frozenset[str]  # titles of either gender: "dr", "prof"
     gender_nouns_male: frozenset[str]  # role nouns beside a name: "spokesman", "father"
     gender_nouns_female: frozenset[str]
     given_names_male: frozenset[str]  # lower case

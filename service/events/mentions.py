@@ -241,11 +241,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     return str(ent.text)
 
 
-_NEUTRAL_TITLES = frozenset({"dr", "prof", "professor"})
-
-
 def _titles(words: EngineLexicons) -> frozenset[str]:
-    return words.speaker_titles_male | words.speaker_titles_female | _NEUTRAL_TITLES
+    return words.speaker_titles_male | words.speaker_titles_female | words.speaker_titles_neutral
 
 
 def _titled_first_name(doc: Doc, span: Span, words: EngineLexicons) -> str:
