@@ -190,7 +190,7 @@ _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 
 def _single_people(doc: Doc, victims: Mention, words: EngineLexicons) -> int:
     """How many people a victims phrase without a number names one by one: "a police officer",
-    "the driver", "he", "Juan Perez" are one, "a woman and her son" two; 0 for a plural, a
+    "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two; 0 for a plural, a
     group named in the singular ("the crew", "a family": `collective_nouns`), a bare noun
     ("police") or anything else. Callers get a count of one victim instead of none."""
     span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
@@ -203,6 +203,8 @@ def _single_people(doc: Doc, victims: Mention, words: EngineLexicons) -> int:
 def _one_person(tok: Token, words: EngineLexicons) -> bool:
     if tok.lower_ in _SINGLE_PRONOUNS:
         return True
+    if tok.lower_ == "old" and any(c.lemma_ == "year" for c in tok.children):  # "a 17-year-old"
+        return any(c.dep_ == "det" and c.lower_ in _DETERMINERS for c in tok.children)
     if tok.ent_type_ == "PERSON":
         return tok.tag_ in {"NNP", "NN"}
     if tok.tag_ != "NN" or tok.lemma_.lower() in words.collective_nouns:
