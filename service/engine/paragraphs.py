@@ -12,12 +12,10 @@ city became the subject of the first verb and the drone a conjunct of it.
 
 from __future__ import annotations
 
-import bisect
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from service.events.datelines import story_starts
+from service.events.datelines import dateline_ranges
 
 PARAGRAPHS = "sitrep_paragraphs"
 
@@ -31,9 +29,7 @@ def paragraph_breaks(doc: Doc) -> Doc:
             doc[token.i + 1].is_sent_start = True
             if token.i > 0 and token.is_space:
                 token.is_sent_start = False
-    if starts := story_starts(doc.text):
-        offsets = [token.idx for token in doc]
-        for start in starts:
-            if 0 < (i := bisect.bisect_left(offsets, start)) < len(doc):
-                doc[i].is_sent_start = True
+    for _, end in dateline_ranges(doc):  # kept in `doc.user_data`: the engine reads them again
+        if end < len(doc):
+            doc[end].is_sent_start = True
     return doc

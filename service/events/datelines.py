@@ -33,11 +33,6 @@ Range = tuple[int, int]
 """Token range [start, end) of one dateline, dash included."""
 
 
-def story_starts(text: str) -> list[int]:
-    """Where the story's first sentence starts after each dateline of `text` (character offsets)."""
-    return [match.end() for match in _DATELINE.finditer(text)]
-
-
 def dateline_ranges(doc: Doc) -> tuple[Range, ...]:
     """The datelines of `doc` as token ranges in text order, kept in `doc.user_data`."""
     found = doc.user_data.get(_KEY)

@@ -191,7 +191,7 @@ def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
     for ent in people:
         by_length = latest.setdefault(ent[-1].text, {})
         longer = [found for length, found in by_length.items() if length > len(ent)]
-        titled = len(ent) == 2 and ent[0].lower_.rstrip(".") in titles
+        titled = _titled(ent, titles)
         names.append(max(longer)[1] if longer else first_words.get(ent[1].text, ent.text) if titled else ent.text)
         by_length[len(ent)] = (ent.start, ent.text)
         if len(ent) > 1 and not titled:
@@ -245,11 +245,16 @@ def _titles(words: EngineLexicons) -> frozenset[str]:
     return words.speaker_titles_male | words.speaker_titles_female | words.speaker_titles_neutral
 
 
+def _titled(span: Span, titles: frozenset[str]) -> bool:
+    """A title and one name: "Ms Lim", "Dr. Anand"."""
+    return len(span) == 2 and span[0].lower_.rstrip(".") in titles
+
+
 def _titled_first_name(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The earlier full name whose first word a title takes: "Ms Lim" after "Lim Shu Fen" (the
     family name first), "Dr Anand" after "Anand Krishnan" (a title before the given name). ""
     when the mention is no title and one name, or no earlier name starts with it."""
-    if len(span) != 2 or span[0].lower_.rstrip(".") not in _titles(words):
+    if not _titled(span, _titles(words)):
         return ""
     word = span[1].text
     earlier = [

@@ -228,7 +228,7 @@ def _contexts(
     found: dict[str, DocContext] = {}
     for shown, model, _raw, positions in parsed:
         for name, context in model.contexts.items():
-            if declared.get(name) is not context or name in found:
+            if declared.get(name) is not context:  # a second definition: R217 from `_named`
                 continue
             if context.lexicon not in lexicons:
                 line, col = positions.of(("contexts", name, "lexicon"))
