@@ -398,6 +398,42 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
     assert ("The inspector", "Manoj Tyagi") in speakers
 
 
+def test_a_longer_title_resolves_only_to_the_person_who_bore_all_its_words(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = (
+        "Chief Minister Kavita Rao said the dam was safe. Later the chief minister said repairs would start. "
+        "The prime minister said nothing on Monday."
+    )
+    speakers = _speakers_with_names(nlp, compiled, text)
+    assert ("the chief minister", "Kavita Rao") in speakers
+    assert all(name != "Kavita Rao" for speaker, name in speakers if speaker.lower() == "the prime minister")
+
+
+def test_a_title_several_words_before_the_name_still_names_the_person(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Federal Minister for Water Sardar Imran Baloch said the canal would open. "
+        "Baloch toured the site. The minister said the work was late."
+    )
+    assert ("The minister", "Baloch") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_the_person_a_long_title_ends_in_is_the_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser makes the title's first word the subject ("Minister", "Federation")
+    said = _speakers_with_names(
+        nlp, compiled, "Minister for Sustainability and the Environment Grace Lim said the levy would start in April."
+    )
+    assert [name for _, name in said] == ["Grace Lim"]
+    said = _speakers_with_names(
+        nlp,
+        compiled,
+        "Federation of Merchants' Associations president Jimmy Ong told reporters that prices would rise.",
+    )
+    assert [name for _, name in said] == ["Jimmy Ong"]
+    said = _speakers_with_names(nlp, compiled, "The wife of John Smith said the house was empty.")
+    assert [name for _, name in said] == [""]  # her statement, not his
+
+
 def test_a_counted_speaker_takes_the_name_in_apposition(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "One of the drivers, Tomasz Wrona, said the depot had been closed since dawn."
     assert ("One of the drivers", "Tomasz Wrona") in _speakers_with_names(nlp, compiled, text)

@@ -45,6 +45,7 @@ MALE_PRONOUNS = frozenset({"he", "him", "his"})
 FEMALE_PRONOUNS = frozenset({"she", "her"})
 PERSON_PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS
 _NOT_NAMES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
+_TITLE_DEPS = frozenset({"compound", "nmod"})  # "Chief Minister X", "Minister for Energy X"
 BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
 SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
 PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
@@ -227,6 +228,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         if titled := _titled_first_name(doc, span, words):
             return titled
     ent = entity_at(doc, span.root.i)
+    if (ent is None or ent.label_ != "PERSON") and (titled_name := _name_after_title(doc, span, words)):
+        return titled_name
     if ent is None and all(tok.pos_ == "PROPN" and tok.text[:1].isupper() for tok in span):
         return span.text  # a name the model missed is its own ("Amara Lindqvist, Deputy Spokesperson")
     if ent is None or ent.label_ in _NOT_NAMES:
@@ -239,6 +242,27 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words)
     return str(ent.text)
+
+
+_NOT_TITLE_END = frozenset({"ADP", "CCONJ", "DET", "PUNCT", "PRON", "VERB", "AUX"})
+
+
+def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The person a long title ends in, when the parser made a word of the title the subject of a
+    verb of speech: "Minister for Sustainability and the Environment Grace Lim said" (subject
+    "Minister"), "Federation of Merchants' Associations president Jimmy Ong told" (subject
+    "Federation"). The name runs up to the verb and follows a word of the title, not "of" or
+    "and": "The wife of John Smith said" is the wife's statement. "" otherwise."""
+    root = span.root
+    verb = root.head
+    if root.dep_ != "nsubj" or verb.i <= span.end or verb.lemma_.lower() not in words.speaker_speech_verbs:
+        return ""
+    name = entity_at(doc, verb.i - 1)
+    if name is None or name.label_ != "PERSON" or name.start < span.end:
+        return ""
+    if doc[name.start - 1].pos_ in _NOT_TITLE_END or any(tok.is_punct for tok in doc[span.end : name.start]):
+        return ""
+    return str(name.text)
 
 
 def _titles(words: EngineLexicons) -> frozenset[str]:
@@ -313,19 +337,23 @@ def _is_subject(ent: Span, sentence_start: int) -> bool:
 
 def _titled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person an earlier mention gave the title a definite description repeats: "the judge"
-    after "Judge Emmet G. Sullivan", "the inspector" after "Inspector Manoj Tyagi" (the latest
-    person whose name the word modifies as a compound, or who has it in apposition: "Amara
+    after "Judge Emmet G. Sullivan", "the chief minister" after "Chief Minister X", "the minister"
+    after "Minister for Energy X" (the latest person whose name the title, with every word the
+    description adds, modifies; or who has it in apposition: "Amara
     Lindqvist, Deputy Spokesperson for the UN,"; not "the ad" after "in a new ad, Jeb Bush").
     "" otherwise."""
-    if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ not in {"NN", "NNP"}:
+    if not 2 <= len(span) <= 3 or span[0].lower_ != "the" or span[-1].tag_ not in {"NN", "NNP"}:
         return ""
-    title = span[1].lower_
+    title, modifiers = span[-1].lower_, {tok.lower_ for tok in span[1:-1]}
     persons, _, names = _people(doc, words)
     for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
         start, end = persons[i][0], persons[i][1]
-        before = doc[max(doc[start].sent.start, start - 3) : start]
-        if any(tok.lower_ == title and tok.dep_ == "compound" and start <= tok.head.i < end for tok in before):
+        before = doc[max(doc[start].sent.start, start - 6) : start]
+        titled = any(tok.lower_ == title and tok.dep_ in _TITLE_DEPS and start <= tok.head.i < end for tok in before)
+        if titled and modifiers <= {tok.lower_ for tok in before}:  # "the chief minister", not "the prime minister"
             return names[i]
+        if modifiers:
+            continue
         if end - start > 2 and doc[start].lower_ == title:  # the model took the title into the name
             return str(doc[start + 1 : end].text)
         if any(c.dep_ == "appos" and c.lower_ == title for c in doc[start:end].root.children):
