@@ -357,6 +357,14 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
         ),
         # two turns are not yet a transcript
         ("ANA RUIZ, HOST: Welcome back.\nRUIZ: Let us begin.", []),
+        # a printed interview: labels in the names' own case, a full name once and then the surname
+        (
+            "Our reporter spoke to Ines Varga.\nRadio Kiel: Why now?\nInes Varga: Because the pier is failing.\n"
+            "Radio Kiel: Who pays?\nVarga: The port, mostly.\nVarga: And the town a little.",
+            ["Ines Varga", "Varga", "Varga"],
+        ),
+        # repeated headings in the names' own case are no speakers
+        ("Read More: a guide.\nRead More: the map.\nRead More: the timeline.\nWatch Live: the debate.", []),
     ],
 )
 def test_transcript_turns(text: str, expected: list[str]) -> None:

@@ -434,6 +434,40 @@ def test_the_person_a_long_title_ends_in_is_the_speaker(nlp: Language, compiled:
     assert [name for _, name in said] == [""]  # her statement, not his
 
 
+def test_initials_stand_for_the_title_of_a_named_person(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Rajasthan Chief Minister Ramesh Saini on Monday announced free bus rides. "
+        "The CM said the scheme would start in April. The UN said it was concerned."
+    )
+    speakers = _speakers_with_names(nlp, compiled, text)
+    assert ("CM", "Ramesh Saini") in speakers
+    assert ("UN", "UN") in speakers  # initials no title before a person stands for are their own name
+
+
+def test_a_split_quotation_is_reported_by_its_first_part(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = '"The rally is pricing the wrong year," Kessler added, "and by spring the numbers will tell."'
+    said = {(_speaker(e), _content(e)) for e in _statements(nlp, compiled, text)}
+    assert ("Kessler", "The rally is pricing the wrong year") in said
+    assert all(not content.startswith("by spring") for _, content in said)
+
+
+def test_the_definite_description_takes_up_the_indefinite_one(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "A senior official told reporters the border would reopen. The official declined to say when.\n"
+        "The official said trucks were waiting. The driver said the queue was long."
+    )
+    speakers = _speakers_with_names(nlp, compiled, text)
+    assert ("The official", "A senior official") in speakers
+    assert ("The driver", "") in speakers  # no driver was described before
+
+
+def test_a_title_the_model_tags_as_an_organisation_takes_the_person_beside(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = "As tempers rose, the Ceann Comhairle, Seán Ó Murchú, called on Deputies to let the minister finish."
+    assert [name for _, name in _speakers_with_names(nlp, compiled, text)] == ["Seán Ó Murchú"]
+
+
 def test_a_counted_speaker_takes_the_name_in_apposition(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "One of the drivers, Tomasz Wrona, said the depot had been closed since dawn."
     assert ("One of the drivers", "Tomasz Wrona") in _speakers_with_names(nlp, compiled, text)

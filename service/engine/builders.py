@@ -280,7 +280,9 @@ def _statement(
     # clause starts with it ("she said: “A”", not the partial "said it was “B”")
     before = quoted is not None and quoted[1] <= doc[anchor].idx
     if before and content is not None and content.start > doc[anchor].idx:
-        quoted = quoted if _past_inverted_speaker(doc, anchor, grown.spans) else None
+        # the rest of a split quotation ("“A,” X added, “and B.”") is no content of the cue's own
+        split = quote_at(quotes, content.start) is not None
+        quoted = quoted if split or _past_inverted_speaker(doc, anchor, grown.spans) else None
     if quoted is not None and not before and content is not None and _runs_on(doc_text(doc), quoted, content):
         quoted = None
     if quoted is not None and (before or content is None or quoted[0] - 1 <= content.start <= quoted[1]):

@@ -227,6 +227,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
                 return text
         if titled := _titled_first_name(doc, span, words):
             return titled
+    if initialled := _initialled_person(doc, span, words):
+        return initialled
     ent = entity_at(doc, span.root.i)
     if (ent is None or ent.label_ != "PERSON") and (titled_name := _name_after_title(doc, span, words)):
         return titled_name
@@ -240,7 +242,9 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return str(beside.text)
         if ent is not None:
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
-        return _titled_person(doc, span, words) or _named_body(doc, span, words)
+        return _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
+    if ent.label_ != "PERSON" and (person := _appos_person(doc, span)) is not None:
+        return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
     return str(ent.text)
 
 
@@ -263,6 +267,24 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if doc[name.start - 1].pos_ in _NOT_TITLE_END or any(tok.is_punct for tok in doc[span.end : name.start]):
         return ""
     return str(name.text)
+
+
+def _initialled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The person whose title the initials stand for: "the CM" after "Chief Minister Ramesh
+    Saini", "the DG" after "Director General Ana Ruiz" (the latest person the same capitalised
+    words, as many as the letters, come right before). "" for any other mention."""
+    abbreviation = span[-1].text
+    if not (2 <= len(abbreviation) <= 4 and abbreviation.isalpha() and abbreviation.isupper()):
+        return ""
+    if len(span) > 2 or (len(span) == 2 and span[0].lower_ != "the"):
+        return ""
+    persons, _, names = _people(doc, words)
+    for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
+        start = persons[i][0]
+        title = doc[max(doc[start].sent.start, start - len(abbreviation)) : start]
+        if len(title) == len(abbreviation) and "".join(tok.text[0] for tok in title) == abbreviation:
+            return names[i]
+    return ""
 
 
 def _titles(words: EngineLexicons) -> frozenset[str]:
@@ -381,6 +403,33 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
         if doc.vocab.strings[bound[2]] == "ORG" and all(tok.lower_ in name for tok in span[1:]):
             return "" if is_person(ent, words) else str(ent.text)
     return ""
+
+
+_INDEFINITE = frozenset({"a", "an", "another"})
+_DESCRIPTION_WINDOW = 300  # tokens back to the indefinite description
+
+
+def _described_before(doc: Doc, span: Span) -> str:
+    """The earlier indefinite description of an unnamed speaker that "the <noun>" takes up: "the
+    person" after "a person familiar with the matter said", "the official" after "a senior
+    official told reporters" (the latest subject with that noun and an indefinite article, as
+    written, past definite ones: "the official declined" is the same official). "" otherwise."""
+    if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ != "NN":
+        return ""
+    noun = span[1].lemma_
+    for tok in reversed(doc[max(0, span.start - _DESCRIPTION_WINDOW) : span.start]):
+        if tok.lemma_ != noun or tok.dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        if any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
+            phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
+            return str(phrase.text) if len(phrase) <= 10 and not any(t.is_punct for t in phrase) else ""
+    return ""
+
+
+def _appos_person(doc: Doc, span: Span) -> Span | None:
+    """The person named in apposition to the mention's head."""
+    named = (_named_at(doc, c.i) for c in span.root.rights if c.dep_ == "appos")
+    return next((ent for ent in named if ent is not None and ent.label_ == "PERSON"), None)
 
 
 def _named_at(doc: Doc, i: int) -> Span | None:

@@ -12,10 +12,12 @@ A story prints one interview: every answer belongs to the introduction of the fi
 also after paragraphs without Q or A (an answer running over several paragraphs).
 
 Broadcast and hearing transcripts print each turn after a speaker label in capitals instead
-("MARY LOUISE KELLY, HOST: Good morning.", then "KELLY: …"); `turns` finds them. A label is a
-speaker's only when the document shows it is one: it carries a role after a comma ("…, HOST"), it
-is the surname of such a label, or a name of several words that labels two or more paragraphs
-("MR. JONES:"). A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
+("MARY LOUISE KELLY, HOST: Good morning.", then "KELLY: …"), and printed interviews in the
+names' own case ("Helga Brandt: …", then "Brandt: …"); `turns` finds them. A label is a
+speaker's only when the document shows it is one: it carries a role after a comma ("…, HOST"),
+it is the surname of such a label or of a name of several words that labels another paragraph, or
+it is a name of several words that labels two or more paragraphs ("MR. JONES:") or whose surname
+labels another. A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
 such turns to count as a transcript.
 """
 
@@ -31,6 +33,8 @@ from service.events.doctext import PARAGRAPH
 _QUESTION = re.compile(r"(?:Q|Question)\s?[:.]\s")
 _ANSWER = re.compile(r"(?:A|Answer)\s?[:.]\s")
 _LABEL = re.compile(r"(?P<name>[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]*){0,4})(?P<role>, [A-Z][A-Z'’.\- ]*)?:[ \t]+(?=\S)")
+_NAME_LABEL = re.compile(r"(?P<name>[A-Z][a-z'’\-]+(?: [A-Z][A-Za-z'’\-]+){0,3})(?P<role>)?:[ \t]+(?=\S)")
+"""An interview's labels in the names' own case ("Helga Brandt: …", then "Brandt: …")."""
 _MIN_TURNS = 3
 
 
@@ -93,11 +97,13 @@ def turns(text: str) -> list[Turn]:
     labelled: list[tuple[re.Match[str], int, int]] = []
     for _, offset, body in _paragraphs(text):
         body = body.rstrip()
-        if (label := _LABEL.match(body)) is not None and not _stage_direction(body[label.end() :]):
+        label = _LABEL.match(body) or _NAME_LABEL.match(body)
+        if label is not None and not _stage_direction(body[label.end() :]):
             labelled.append((label, offset, offset + len(body)))
     uses = Counter(label["name"] for label, _, _ in labelled)
     roles = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]}
-    if sum(_speaks(label["name"], roles, uses, label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
+    surnames = {label["name"].split()[-1] for label, _, _ in labelled if " " in label["name"]}
+    if sum(_speaks(label["name"], roles, uses, label["role"], surnames) for label, _, _ in labelled) < _MIN_TURNS:
         return []
     # a transcript: every label of a name or of a known surname is a turn ("RON TILLMAN:" once)
     full = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
@@ -105,13 +111,16 @@ def turns(text: str) -> list[Turn]:
     return [
         Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
         for label, offset, end in labelled
-        if " " in label["name"] or label["name"] in full
+        if label["name"] in full
+        or (" " in label["name"] and (label["name"].isupper() or _speaks(label["name"], roles, uses, None, surnames)))
     ]
 
 
-def _speaks(name: str, roles: dict[str, str], uses: Counter[str], role: str | None) -> bool:
+def _speaks(name: str, roles: dict[str, str], uses: Counter[str], role: str | None, surnames: set[str]) -> bool:
     """The label shows by itself that it names a speaker (see the module docstring)."""
-    return role is not None or name in roles or (" " in name and uses[name] > 1)
+    if " " in name:  # in the names' own case only with the surname ("Read More:" twice is none)
+        return (uses[name] > 1 and name.isupper()) or name.split()[-1] in uses
+    return bool(role) or name in roles or name in surnames
 
 
 def _stage_direction(words: str) -> bool:
