@@ -264,7 +264,8 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
     name = entity_at(doc, verb.i - 1)
     if name is None or name.label_ != "PERSON" or name.start < span.end:
         return ""
-    if doc[name.start - 1].pos_ in _NOT_TITLE_END or any(tok.is_punct for tok in doc[span.end : name.start]):
+    between = doc[span.end : name.start]  # a bracketed abbreviation may sit in the title: "(UPA)"
+    if doc[name.start - 1].pos_ in _NOT_TITLE_END or any(tok.is_punct and tok.text not in "()" for tok in between):
         return ""
     return str(name.text)
 
