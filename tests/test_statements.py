@@ -389,7 +389,12 @@ def test_the_ministry_resolves_to_the_organisation_whose_name_holds_it(
     )
     speakers = _speakers_with_names(nlp, compiled, text)
     assert ("the ministry", "The Health Ministry") in speakers
-    assert ("The company", "") in speakers  # no organisation's name holds "company": none is guessed
+    assert ("The company", "Siemens") in speakers  # the organisation that last acted, not the ministry
+
+
+def test_the_company_is_no_organisation_spoken_to(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Acme Corp's chief executive told Reuters that sales fell. The company said it would cut jobs."
+    assert ("The company", "Acme Corp") in _speakers_with_names(nlp, compiled, text)
 
 
 def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, compiled: CompiledRuleSet) -> None:

@@ -31,6 +31,7 @@ class EngineLexicons:
     place_nouns: frozenset[str]  # word or lemma: "across the city", "the port city of X"
     org_name_words: frozenset[str]  # lower case: an ORG-tagged span with one is no personal name
     collective_nouns: frozenset[str]  # lemmas: "the crew" names a group, so a casualty of it has no count of 1
+    company_nouns: frozenset[str]  # lemmas: "the company said" takes the organisation the story named last
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

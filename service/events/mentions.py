@@ -161,6 +161,8 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
 _PEOPLE = "sitrep.people"
 _NAMES = "sitrep.person_names"
 _BODY_ENTITIES = 200
+_COMPANY_ENTITIES = 40  # entities back to the organisation "the company" calls back
+_ACTOR_DEPS = frozenset({"nsubj", "nsubjpass", "poss", "appos"})  # "Siemens said", "Siemens' chief"
 """Entities `_named_body` looks back over: a story's own organisations are near."""
 _SPEAKING_WINDOW = 2000
 """Tokens `_speaking_body` looks back over for a body that spoke: a pronoun's antecedent is near,
@@ -388,11 +390,16 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The organisation a definite description of a speaking body names: the latest earlier
     organisation whose name holds its words ("the ministry" → "the Health Ministry", "the budget
     office" → "Congressional Budget Office"; not "the terrorist group" → "the SITE Intelligence
-    Group"). "" for any other phrase, and for one that holds a name of its own ("the Obama
-    administration"). The organisation a story is mostly about is not taken for "the company":
-    on PolNeAR that gave "the campaign" → "Trump"."""
+    Group"). Failing that, "the company", "the firm", "the charity" (`company_nouns`) take the
+    latest organisation of the last few sentences that acted (a subject or possessor, not "told
+    Reuters") and is no public body ("the Health Ministry"): "Siemens said ... the company
+    said"; the
+    organisation a story is mostly about is not guessed for other bodies: on PolNeAR that gave
+    "the campaign" → "Trump". "" for any other phrase, and for one that holds a name of its own
+    ("the Obama administration")."""
     root = span.root
-    if span[0].lower_ != "the" or len(span) > 3 or root.lemma_.lower() not in words.speaking_bodies:
+    lemma = root.lemma_.lower()
+    if span[0].lower_ != "the" or len(span) > 3 or lemma not in words.speaking_bodies | words.company_nouns:
         return ""
     if any(tok.ent_type_ for tok in span):
         return ""
@@ -403,6 +410,14 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
         name = ent.text.lower()
         if doc.vocab.strings[bound[2]] == "ORG" and all(tok.lower_ in name for tok in span[1:]):
             return "" if is_person(ent, words) else str(ent.text)
+    if len(span) == 2 and lemma in words.company_nouns:
+        bodies = words.speaking_bodies - words.company_nouns
+        for bound in reversed(bounds[max(0, before - _COMPANY_ENTITIES) : before]):
+            ent = ent_span(doc, bound)
+            if doc.vocab.strings[bound[2]] != "ORG" or ent.root.dep_ not in _ACTOR_DEPS:
+                continue  # "told Reuters": an organisation spoken to is not the one spoken of
+            if not any(tok.lemma_.lower() in bodies for tok in ent) and not is_person(ent, words):
+                return str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text)  # not "Acme Corp's"
     return ""
 
 
