@@ -437,11 +437,15 @@ def test_the_person_a_long_title_ends_in_is_the_speaker(nlp: Language, compiled:
     assert [name for _, name in said] == ["Jimmy Ong"]
     said = _speakers_with_names(nlp, compiled, "The wife of John Smith said the house was empty.")
     assert [name for _, name in said] == [""]  # her statement, not his
+    said = _speakers_with_names(
+        nlp, compiled, "The port will reopen next week, said Federation of Shipping Agents president Jimmy Ong."
+    )
+    assert [name for _, name in said] == ["Jimmy Ong"]  # after the verb: the title runs to the end of the subject
 
 
 def test_initials_stand_for_the_title_of_a_named_person(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = (
-        "Rajasthan Chief Minister Ramesh Saini on Monday announced free bus rides. "
+        "Rajasthan Chief minister Ramesh Saini on Monday announced free bus rides. "
         "The CM said the scheme would start in April. The UN said it was concerned."
     )
     speakers = _speakers_with_names(nlp, compiled, text)

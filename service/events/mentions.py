@@ -257,13 +257,18 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person a long title ends in, when the parser made a word of the title the subject of a
     verb of speech: "Minister for Sustainability and the Environment Grace Lim said" (subject
     "Minister"), "Federation of Merchants' Associations president Jimmy Ong told" (subject
-    "Federation"). The name runs up to the verb and follows a word of the title, not "of" or
+    "Federation"), "…, said Minister of State for Manpower Lim Wei Ming". The name runs up to the verb and follows a word of the title, not "of" or
     "and": "The wife of John Smith said" is the wife's statement. "" otherwise."""
     root = span.root
     verb = root.head
-    if root.dep_ != "nsubj" or verb.i <= span.end or verb.lemma_.lower() not in words.speaker_speech_verbs:
+    if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
         return ""
-    name = entity_at(doc, verb.i - 1)
+    # before the verb the title runs up to it; after it ("…, said Minister of State for Manpower
+    # Lim Wei Ming on Monday") to the end of the subject's phrase
+    last = verb.i - 1 if verb.i >= span.end else root.right_edge.i
+    if last < span.end:
+        return ""
+    name = entity_at(doc, last)
     if name is None or name.label_ != "PERSON" or name.start < span.end:
         return ""
     between = doc[span.end : name.start]  # a bracketed abbreviation may sit in the title: "(UPA)"
@@ -274,8 +279,8 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
 
 def _initialled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person whose title the initials stand for: "the CM" after "Chief Minister Ramesh
-    Saini", "the DG" after "Director General Ana Ruiz" (the latest person the same capitalised
-    words, as many as the letters, come right before). "" for any other mention."""
+    Saini" or "Chief minister Ramesh Saini", "the DG" after "Director General Ana Ruiz" (the
+    latest person the words with those initials, as many as the letters, come right before). "" for any other mention."""
     abbreviation = span[-1].text
     if not (2 <= len(abbreviation) <= 4 and abbreviation.isalpha() and abbreviation.isupper()):
         return ""
@@ -285,7 +290,7 @@ def _initialled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
         start = persons[i][0]
         title = doc[max(doc[start].sent.start, start - len(abbreviation)) : start]
-        if len(title) == len(abbreviation) and "".join(tok.text[0] for tok in title) == abbreviation:
+        if len(title) == len(abbreviation) and "".join(tok.text[0] for tok in title).upper() == abbreviation:
             return names[i]
     return ""
 
