@@ -257,8 +257,9 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person a long title ends in, when the parser made a word of the title the subject of a
     verb of speech: "Minister for Sustainability and the Environment Grace Lim said" (subject
     "Minister"), "Federation of Merchants' Associations president Jimmy Ong told" (subject
-    "Federation"), "…, said Minister of State for Manpower Lim Wei Ming". The name runs up to the verb and follows a word of the title, not "of" or
-    "and": "The wife of John Smith said" is the wife's statement. "" otherwise."""
+    "Federation"), "…, said Federation of Shipping Agents president Jimmy Ong". The name ends the
+    subject (before the verb, right before it) and follows a word of the title, not "of" or "and":
+    "The wife of John Smith said" is the wife's statement. "" otherwise."""
     root = span.root
     verb = root.head
     if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
@@ -280,7 +281,8 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
 def _initialled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The person whose title the initials stand for: "the CM" after "Chief Minister Ramesh
     Saini" or "Chief minister Ramesh Saini", "the DG" after "Director General Ana Ruiz" (the
-    latest person the words with those initials, as many as the letters, come right before). "" for any other mention."""
+    latest person the words with those initials, as many as the letters, come right before). ""
+    for any other mention."""
     abbreviation = span[-1].text
     if not (2 <= len(abbreviation) <= 4 and abbreviation.isalpha() and abbreviation.isupper()):
         return ""
