@@ -363,6 +363,12 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
             "Radio Kiel: Who pays?\nVarga: The port, mostly.\nVarga: And the town a little.",
             ["Ines Varga", "Varga", "Varga"],
         ),
+        # a podcast printed with full names each time: the names are used in the turns too
+        (
+            "Show notes: Ana Ruiz talks to Tom Berg.\nAna Ruiz: Welcome, I'm Ana Ruiz.\nTom Berg: Thanks for having me.\n"
+            "Ana Ruiz: Why nights?\nTom Berg: Because the wards are quiet.",
+            ["Ana Ruiz", "Tom Berg", "Ana Ruiz", "Tom Berg"],
+        ),
         # repeated headings in the names' own case are no speakers
         ("Read More: a guide.\nRead More: the map.\nRead More: the timeline.\nWatch Live: the debate.", []),
     ],

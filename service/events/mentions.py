@@ -434,16 +434,19 @@ _DESCRIPTION_WINDOW = 300  # tokens back to the indefinite description
 
 def _described_before(doc: Doc, span: Span) -> str:
     """The earlier indefinite description of an unnamed speaker that "the <noun>" takes up: "the
-    person" after "a person familiar with the matter said", "the official" after "a senior
-    official told reporters" (the latest subject with that noun and an indefinite article, as
+    person" after "a person familiar with the matter said", "the people" after "people familiar
+    with the matter said", "the official" after "a senior official told reporters" (the latest
+    subject with that noun and an indefinite article or none in the plural, as
     written, past definite ones: "the official declined" is the same official). "" otherwise."""
-    if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ != "NN":
+    if len(span) != 2 or span[0].lower_ != "the" or span[1].tag_ not in {"NN", "NNS"}:
         return ""
     noun = span[1].lemma_
     for tok in reversed(doc[max(0, span.start - _DESCRIPTION_WINDOW) : span.start]):
         if tok.lemma_ != noun or tok.dep_ not in {"nsubj", "nsubjpass"}:
             continue
-        if any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
+        determiners = [c.lower_ for c in tok.children if c.dep_ == "det"]
+        # "a senior official", or a bare plural: "people familiar with the matter said"
+        if any(d in _INDEFINITE for d in determiners) or (tok.tag_ == "NNS" and not determiners):
             phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
             return str(phrase.text) if len(phrase) <= 10 and not any(t.is_punct for t in phrase) else ""
     return ""

@@ -16,7 +16,8 @@ Broadcast and hearing transcripts print each turn after a speaker label in capit
 names' own case ("Helga Brandt: …", then "Brandt: …"); `turns` finds them. A label is a
 speaker's only when the document shows it is one: it carries a role after a comma ("…, HOST"),
 it is the surname of such a label or of a name of several words that labels another paragraph, or
-it is a name of several words that labels two or more paragraphs ("MR. JONES:") or whose surname
+it is a name of several words that labels two or more paragraphs ("MR. JONES:"; in the names'
+own case only when the story also uses the name elsewhere: "I'm Dana Whitfield") or whose surname
 labels another. A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
 such turns to count as a transcript.
 """
@@ -91,6 +92,25 @@ class Turn:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """What a story's labels show about each other: how often each name labels a paragraph, the
+    surnames of labels with a role or of several words, and names the text also uses outside its
+    labels ("I'm Dana Whitfield")."""
+
+    uses: Counter[str]
+    roles: dict[str, str]
+    surnames: set[str]
+    mentioned: set[str]
+
+    def speaks(self, name: str, role: str | None) -> bool:
+        """The label shows by itself that it names a speaker (see the module docstring)."""
+        if " " in name:  # in the names' own case only as a name ("Read More:" twice is none)
+            repeated = self.uses[name] > 1 and (name.isupper() or name in self.mentioned)
+            return repeated or name.split()[-1] in self.uses
+        return bool(role) or name in self.roles or name in self.surnames
+
+
 def turns(text: str) -> list[Turn]:
     """The turns of a transcript printed with speaker labels, in text order; none when `text`
     is not one (see the module docstring). One pass over the paragraphs."""
@@ -101,26 +121,23 @@ def turns(text: str) -> list[Turn]:
         if label is not None and not _stage_direction(body[label.end() :]):
             labelled.append((label, offset, offset + len(body)))
     uses = Counter(label["name"] for label, _, _ in labelled)
-    roles = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]}
-    surnames = {label["name"].split()[-1] for label, _, _ in labelled if " " in label["name"]}
-    if sum(_speaks(label["name"], roles, uses, label["role"], surnames) for label, _, _ in labelled) < _MIN_TURNS:
+    labels = _Labels(
+        uses,
+        {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]},
+        {label["name"].split()[-1] for label, _, _ in labelled if " " in label["name"]},
+        {name for name in uses if text.count(name) > uses[name]},
+    )
+    if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
     # a transcript: every label of a name or of a known surname is a turn ("RON TILLMAN:" once)
     full = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
-    full.update(roles)
+    full.update(labels.roles)
     return [
         Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
         for label, offset, end in labelled
         if label["name"] in full
-        or (" " in label["name"] and (label["name"].isupper() or _speaks(label["name"], roles, uses, None, surnames)))
+        or (" " in label["name"] and (label["name"].isupper() or labels.speaks(label["name"], None)))
     ]
-
-
-def _speaks(name: str, roles: dict[str, str], uses: Counter[str], role: str | None, surnames: set[str]) -> bool:
-    """The label shows by itself that it names a speaker (see the module docstring)."""
-    if " " in name:  # in the names' own case only with the surname ("Read More:" twice is none)
-        return (uses[name] > 1 and name.isupper()) or name.split()[-1] in uses
-    return bool(role) or name in roles or name in surnames
 
 
 def _stage_direction(words: str) -> bool:
