@@ -172,6 +172,12 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a `where` clause describes the place it modifies
         ("The car bomb went off outside a hotel in Lisbon, where two guards were wounded.", "casualty", "Lisbon"),
         ("Residents fled the old market in Kandahar, where the shelling began at dawn.", "attack", "Kandahar"),
+        # deeper in the clause, on a phrase of the target; a named place before a common one
+        (
+            "Gunmen attacked a bus carrying pilgrims on the road in Reasi district on Sunday.",
+            "attack",
+            "Reasi district",
+        ),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(

@@ -54,11 +54,16 @@ def _is_place_noun(token: Token, words: EngineLexicons) -> bool:
 
 
 def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, int] | None:
-    """The place `token` names: a GPE/LOC/FAC entity holding it, or the proper noun of
-    "the (port) city of X" (the small model often tags such names PERSON or ORG)."""
+    """The place `token` names: a GPE/LOC/FAC entity holding it, a place noun with the name
+    before it ("Reasi district"), or the proper noun of "the (port) city of X" (the small model
+    often tags such names PERSON or ORG)."""
     ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
+    if _is_place_noun(token, words):  # "Reasi district", "Kandahar province": the name and its noun
+        names = [e for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
+        if names and names[0].label_ in PLACE_LABELS and names[0].end == token.i:
+            return names[0].start, token.i + 1
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
     if token.pos_ == "PROPN" and of_place:
         if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
@@ -86,6 +91,10 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     return None
 
 
+_OWN_CLAUSES = frozenset({"relcl", "ccomp", "advcl", "conj", "parataxis"})
+"""Clauses of their own inside the anchor's: a place there is another event's or a speaker's."""
+
+
 def _location(
     doc: Doc, anchor: int, words: EngineLexicons, within: tuple[int, int] | None = None,
     attached: tuple[int, int] | None = None,
@@ -99,6 +108,8 @@ def _location(
        ("at the bus station, where six people were killed").
     2. A named place inside the target phrase ("shelled the outskirts of Kyiv" → Kyiv, "a target
        inside Russia" → Russia, "a facility in the port city of Mariupol" → Mariupol).
+    3. For a verb, a named place anywhere else in its clause (`_clause_place`); then a common
+       place noun of step 1.
     Named places win over common place nouns ("across the city")."""
     if not doc.has_annotation("DEP"):
         return None
@@ -117,15 +128,37 @@ def _location(
     clause = chain[-1]
     if clause.dep_ == "relcl" and any(c.dep_ == "advmod" and c.lower_ == "where" for c in clause.children):
         objects.append(clause.head)
-    for common in (False, True):
-        for obj in objects:
-            if (found := _place_of(doc, obj, common, words)) is not None:
-                return mention(doc, *found)
-        if within is not None and not common:
-            start, end = within
-            root = doc[start:end].root
-            if (found := _place_of(doc, root, False, words)) is not None:
-                return mention(doc, *found)
+    for obj in objects:
+        if (found := _place_of(doc, obj, False, words)) is not None:
+            return mention(doc, *found)
+    if within is not None and (found := _place_of(doc, doc[within[0] : within[1]].root, False, words)) is not None:
+        return mention(doc, *found)
+    if doc[anchor].pos_ == "VERB" and (place := _clause_place(doc, clause, words)) is not None:
+        return place
+    for obj in objects:
+        if (found := _place_of(doc, obj, True, words)) is not None:
+            return mention(doc, *found)
+    return None
+
+
+def _clause_place(doc: Doc, clause: Token, words: EngineLexicons) -> Mention | None:
+    """3. Failing those, for a verb, the first named place a locative preposition introduces
+    anywhere in its clause, outside relative and reported clauses: "gunmen attacked a bus carrying
+    pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road). Not for a noun
+    ("the attack strengthens the case for cooperation in Europe": the clause is about something
+    else)."""
+    if clause.pos_ not in {"VERB", "AUX"}:
+        return None
+    stack = list(clause.children)
+    while stack:
+        tok = stack.pop(0)
+        if tok.dep_ in _OWN_CLAUSES:
+            continue
+        if tok.dep_ == "prep" and tok.lower_ in words.location_preps:
+            for obj in tok.children:
+                if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
+                    return mention(doc, *found)
+        stack.extend(tok.children)
     return None
 
 
