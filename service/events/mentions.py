@@ -21,9 +21,12 @@ A surname alone (also one the model left untagged: "Keely said") takes the earli
 ends ("Burman" → "Leonard E. Burman"). A named entity is its own canonical name; a phrase with a
 person's name in apposition takes that name ("his lawyer, Ray Donnelly," → "Ray Donnelly"; "One
 of the tenants, Joseph Adeyemi,"); "the inspector", "the CS" take the person an earlier mention
-gave that title ("Inspector Manoj Tyagi", `_titled_person`); "the ministry", "the budget office"
-(a speaking body) take the organisation whose name holds the noun (`_named_body`); other phrases
-have none ("").
+gave that title ("Inspector Manoj Tyagi", `_titled_person`) or whose title the initials stand
+for ("the CM", `_initialled_person`); a long title the parser made the subject ends in its person
+("Minister for Sustainability Grace Lim said", `_name_after_title`); "the ministry", "the budget
+office" (a speaking body) take the organisation whose name holds the noun, and "the company" the
+organisation that last acted (`_named_body`); "the official" takes up "a senior official" said
+earlier (`_described_before`); other phrases have none ("").
 
 The vocabulary (speech verbs, bodies, titles, gendered nouns, given names, place prepositions,
 organisation words)
@@ -399,11 +402,10 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     office" → "Congressional Budget Office"; not "the terrorist group" → "the SITE Intelligence
     Group"). Failing that, "the company", "the firm", "the charity" (`company_nouns`) take the
     latest organisation of the last few sentences that acted (a subject or possessor, not "told
-    Reuters") and is no public body ("the Health Ministry"): "Siemens said ... the company
-    said"; the
-    organisation a story is mostly about is not guessed for other bodies: on PolNeAR that gave
-    "the campaign" → "Trump". "" for any other phrase, and for one that holds a name of its own
-    ("the Obama administration")."""
+    Reuters") and is no public body ("the Health Ministry"): "Siemens said ... the company said".
+    The organisation a story is mostly about is not guessed for other bodies: on PolNeAR that
+    gave "the campaign" → "Trump". "" for any other phrase, and for one that holds a name of its
+    own ("the Obama administration")."""
     root = span.root
     lemma = root.lemma_.lower()
     if span[0].lower_ != "the" or len(span) > 3 or lemma not in words.speaking_bodies | words.company_nouns:
