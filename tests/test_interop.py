@@ -33,7 +33,7 @@ RULES = BASIC_RULES
 SEED_EVENTS = [
     ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "The Ukrainian forces struck a target inside Russia"),
     ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "Russian forces bombarded the outskirts of Kyiv"),
-    ("EVENT_TYPE_CASUALTY", "casualty.count_passive", "four Russian soldiers were injured, according to Russian news agency Tass"),
+    ("EVENT_TYPE_CASUALTY", "casualty.count_passive", "Russia-Ukraine border, four Russian soldiers were injured, according to Russian news agency Tass"),
     ("EVENT_TYPE_ATTACK", "attack.subject_verb_object", "Russian forces also struck a Red Cross facility"),
 ]  # fmt: skip
 MENTION_FIELDS = {

@@ -60,10 +60,10 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
-    if _is_place_noun(token, words):  # "Reasi district", "Kandahar province": the name and its noun
-        names = [e for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
-        if names and names[0].label_ in PLACE_LABELS and names[0].end == token.i:
-            return names[0].start, token.i + 1
+    if _is_place_noun(token, words):  # "Reasi district", "the Russia-Ukraine border": the name and its noun
+        names = [(c, e) for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
+        if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
+            return min(names[0][1].start, names[0][0].left_edge.i), token.i + 1
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
     if token.pos_ == "PROPN" and of_place:
         if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
