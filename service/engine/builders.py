@@ -8,6 +8,7 @@ They read the Doc but never match rules.
 from __future__ import annotations
 
 import string
+from collections import deque
 from collections.abc import Callable, Sequence
 
 from spacy.tokens import Doc, Span, Token
@@ -133,7 +134,7 @@ def _location(
             return mention(doc, *found)
     if within is not None and (found := _place_of(doc, doc[within[0] : within[1]].root, False, words)) is not None:
         return mention(doc, *found)
-    if doc[anchor].pos_ == "VERB" and (place := _clause_place(doc, clause, words)) is not None:
+    if doc[anchor].pos_ == "VERB" and (place := _clause_place(doc, doc[anchor], words)) is not None:
         return place
     for obj in objects:
         if (found := _place_of(doc, obj, True, words)) is not None:
@@ -141,17 +142,15 @@ def _location(
     return None
 
 
-def _clause_place(doc: Doc, clause: Token, words: EngineLexicons) -> Mention | None:
+def _clause_place(doc: Doc, verb: Token, words: EngineLexicons) -> Mention | None:
     """3. Failing those, for a verb, the first named place a locative preposition introduces
     anywhere in its clause, outside relative and reported clauses: "gunmen attacked a bus carrying
     pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road). Not for a noun
     ("the attack strengthens the case for cooperation in Europe": the clause is about something
     else)."""
-    if clause.pos_ not in {"VERB", "AUX"}:
-        return None
-    stack = list(clause.children)
+    stack = deque(verb.children)
     while stack:
-        tok = stack.pop(0)
+        tok = stack.popleft()
         if tok.dep_ in _OWN_CLAUSES:
             continue
         if tok.dep_ == "prep" and tok.lower_ in words.location_preps:

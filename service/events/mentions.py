@@ -164,9 +164,9 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
 _PEOPLE = "sitrep.people"
 _NAMES = "sitrep.person_names"
 _BODY_ENTITIES = 200
+"""Entities `_named_body` looks back over: a story's own organisations are near."""
 _COMPANY_ENTITIES = 40  # entities back to the organisation "the company" calls back
 _ACTOR_DEPS = frozenset({"nsubj", "nsubjpass", "poss", "appos"})  # "Siemens said", "Siemens' chief"
-"""Entities `_named_body` looks back over: a story's own organisations are near."""
 _SPEAKING_WINDOW = 2000
 """Tokens `_speaking_body` looks back over for a body that spoke: a pronoun's antecedent is near,
 and an unbounded walk per pronoun is quadratic in a long document."""
@@ -242,13 +242,13 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     if ent is None or ent.label_ in _NOT_NAMES:
         # "his mother, Denise Hill," / "One of the tenants, Joseph Adeyemi," / "The developer,
         # Escarpment Living Corp.,": the name beside
-        beside = next((e for c in span.root.rights if c.dep_ == "appos" and (e := _named_at(doc, c.i))), None)
+        beside = _apposed(doc, span, _NAMED_LABELS)
         if beside is not None:
             return str(beside.text)
         if ent is not None:
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
-    if ent.label_ != "PERSON" and (person := _appos_person(doc, span)) is not None:
+    if ent.label_ != "PERSON" and (person := _apposed(doc, span, _PERSON_LABEL)) is not None:
         return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
     return str(ent.text)
 
@@ -408,7 +408,9 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     own ("the Obama administration")."""
     root = span.root
     lemma = root.lemma_.lower()
-    if span[0].lower_ != "the" or len(span) > 3 or lemma not in words.speaking_bodies | words.company_nouns:
+    if span[0].lower_ != "the" or len(span) > 3:
+        return ""
+    if lemma not in words.speaking_bodies and lemma not in words.company_nouns:
         return ""
     if any(tok.ent_type_ for tok in span):
         return ""
@@ -454,17 +456,21 @@ def _described_before(doc: Doc, span: Span) -> str:
     return ""
 
 
-def _appos_person(doc: Doc, span: Span) -> Span | None:
-    """The person named in apposition to the mention's head."""
+_NAMED_LABELS = frozenset({"PERSON", "ORG"})
+_PERSON_LABEL = frozenset({"PERSON"})
+
+
+def _apposed(doc: Doc, span: Span, labels: frozenset[str]) -> Span | None:
+    """The first name in apposition to the mention's head whose label is one of `labels`."""
     named = (_named_at(doc, c.i) for c in span.root.rights if c.dep_ == "appos")
-    return next((ent for ent in named if ent is not None and ent.label_ == "PERSON"), None)
+    return next((ent for ent in named if ent is not None and ent.label_ in labels), None)
 
 
 def _named_at(doc: Doc, i: int) -> Span | None:
     """The person or organisation whose name holds token `i`; not an abbreviation in brackets
     ("the Regulatory Agency (MHRA)": the phrase is the name)."""
     ent = entity_at(doc, i)
-    if ent is None or ent.label_ not in {"PERSON", "ORG"}:
+    if ent is None or ent.label_ not in _NAMED_LABELS:
         return None
     return None if ent.start > 0 and doc[ent.start - 1].text == "(" else ent
 

@@ -121,17 +121,18 @@ def turns(text: str) -> list[Turn]:
         if label is not None and not _stage_direction(body[label.end() :]):
             labelled.append((label, offset, offset + len(body)))
     uses = Counter(label["name"] for label, _, _ in labelled)
+    # surname → full name, of labels of several words and of labels with a role
+    several = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
     labels = _Labels(
         uses,
         {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]},
-        {label["name"].split()[-1] for label, _, _ in labelled if " " in label["name"]},
+        set(several),
         {name for name in uses if text.count(name) > uses[name]},
     )
     if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
     # a transcript: every label of a name or of a known surname is a turn ("RON TILLMAN:" once)
-    full = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
-    full.update(labels.roles)
+    full = {**several, **labels.roles}
     return [
         Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
         for label, offset, end in labelled
