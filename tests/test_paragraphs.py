@@ -46,3 +46,13 @@ def test_a_headline_is_parsed_apart_from_the_first_sentence(nlp: Language, compi
     events = extract(nlp, compiled, [HEADLINED]).docs[0].events
     tolls = [(e.start < HEADLINED.index("\n"), e.quantities["count"].min) for e in events if e.type == "casualty"]
     assert tolls == [(True, 14), (False, 14)]
+
+
+def test_the_network_x_ends_a_sentence_and_an_initial_does_not() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe(PARAGRAPHS)
+    doc = nlp("The ministry said so in a post on X. Two guards were hurt. Ruth X. Moyo spoke.")
+    assert [sent.text for sent in doc.sents] == [
+        "The ministry said so in a post on X.",
+        "Two guards were hurt. Ruth X. Moyo spoke.",
+    ]

@@ -284,6 +284,24 @@ def test_the_answers_of_a_transcript_take_the_speaker_its_introduction_names(
                    for speaker, content, _ in found), found  # fmt: skip
 
 
+INTERVIEW = (
+    "Marta Okonjo has run the ferry cafe on Pier 4 since 2011. She spoke to Liam Reyes before the lunch rush.\n"
+    "Q: How bad was the winter?\n"
+    "A: The worst I remember. Half the boats never sailed.\n"
+    "Q: And now?\n"
+    "A: Better. The tourists came back in April."
+)
+
+
+def test_an_interview_whose_subject_spoke_nowhere_before_is_hers(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # no statement names her before the exchange: the introduction presents her, and the one
+    # she spoke to is the interviewer, whose questions are nobody's statement
+    found = _said(nlp, compiled, INTERVIEW)
+    assert ("Marta Okonjo", "The worst I remember. Half the boats never sailed.", "DIRECT") in found
+    assert ("Marta Okonjo", "Better. The tourists came back in April.", "DIRECT") in found
+    assert not any(speaker == "Liam Reyes" or content.startswith("How bad") for speaker, content, _ in found), found
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

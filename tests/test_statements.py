@@ -497,3 +497,22 @@ def test_a_pronoun_speaker_prefers_the_subject_before_it(nlp: Language, compiled
     # Maria Lopez is nearer but only the object of a preposition: the subject is the one spoken of
     text = "Anna Kowalski learned the recipe from Maria Lopez in Warsaw.\n“It takes all day, and nobody hurries it,” she says."
     assert ("she", "Anna Kowalski") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_it_goes_on_with_the_body_that_spoke_not_the_place_it_named(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "The Norwegian Meteorological Institute said 300 millimetres of rain fell in the city of Bergen "
+        "in the 24 hours to 6 a.m. Tuesday. "
+        "It warned residents to stay away from the river banks."
+    )
+    assert ("It", "The Norwegian Meteorological Institute") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_family_surname_leaves_gender_to_each_full_name(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the grandfather shares her surname: his being male must not make "she" his
+    text = (
+        "Elena Varga has made violins in Edinburgh for thirty years.\n"
+        "Her grandfather, Lajos Varga, was a carpenter in Szeged.\n"
+        "\u201cThe wood decides most of what it will be,\u201d she says."
+    )
+    assert ("she", "Elena Varga") in _speakers_with_names(nlp, compiled, text)

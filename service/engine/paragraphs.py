@@ -7,7 +7,9 @@ parser then reads the headline and the first sentence as one, and attaches words
 keeps sentence starts that are set before it runs, so this component marks the first token after
 every token holding a line break as one: no parse crosses a paragraph. A dateline ends one too
 ("ERBIL, Kurdistan Region - A Turkish drone struck ..."): read as one sentence with the story, the
-city became the subject of the first verb and the drone a conjunct of it.
+city became the subject of the first verb and the drone a conjunct of it. So does the name of
+the network X at a sentence's end ("said in a post on X. Two sailors ..."): the tokenizer keeps
+"X." whole as an initial, and the parser ran the two sentences together.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from spacy.tokens import Doc
 from service.events.datelines import dateline_ranges
 
 PARAGRAPHS = "sitrep_paragraphs"
+_BEFORE_NETWORK = frozenset({"on", "via"})
+"""Words that put "X." before them as the network, not as a person's initial ("Malcolm X.")."""
 
 
 @Language.component(PARAGRAPHS)
@@ -29,6 +33,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
             doc[token.i + 1].is_sent_start = True
             if token.i > 0 and token.is_space:
                 token.is_sent_start = False
+    for token in doc[1:-1]:
+        if token.text == "X." and doc[token.i - 1].lower_ in _BEFORE_NETWORK and doc[token.i + 1].is_title:
+            doc[token.i + 1].is_sent_start = True
     for _, end in dateline_ranges(doc):  # kept in `doc.user_data`: the engine reads them again
         if end < len(doc):
             doc[end].is_sent_start = True

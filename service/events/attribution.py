@@ -11,7 +11,9 @@ paragraph of a quotation that runs over several paragraphs ("“A.¶“B,” she
 with a mark, only the last closes) takes instead the speaker of the cue of the paragraph that
 closes it, and none when that has no cue. The answers of a Q&A transcript ("Q: …¶A: …",
 `transcripts.answers`) take the speaker its introducing paragraph names ("Navarro took
-questions"), when that person spoke before. The turns of a transcript printed with speaker labels
+questions"), when that person spoke before; when no one named there spoke, the person it presents
+("Hannah Voss opened a bakery … She spoke to Owen Marsh": not the one spoken to), with
+`speaker_source` LABEL. The turns of a transcript printed with speaker labels
 ("KELLY: …", `transcripts.turns`) are statements of the labels' speakers (`speaker_source`
 LABEL), and quotes inside them are theirs to report.
 Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
@@ -40,6 +42,8 @@ CARRIED_CONFIDENCE = 0.9
 TURN_RULE = "statement.transcript.turn"
 """The rule id of a transcript's turns, which the engine finds without a rule of the pack."""
 TURN_CONFIDENCE = 0.85
+ANSWER_RULE = "statement.transcript.answer"
+"""The rule id of an answer whose speaker only the exchange's introduction names."""
 _MIN_WORDS = 2
 
 
@@ -53,10 +57,8 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     sentences = [sent.start_char for sent in doc.sents]
     out.extend(_turn(text, turn, sentences) for turn in turns(text))
     said = _Said(doc, [e for e in out if e.type == "statement"], sentences)
-    if not said.statements:
-        return out
     carried: list[Event] = []
-    for index, quote in enumerate(quotes):
+    for index, quote in enumerate(quotes if said.statements else ()):
         start, end = inner(text, quote)
         if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or said.covered(start, end):
             continue
@@ -69,6 +71,8 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     for answer in answers(text):
         if (source := _answerer(doc, answer, said.statements)) is not None:
             carried.append(said.carried(source, answer.start, answer.end))
+        elif (person := _interviewee(doc, answer)) is not None:
+            carried.append(said.answered(person, answer.start, answer.end))
     return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
 
 
@@ -102,6 +106,25 @@ def _answerer(doc: Doc, answer: Answer, statements: Sequence[Event]) -> Event | 
         return next((e for e in reversed(before) if named & set(_name(e).lower().split())), None)
     near = doc_text(doc).rfind("\n", 0, max(answer.intro_start - 1, 0))
     return before[-1] if _content_end(before[-1]) > near else None
+
+
+_INTERVIEWER_PREPS = frozenset({"to", "with", "by"})
+"""Who a person in an introduction is governed by when they asked the questions ("She spoke to
+Owen Marsh", "an interview with ...": then the subject is the other one)."""
+
+
+def _interviewee(doc: Doc, answer: Answer) -> Mention | None:
+    """The person an exchange's introduction presents when no one named there spoke before
+    ("Hannah Voss opened a bakery in 2016. She spoke to Owen Marsh."): its first PERSON that
+    is not the one spoken to. None when the introduction names no such person."""
+    intro = doc.char_span(answer.intro_start, answer.intro_end, alignment_mode="expand")
+    if intro is None:
+        return None
+    for ent in intro.ents:
+        head = ent.root.head
+        if ent.label_ == "PERSON" and not (ent.root.dep_ == "pobj" and head.lower_ in _INTERVIEWER_PREPS):
+            return Mention(ent.text, ent.start_char, ent.end_char)
+    return None
 
 
 def _name(event: Event) -> str:
@@ -198,13 +221,21 @@ class _Said:
     def carried(self, source: Event, start: int, end: int) -> Event:
         """The statement of a quote with the speaker of `source`; it takes part in what later
         quotes are compared with."""
+        confidence = round(source.confidence * CARRIED_CONFIDENCE, 3)
+        return self._made(source.roles["speaker"], source.rule_id, confidence, "CARRIED_OVER", start, end)
+
+    def answered(self, speaker: Mention, start: int, end: int) -> Event:
+        """The statement of a transcript's answer whose speaker only its introduction names."""
+        return self._made(speaker, ANSWER_RULE, TURN_CONFIDENCE, "LABEL", start, end)
+
+    def _made(self, speaker: Mention, rule_id: str, confidence: float, source: str, start: int, end: int) -> Event:
         content = Mention(self.text[start:end], start, end)
         sentence = bisect.bisect_right(self._sentences, start) - 1
         event = Event(
-            type="statement", rule_id=source.rule_id, start=start, end=end, text=content.text,
-            sentence_index=max(sentence, 0), confidence=round(source.confidence * CARRIED_CONFIDENCE, 3),
-            roles={"speaker": source.roles["speaker"], "content": content},
-            attrs={"kind": "DIRECT", "speaker_source": "CARRIED_OVER"},
+            type="statement", rule_id=rule_id, start=start, end=end, text=content.text,
+            sentence_index=max(sentence, 0), confidence=confidence,
+            roles={"speaker": speaker, "content": content},
+            attrs={"kind": "DIRECT", "speaker_source": source},
         )  # fmt: skip
         self._active.append(event)
         self._admit(event)

@@ -152,13 +152,21 @@ def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
 
 
 def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[int, str]:
-    """Gender per person mention (keyed by entity start), shared by every mention with the same
-    last word (a surname seen once with "Mrs." or "spokeswoman" is female throughout)."""
-    by_surname: dict[str, str] = {}
+    """Gender per person mention (keyed by entity start), shared by every mention of the same
+    name and by every mention with the same last word (a surname seen once with "Mrs." or
+    "spokeswoman" is female throughout) unless that surname is a family's: "Elena Varga" and
+    "her grandfather, Lajos Varga" leave a bare "Varga" open."""
+    by_name: dict[str, str] = {}
+    by_surname: dict[str, set[str]] = {}
     for ent in people:
         if evidence := _gender_evidence(ent, words):
-            by_surname.setdefault(ent[-1].lower_, evidence)
-    return {ent.start: by_surname.get(ent[-1].lower_, "") for ent in people}
+            by_name.setdefault(ent.text.lower(), evidence)
+            by_surname.setdefault(ent[-1].lower_, set()).add(evidence)
+    genders: dict[int, str] = {}
+    for ent in people:
+        surname = by_surname.get(ent[-1].lower_, set())
+        genders[ent.start] = by_name.get(ent.text.lower()) or (next(iter(surname)) if len(surname) == 1 else "")
+    return genders
 
 
 _PEOPLE = "sitrep.people"
@@ -224,6 +232,10 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         speaking = _speaking_body(doc, span.start, body.end if body is not None else 0, words)
         if speaking is not None and (body is None or body.end <= speaking.start):
             return speaking.text
+        if body is not None and body.root.dep_ not in _SUBJECT_DEPS:
+            labels = SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
+            if (spoke := _named_speaker(doc, span.start, words, labels)) is not None:
+                return spoke.text
         return body.text if body is not None else ""
     if label in {"PERSON", ""}:  # unlabelled: an unfamiliar surname the model missed ("Keely said")
         same = _person_names(doc).get(span[-1].text, [])
@@ -493,6 +505,26 @@ def _person_names(doc: Doc) -> dict[str, list[tuple[int, int, str]]]:
             if doc.vocab.strings[bound[2]] == "PERSON":
                 kept.setdefault(doc[bound[1] - 1].text, []).append((bound[0], bound[1], ent_span(doc, bound).text))
     return kept
+
+
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_NAMED_SPEAKER_WINDOW = 80
+"""Tokens back (about two sentences) to an organisation that spoke, for "it" or "they"."""
+
+
+def _named_speaker(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
+    """The latest organisation or country (`labels`) that was the subject of a speech verb in the
+    last `_NAMED_SPEAKER_WINDOW` tokens: "The Japan Meteorological Agency said 412 mm fell in
+    Hitoyoshi. It warned ..." — the pronoun goes on with the body that spoke, not with the place
+    its words named (centering: the subject outranks the object of a preposition)."""
+    for i in range(before - 1, max(0, before - _NAMED_SPEAKER_WINDOW) - 1, -1):
+        tok = doc[i]
+        if tok.dep_ != "nsubj" or tok.head.lemma_.lower() not in words.speaker_speech_verbs:
+            continue
+        ent = entity_at(doc, i)
+        if ent is not None and ent.label_ in labels and not is_person(ent, words):
+            return ent
+    return None
 
 
 def _speaking_body(doc: Doc, before: int, stop: int, words: EngineLexicons) -> Span | None:
