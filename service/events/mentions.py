@@ -152,21 +152,18 @@ def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
 
 
 def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[int, str]:
-    """Gender per person mention (keyed by entity start), shared by every mention of the same
-    name and by every mention with the same last word (a surname seen once with "Mrs." or
-    "spokeswoman" is female throughout) unless that surname is a family's: "Elena Varga" and
-    "her grandfather, Lajos Varga" leave a bare "Varga" open."""
+    """Gender per person mention (keyed by entity start): a full name's own evidence ("her
+    grandfather, Lajos Varga" beside "Elena Varga"), else the first evidence for its last word,
+    shared by every mention with that surname (one seen with "Mrs." or "spokeswoman" is female
+    throughout)."""
     by_name: dict[str, str] = {}
-    by_surname: dict[str, set[str]] = {}
+    by_surname: dict[str, str] = {}
     for ent in people:
         if evidence := _gender_evidence(ent, words):
-            by_name.setdefault(ent.text.lower(), evidence)
-            by_surname.setdefault(ent[-1].lower_, set()).add(evidence)
-    genders: dict[int, str] = {}
-    for ent in people:
-        surname = by_surname.get(ent[-1].lower_, set())
-        genders[ent.start] = by_name.get(ent.text.lower()) or (next(iter(surname)) if len(surname) == 1 else "")
-    return genders
+            by_surname.setdefault(ent[-1].lower_, evidence)
+            if len(ent) > 1:
+                by_name.setdefault(ent.text.lower(), evidence)
+    return {ent.start: by_name.get(ent.text.lower()) or by_surname.get(ent[-1].lower_, "") for ent in people}
 
 
 _PEOPLE = "sitrep.people"
