@@ -516,3 +516,76 @@ def test_a_family_surname_leaves_gender_to_each_full_name(nlp: Language, compile
         "\u201cThe wood decides most of what it will be,\u201d she says."
     )
     assert ("she", "Elena Varga") in _speakers_with_names(nlp, compiled, text)
+
+
+def _said_by(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[tuple[str, str]]:
+    """(speaker as written, content) of every statement of `text`."""
+    return [(e.roles["speaker"].text, _content(e)) for e in _statements(nlp, compiled, text) if "speaker" in e.roles]
+
+
+def test_an_abbreviated_title_keeps_the_statement_of_the_name_after_it(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # spaCy split "Capt." from its full stop and the parser ended the sentence there
+    found = _said_by(nlp, compiled, "\u201cWe got everyone out,\u201d Fire Capt. Mara Lindqvist told reporters.")
+    assert [(s.removeprefix("Fire Capt. "), c) for s, c in found] == [("Mara Lindqvist", "We got everyone out")]
+
+
+def test_acronyms_that_spell_pronouns_may_speak(nlp: Language, compiled: CompiledRuleSet) -> None:
+    assert _said_by(nlp, compiled, "The WHO said cases were rising in the region.") == [
+        ("WHO", "cases were rising in the region")
+    ]
+    assert [s for s, _ in _said_by(nlp, compiled, "\u201cWe will respond,\u201d the US said in a statement.")] == ["US"]
+
+
+def test_the_time_of_saying_is_not_what_was_said(nlp: Language, compiled: CompiledRuleSet) -> None:
+    assert _said_by(nlp, compiled, "Okello said on Sunday he would not attend the talks.") == [
+        ("Okello", "he would not attend the talks")
+    ]
+    assert [c for _, c in _said_by(nlp, compiled, "The minister told reporters on Friday the talks had failed.")] == [
+        "the talks had failed"
+    ]
+    # a date that is the reported clause's subject stays
+    assert [c for _, c in _said_by(nlp, compiled, "He said last year was the worst for farmers.")] == [
+        "last year was the worst for farmers"
+    ]
+
+
+def test_an_inverted_speaker_after_a_split_quote_is_not_the_quote(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _said_by(
+        nlp, compiled, "\u201cThe economy,\u201d said the governor, \u201cis stronger than it looks.\u201d"
+    )
+    assert {speaker for speaker, _ in found} == {"the governor"}
+
+
+def test_joint_speakers_are_one_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _said_by(nlp, compiled, "Amina Yusuf, Peter Otieno and Grace Wanjiru said the vote was rigged.")
+    assert [s for s, _ in found] == ["Amina Yusuf, Peter Otieno and Grace Wanjiru"]
+
+
+def test_they_is_never_a_place(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Grace Mwangi and her sister run a small shop in Nakuru. They said sales had fallen."
+    assert ("They", "Nakuru") not in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_quote_after_a_sentence_presenting_someone_new_is_theirs(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "\u201cWe were robbed,\u201d said coach Tomas Brandt.\n"
+        "His counterpart, Joaquim Silva, disagreed. \u201cThe better team won tonight.\u201d"
+    )
+    assert ("Joaquim Silva", "The better team won tonight.") in _said_by(nlp, compiled, text)
+    # a pronoun subject goes on with the speaker before
+    text = "\u201cWe were robbed,\u201d said coach Tomas Brandt. He was still angry. \u201cThe referee cost us.\u201d"
+    assert ("Tomas Brandt", "The referee cost us.") in _said_by(nlp, compiled, text)
+
+
+def test_a_caller_who_asks_for_attacks_gets_no_statements_of_attribution(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # transcript turns and quotes carried over are statements too: asked for attacks, none comes
+    text = (
+        "DANA WHITFIELD, HOST: Good morning.\nWHITFIELD: The mayor joins us.\n"
+        "MAYOR ROSA IBARRA: Thank you.\nIBARRA: We lost two bridges.\nWHITFIELD: Thanks."
+    )
+    assert {e.type for e in extract(nlp, compiled, [text]).docs[0].events} == {"statement"}
+    assert extract(nlp, compiled, [text], types=frozenset({"attack"})).docs[0].events == []

@@ -302,8 +302,12 @@ def _statement(
         del roles["content"]
     if "content" in roles and (own := _cue_paragraph(doc, anchor, roles["content"])):
         roles["content"] = mention(doc, *own)
+    if "content" in roles and (untimed := _after_cue_time(doc, anchor, roles["content"])):
+        roles["content"] = mention(doc, *untimed)
     if "speaker" in roles and (outside := _speaker_after_quote(doc, anchor, roles["speaker"], quotes)):
         roles["speaker"] = mention(doc, *outside, words)
+    if "speaker" in roles and (joint := _joint_speakers(doc, anchor, roles["speaker"])):
+        roles["speaker"] = mention(doc, *joint, words)
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -354,6 +358,30 @@ def _trailing_clauses(
     return trim_edges(doc, first.start, end)
 
 
+_TIME_PREPS = frozenset({"on", "at", "in", "late", "early", "earlier", "later"})
+
+
+def _after_cue_time(doc: Doc, cue: int, content: Mention) -> tuple[int, int] | None:
+    """The reported clause without the time of the saying that opens it: wire copy drops "that"
+    ("said on Sunday he would not attend", "said Thursday its profits doubled") and the parser
+    hangs the date on the reported verb. Only a date or time right after the cue and before a
+    clause that goes on with its own subject; "said last year was the worst" keeps its subject."""
+    span = doc.char_span(content.start, content.end, alignment_mode="expand")
+    before = doc[span.start - 1] if span is not None and span.start > 0 else None
+    if span is None or before is None or len(span) < 3:
+        return None
+    if before.i != cue and not (before.head.i == cue and before.dep_ in {"dobj", "dative"}):
+        return None  # right after the cue, or after whom it was told to ("told reporters on Friday")
+    i = span.start
+    while i < span.end and (doc[i].ent_type_ in {"DATE", "TIME"} or (i == span.start and doc[i].lower_ in _TIME_PREPS)):
+        if doc[i].dep_ in _SUBJECTS or doc[i].dep_ in {"dobj", "attr", "ccomp"}:
+            return None  # "said last year was …", "recalling the week the dam broke": no time of saying
+        i += 1
+    if i == span.start or doc[i - 1].ent_type_ not in {"DATE", "TIME"} or i >= span.end - 1:
+        return None
+    return (i, span.end) if doc[i].dep_ in _SUBJECTS or doc[i].head.dep_ in _SUBJECTS else None
+
+
 def _other_paragraph(text: str, cue: int, content: Mention) -> bool:
     """A line break lies between the cue (a character offset) and the clause the parser gave it:
     a sentence the parser ran on into the next paragraph ("said in a post on X.¶Congo's
@@ -390,17 +418,52 @@ def _speaker_after_quote(doc: Doc, cue: int, speaker: Mention, quotes: Sequence[
     if quote is None or quote[1] > doc[cue].idx:
         return None
     after = doc.char_span(quote[1], doc[cue].idx, alignment_mode="expand")
-    head = next((tok for tok in after or () if tok.pos_ in {"NOUN", "PROPN", "PRON"}), None)
+    head = next((tok for tok in after or () if tok.pos_ in _NOMINAL), None)
+    if head is None:  # inverted: "“The economy,” said the governor, “is …”"
+        head = next((tok for tok in doc[cue + 1 : _clause_stop(doc, cue)] if tok.pos_ in _NOMINAL), None)
     if head is None:
         return None
     while (
         head.head.i != head.i
-        and head.head.i < cue
+        and head.head.i != cue
         and head.head.pos_ in {"NOUN", "PROPN"}
         and head.dep_ in {"compound", "amod", "nmod"}
     ):
         head = head.head
     return grow(doc, (head.i,), "phrase")
+
+
+def _joint_speakers(doc: Doc, cue: int, speaker: Mention) -> tuple[int, int] | None:
+    """The whole coordination of speakers ("Raila Odinga, Kalonzo Musyoka and Martha Karua said",
+    "Microsoft and OpenAI said"), which the phrase of its first name leaves out; on the cue's
+    side only. None when the speaker is one name."""
+    span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    if span is None:
+        return None
+    chain, joined = [span.root], []
+    while chain:  # "A, B and C": B hangs on A (as a conjunct, or as a name in apposition), C on B
+        more = [
+            c for c in chain.pop().children
+            if (c.dep_ == "conj" and c.pos_ in {"NOUN", "PROPN"})
+            or (c.dep_ == "appos" and c.pos_ == "PROPN" and any(g.dep_ == "conj" for g in c.children))
+        ]  # fmt: skip
+        joined += more
+        chain += more
+    links = [span.root, *joined]
+    if not joined or not any(c.dep_ == "cc" and c.lower_ in {"and", "&"} for tok in links for c in tok.children):
+        return None
+    end = max(c.right_edge.i for c in joined) + 1
+    if end <= span.end or (span.start < cue < end):
+        return None
+    return span.start, end
+
+
+_NOMINAL = frozenset({"NOUN", "PROPN", "PRON"})
+
+
+def _clause_stop(doc: Doc, cue: int) -> int:
+    """The first punctuation or quote mark after the cue: an inverted speaker stands before it."""
+    return next((tok.i for tok in doc[cue + 1 :] if tok.is_punct or tok.is_quote), len(doc))
 
 
 def _runs_on(text: str, quoted: tuple[int, int], content: Mention) -> bool:

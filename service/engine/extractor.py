@@ -94,6 +94,16 @@ def _content_misplaced(doc: Doc, candidate: Candidate) -> bool:
     return any(tok.text == ";" and not holds_quote(quotes, tok.idx, tok.idx + 1) for tok in between)
 
 
+def _speech_wanted(compiled: CompiledRuleSet, types: frozenset[str] | None, only_rule: str | None) -> bool:
+    """Whether statements may come out at all: attribution makes statements of its own (quotes
+    carried over, transcript turns and answers), which a caller who asked for other types, a pack
+    without statement rules or another rule's example run must not get."""
+    if types is not None and "statement" not in types:
+        return False
+    rules = [r for r in compiled.spec.rules if only_rule is None or r.id == only_rule]
+    return any(r.event == "statement" for r in rules)
+
+
 def process_doc(
     doc: Doc, compiled: CompiledRuleSet, types: frozenset[str] | None = None,
     only_rule: str | None = None, timings: dict[str, float] | None = None,
@@ -132,7 +142,8 @@ def process_doc(
         index = bisect.bisect_right(sentence_starts, grown.start) - 1
         events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate), compiled.spec.lexicons))
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
-    events = attribute(doc, events)  # speaker sources, quotes carried over from their cue
+    if _speech_wanted(compiled, types, only_rule):
+        events = attribute(doc, events)  # speaker sources, quotes carried over from their cue
     nonevents = [(g.candidate.rule.event, doc[anchor(g.candidate)].idx) for g in live if g.candidate.rule.rementions]
     events, rementions = drop_nonevent_rementions(doc, events, nonevents)
     suppressed += rementions

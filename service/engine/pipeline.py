@@ -15,6 +15,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.symbols import ORTH
 
 from service.engine.paragraphs import PARAGRAPHS
 from service.rules.needs import ModelComponents, components_for
@@ -41,7 +42,24 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     nlp.add_pipe("sentencizer", name=SENTENCIZER, first=True)
     nlp.add_pipe(PARAGRAPHS, after=SENTENCIZER)
     _bound_tokenizer(nlp)
+    _title_abbreviations(nlp)
     return nlp
+
+
+TITLE_ABBREVIATIONS = (
+    *("Capt.", "Sgt.", "Det.", "Insp.", "Supt.", "Cpl.", "Pvt.", "Spc.", "Lt.", "Col.", "Maj.", "Brig."),
+    *("Cmdr.", "Adm.", "Hon.", "Engr.", "Atty.", "Msgr.", "Amb.", "Pres.", "Asst.", "Fr.", "Ald.", "Const.", "Sr."),
+)
+"""Abbreviated titles before a name ("Fire Capt. Greg Pixley", "Ald. Brian Hopkins") that spaCy's
+English tokenizer splits from their full stop; the parser then ended the sentence there and lost
+the statement the name spoke. Kept whole, as spaCy keeps "Dr." and "Gen."; "St." and "Mt." stay
+out, as they end sentences ("on Main St.")."""
+
+
+def _title_abbreviations(nlp: Language) -> None:
+    tokenizer: Any = nlp.tokenizer
+    for title in TITLE_ABBREVIATIONS:
+        tokenizer.add_special_case(title, [{ORTH: title}])
 
 
 LONG_CHUNK = 1000  # characters without whitespace beyond which the tokenizer does not split

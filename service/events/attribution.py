@@ -7,20 +7,23 @@ every quote that no statement covers and that stands alone (a sentence or paragr
 see `quotes.stands_alone`) or continues a quote after its cue ("“A,” she said, “B.”") becomes a
 statement of the nearest preceding attributed statement's speaker, searched in the same and the
 previous paragraph only; with none there, the quote is left alone (no speaker is invented). A
-paragraph of a quotation that runs over several paragraphs ("“A.¶“B,” she said.": each opens
-with a mark, only the last closes) takes instead the speaker of the cue of the paragraph that
-closes it, and none when that has no cue. The answers of a Q&A transcript ("Q: …¶A: …",
-`transcripts.answers`) take the speaker its introducing paragraph names ("Navarro took
-questions"), when that person spoke before; when no one named there spoke, the person it presents
-("Hannah Voss opened a bakery … She spoke to Owen Marsh": not the one spoken to), with
-`speaker_source` LABEL. The turns of a transcript printed with speaker labels
-("KELLY: …", `transcripts.turns`) are statements of the labels' speakers (`speaker_source`
-LABEL), and quotes inside them are theirs to report.
-Such statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
-continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere.
-A statement whose rule found no content (a quote cue whose quote turned out to be a title or a
-word in passing) is dropped. Reported speech whose content opens a quote and stops inside it
-(the parser ends the clause with the quote's first sentence) runs on to the quote's end.
+quote right after a sentence that presents a new person by name ("X disagreed. “…”") is that
+person's instead (`statement.quote.introduced`). A paragraph of a quotation that runs over
+several paragraphs ("“A.¶“B,” she said.": each opens with a mark, only the last closes) takes
+the speaker of the cue of the paragraph that closes it, and none when that has no cue.
+
+The answers of a Q&A transcript ("Q: …¶A: …", `transcripts.answers`) take the speaker its
+introducing paragraph names ("Navarro took questions"), when that person spoke before; when no
+one named there spoke, the person it presents ("Hannah Voss opened a bakery … She spoke to Owen
+Marsh": not the one spoken to), with `speaker_source` LABEL. The turns of a transcript printed
+with speaker labels ("KELLY: …", `transcripts.turns`) are statements of the labels' speakers
+(`speaker_source` LABEL), and quotes inside them are theirs to report.
+
+Carried-over statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
+continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere. A
+statement whose rule found no content (a quote cue whose quote turned out to be a title or a word
+in passing) is dropped. Reported speech whose content opens a quote and stops inside it (the
+parser ends the clause with the quote's first sentence) runs on to the quote's end.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dataclasses import replace
 from spacy.tokens import Doc
 
 from service.events.doctext import PARAGRAPH, doc_text
+from service.events.mentions import entity_at
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
 from service.events.transcripts import Answer, Turn, answers, turns
@@ -42,6 +46,9 @@ CARRIED_CONFIDENCE = 0.9
 TURN_RULE = "statement.transcript.turn"
 """The rule id of a transcript's turns, which the engine finds without a rule of the pack."""
 TURN_CONFIDENCE = 0.85
+INTRODUCED_RULE = "statement.quote.introduced"
+"""The rule id of a quote whose speaker the sentence before it presents without a cue."""
+INTRODUCED_CONFIDENCE = 0.7
 ANSWER_RULE = "statement.transcript.answer"
 """The rule id of an answer whose speaker only the exchange's introduction names."""
 _MIN_WORDS = 2
@@ -58,16 +65,17 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     out.extend(_turn(text, turn, sentences) for turn in turns(text))
     said = _Said(doc, [e for e in out if e.type == "statement"], sentences)
     carried: list[Event] = []
-    for index, quote in enumerate(quotes if said.statements else ()):
+    for index, quote in enumerate(quotes):
         start, end = inner(text, quote)
         if len(text[start:end].split()) < _MIN_WORDS or is_title(text, quote) or said.covered(start, end):
             continue
         opens_paragraph = is_open(text, quote) and neighbour(text, quote[0] - 1, -1) in {"", "\n"}
         source = said.continued_by(quotes, index) if opens_paragraph else said.antecedent(quote)
-        if source is None:
-            continue
-        event = said.carried(source, start, end)
-        carried.append(event)
+        person = None if opens_paragraph else _introduced(doc, quote, source)
+        if person is not None:
+            carried.append(said.introduced(person, start, end))
+        elif source is not None:
+            carried.append(said.carried(source, start, end))
     for answer in answers(text):
         if (source := _answerer(doc, answer, said.statements)) is not None:
             carried.append(said.carried(source, answer.start, answer.end))
@@ -106,6 +114,31 @@ def _answerer(doc: Doc, answer: Answer, statements: Sequence[Event]) -> Event | 
         return next((e for e in reversed(before) if named & set(_name(e).lower().split())), None)
     near = doc_text(doc).rfind("\n", 0, max(answer.intro_start - 1, 0))
     return before[-1] if _content_end(before[-1]) > near else None
+
+
+def _introduced(doc: Doc, quote: Quote, source: Event | None) -> Mention | None:
+    """The person the sentence right before a quote that stands alone presents, when no
+    statement reaches into that sentence ("“We were robbed,” said Nabi.¶His counterpart, Pitso
+    Mosimane, disagreed. “The better team won.”": Mosimane's): sports and feature copy introduce
+    a speaker by a reaction, then quote them. Its subject, or the name in apposition to it, must
+    be a PERSON; a pronoun subject goes on with the speaker before."""
+    if not stands_alone(doc, quote):
+        return None
+    first = doc.char_span(quote[0], quote[0] + 1, alignment_mode="expand")
+    if first is None or first.start == 0 or first[0].sent.start == 0:
+        return None
+    before = doc[first[0].sent.start - 1].sent
+    if source is not None and source.end > before.start_char:
+        return None  # the last statement is in (or after) that sentence: it goes on
+    subject = next((tok for tok in before.root.children if tok.dep_ == "nsubj"), None)
+    if subject is None:
+        return None
+    named = [subject, *(c for c in subject.children if c.dep_ == "appos")]
+    for tok in named:
+        ent = entity_at(doc, tok.i)
+        if ent is not None and ent.label_ == "PERSON":
+            return Mention(ent.text, ent.start_char, ent.end_char)
+    return None
 
 
 _INTERVIEWER_PREPS = frozenset({"to", "with", "by"})
@@ -227,6 +260,10 @@ class _Said:
     def answered(self, speaker: Mention, start: int, end: int) -> Event:
         """The statement of a transcript's answer whose speaker only its introduction names."""
         return self._made(speaker, ANSWER_RULE, TURN_CONFIDENCE, "LABEL", start, end)
+
+    def introduced(self, speaker: Mention, start: int, end: int) -> Event:
+        """The statement of a quote whose speaker the sentence before it presents (`_introduced`)."""
+        return self._made(speaker, INTRODUCED_RULE, INTRODUCED_CONFIDENCE, "CARRIED_OVER", start, end)
 
     def _made(self, speaker: Mention, rule_id: str, confidence: float, source: str, start: int, end: int) -> Event:
         content = Mention(self.text[start:end], start, end)

@@ -51,7 +51,7 @@ _NOT_NAMES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERC
 _TITLE_DEPS = frozenset({"compound", "nmod"})  # "Chief Minister X", "Minister for Energy X"
 BODY_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we"})
 SINGULAR_BODY_LABELS = frozenset({"ORG", "GPE"})
-PLURAL_BODY_LABELS = frozenset({"ORG", "GPE", "NORP"})
+PLURAL_BODY_LABELS = frozenset({"ORG", "NORP"})  # "they" is never a place: "a shop in Nakuru. They said"
 
 
 def entity_label(span: Span) -> str:

@@ -4,7 +4,7 @@ A Doc depends only on its text and the pipeline that ran, never on the rules, so
 edits rules and re-scores a gold file should pay spaCy once, not on every run (PolNeAR train:
 ~170 s parsing against ~20 s matching). The cache file is a `DocBin` named by a hash of the
 model's name and version, the components that ran, the source of the service's own components
-that shape the parse (`paragraphs`, `datelines`) and the texts; anything unreadable or
+that shape the parse (`pipeline`, `paragraphs`, `datelines`) and the texts; anything unreadable or
 unwritable is ignored and the documents are parsed as without a cache.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from service.engine import paragraphs
+from service.engine import paragraphs, pipeline
 from service.events import datelines
 from service.rules.cache import cache_dir
 
@@ -30,9 +30,10 @@ def default_dir() -> Path | None:
     return None if root is None else root / "docs"
 
 
-_OWN_PARSING = (paragraphs, datelines)
-"""The service's modules whose code sets sentence starts before the parser runs: a change to them
-changes every Doc, so their source is part of the key."""
+_OWN_PARSING = (paragraphs, datelines, pipeline)
+"""The service's modules whose code sets tokens or sentence starts before the parser runs (the
+tokenizer's title abbreviations, line breaks, datelines): a change to them changes every Doc, so
+their source is part of the key."""
 
 
 def cache_key(nlp: Language, disabled: Sequence[str], texts: Sequence[str]) -> str:
