@@ -11,7 +11,7 @@ attacker of an ATTACK event, so the veto `attack.not.animal` reads this list.
 Criteria: a one-word noun whose most frequent sense (the first synset of its index entry,
 WordNet orders them by SemCor frequency) is in the `noun.animal` lexicographer file, and which
 SemCor tags at least once (`tagsense_cnt` > 0: rare zoological names stay out); plus the
-microbes below, which WordNet files under other heads. Words in `EXCLUDED` name people as often.
+microbes below, which WordNet files under other heads, and wildlife SemCor never tags. Words in `EXCLUDED` name people as often.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from service.authoring.lexicon_blocks import render, update
 
 NOUN_ANIMAL = 5
 ADDED = ("virus", "bacterium", "bacteria", "germ", "parasite", "microbe", "pathogen", "fungus")
+WILDLIFE = ("leopard", "tiger", "crocodile", "alligator", "hippopotamus", "hippo", "hyena", "jaguar", "boar", "cobra", "baboon")
+"""Animals that maul, gore or bite people in the news but that SemCor never tags."""
 EXCLUDED = {
     "game": "a match as often as quarry",
     "young": "young people",
@@ -51,7 +53,7 @@ BEGIN, END = "  # BEGIN generated animals\n", "  # END generated animals\n"
 
 def animals(wordnet: Path) -> list[str]:
     data = (wordnet / "data.noun").read_bytes()
-    words: set[str] = set(ADDED)
+    words: set[str] = {*ADDED, *WILDLIFE}
     for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
         if line.startswith(" "):
             continue  # licence header

@@ -212,7 +212,7 @@ def _casualty(
     count, victims = quantities.get("count"), roles.get("victims")
     if count is not None and victims is not None and count.start <= victims.start and victims.end <= count.end:
         del roles["victims"]  # "injuring more than two dozen": the count's noun names nobody
-    elif count is None and victims is not None and (people := _single_people(doc, victims, words)):
+    elif victims is not None and (people := _people_named(doc, victims, count, words)):
         quantities["count"] = Quantity(people, people, "EXACT", victims.text, victims.start, victims.end)
 
 
@@ -220,16 +220,30 @@ _SINGLE_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 
 
-def _single_people(doc: Doc, victims: Mention, words: EngineLexicons) -> int:
-    """How many people a victims phrase without a number names one by one: "a police officer",
-    "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two; 0 for a plural, a
-    group named in the singular ("the crew", "a family": `collective_nouns`), a bare noun
-    ("police") or anything else. Callers get a count of one victim instead of none."""
+def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons) -> int:
+    """How many people a victims phrase names one by one or group by group: "a police officer",
+    "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two, "four
+    policemen and a customer" five, "the village head, his wife and three grandchildren" five. 0
+    for a plural without a number, a group named in the singular ("the crew", "a family":
+    `collective_nouns`), a bare noun ("police") or anything else, and when the rule's own count
+    already says it all (one phrase, or a count that is not one conjunct's number)."""
     span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
     if span is None:
         return 0
     heads = [span.root, *(tok for tok in span.root.conjuncts if span.start <= tok.i < span.end)]
-    return len(heads) if all(_one_person(tok, words) for tok in heads) else 0
+    numbers = [next((c for c in tok.children if c.dep_ == "nummod"), None) for tok in heads]
+    if count is not None and (len(heads) == 1 or count.start not in {n.idx for n in numbers if n is not None}):
+        return 0
+    total = 0
+    for tok, number in zip(heads, numbers, strict=True):
+        exact = _quantity(doc, number.i, number.i + 1) if number is not None else None
+        if exact is not None and exact.qualifier == "EXACT" and exact.min == exact.max:
+            total += exact.min
+        elif number is None and _one_person(tok, words):
+            total += 1
+        else:
+            return 0
+    return total
 
 
 def _one_person(tok: Token, words: EngineLexicons) -> bool:
