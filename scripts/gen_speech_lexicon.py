@@ -155,6 +155,8 @@ ADDED_CLAUSE: tuple[str, ...] = (
     "submit",  # "counsel submitted that ...": a lawyer's argument in court (Indian, British reports);
     # WordNet's reporting sense of submit has no frame 26 (its "submit a report" is not a cue: a
     # cue needs a clause)
+    "opine", "hint", "posit", "surmise", "reckon",  # "opined that ...", "hinted that ...": reporting
+    # uses of verbs WordNet files under verb.cognition or without frame 26
 )  # fmt: skip
 """Cues of reported speech (and of quotes) WordNet's criteria above miss, each for the reason given."""
 ADDED_QUOTE: tuple[str, ...] = (

@@ -589,3 +589,16 @@ def test_a_caller_who_asks_for_attacks_gets_no_statements_of_attribution(
     )
     assert {e.type for e in extract(nlp, compiled, [text]).docs[0].events} == {"statement"}
     assert extract(nlp, compiled, [text], types=frozenset({"attack"})).docs[0].events == []
+
+
+def test_a_surname_the_model_mislabels_still_takes_its_full_name(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the model tags the lone surname PRODUCT here, yet the name before ended with it
+    text = "Police Commissioner Lisa Cole held a briefing on Monday. \u201cWe have made two arrests,\u201d Cole said."
+    assert ("Cole", "Lisa Cole") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_the_aged_description_takes_the_person_given_that_age(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Mary Atieno, 35, runs a kiosk in Kibera. \u201cBusiness has been slow since March,\u201d the 35-year-old said."
+    )
+    assert ("the 35-year-old", "Mary Atieno") in _speakers_with_names(nlp, compiled, text)

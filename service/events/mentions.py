@@ -234,11 +234,14 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             if (spoke := _named_speaker(doc, span.start, words, labels)) is not None:
                 return spoke.text
         return body.text if body is not None else ""
-    if label in {"PERSON", ""}:  # unlabelled: an unfamiliar surname the model missed ("Keely said")
+    # unlabelled: an unfamiliar surname the model missed ("Keely said"); a lone word the model
+    # mislabels ("Cole" PRODUCT, "Yunus" GPE) is a surname all the same when a name ended with it
+    if label in {"PERSON", ""} or (len(span) == 1 and span[0].pos_ == "PROPN"):
         same = _person_names(doc).get(span[-1].text, [])
         for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
             if end - start > len(span):
                 return text
+    if label in {"PERSON", ""}:
         if titled := _titled_first_name(doc, span, words):
             return titled
     if initialled := _initialled_person(doc, span, words):
@@ -254,6 +257,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         beside = _apposed(doc, span, _NAMED_LABELS)
         if beside is not None:
             return str(beside.text)
+        if aged := _aged_person(doc, span):
+            return aged  # "the 35-year-old" (a DATE to the model)
         if ent is not None:
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
@@ -462,6 +467,24 @@ def _described_before(doc: Doc, span: Span) -> str:
         if any(d in _INDEFINITE for d in determiners) or (tok.tag_ == "NNS" and not determiners):
             phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
             return str(phrase.text) if len(phrase) <= 10 and not any(t.is_punct for t in phrase) else ""
+    return ""
+
+
+def _aged_person(doc: Doc, span: Span) -> str:
+    """The person "the 35-year-old" takes up: the latest PERSON given that age before it, after
+    the name ("Mary Atieno, 35,") or before it ("35-year-old Mary Atieno"). "" otherwise."""
+    words = [tok.lower_ for tok in span]
+    if len(words) != 6 or words[0] != "the" or words[2:] != ["-", "year", "-", "old"] or not span[1].like_num:
+        return ""
+    age = span[1].text
+    for bound in reversed(ent_bounds(doc)[: ents_before(doc, span.start)]):
+        if doc.vocab.strings[bound[2]] != "PERSON":
+            continue
+        start, end = bound[0], bound[1]
+        after = [tok.text for tok in doc[end : end + 2]]
+        before = [tok.lower_ for tok in doc[max(0, start - 5) : start]]
+        if after == [",", age] or before == [age, "-", "year", "-", "old"]:
+            return str(ent_span(doc, bound).text)
     return ""
 
 
