@@ -241,9 +241,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
             if end - start > len(span):
                 return text
-    if label in {"PERSON", ""}:
-        if titled := _titled_first_name(doc, span, words):
-            return titled
+    if label in {"PERSON", ""} and (titled := _titled_first_name(doc, span, words)):
+        return titled
     if initialled := _initialled_person(doc, span, words):
         return initialled
     ent = entity_at(doc, span.root.i)
