@@ -602,3 +602,14 @@ def test_the_aged_description_takes_the_person_given_that_age(nlp: Language, com
         "Mary Atieno, 35, runs a kiosk in Kibera. \u201cBusiness has been slow since March,\u201d the 35-year-old said."
     )
     assert ("the 35-year-old", "Mary Atieno") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_percent_sign_stays_with_its_number(nlp: Language, compiled: CompiledRuleSet) -> None:
+    assert _said_by(nlp, compiled, "The statistics office said inflation fell to 3%.") == [
+        ("The statistics office", "inflation fell to 3%")
+    ]
+
+
+def test_a_title_and_surname_take_the_full_name(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Jacinda Ardern spoke on Monday. Ms Ardern said she was tired."
+    assert ("Ms Ardern", "Jacinda Ardern") in _speakers_with_names(nlp, compiled, text)

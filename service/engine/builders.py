@@ -566,9 +566,24 @@ def _place(
         roles["location"] = place
 
 
+def _attack(
+    doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
+) -> None:
+    """An attack's place, and its weapon where the rule took a subject for the attacker that is an
+    instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
+    annotate the munition as the instrument, and the attacker only when someone is named)."""
+    _place(doc, grown, roles, quantities, attrs, anchor, words)
+    attacker = roles.get("attacker")
+    if attacker is not None and "weapon" not in roles:
+        span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand")
+        if span is not None and span.root.lemma_.lower() in words.instrument_nouns:
+            roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
+            del roles["attacker"]
+
+
 BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int, EngineLexicons], None]] = {
     "casualty": _casualty,
     "statement": _statement,
-    "attack": _place,
+    "attack": _attack,
     "siege": _place,
 }

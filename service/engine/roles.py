@@ -79,9 +79,17 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
     return _trim(doc, start, end)
 
 
+_UNITS = frozenset({"%", "‰"})
+"""Signs spaCy calls punctuation that belong to the number before them ("fell to 3%")."""
+
+
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Drop punctuation, line breaks and dangling conjunctions at the edges."""
-    while end - start > 1 and (doc[end - 1].dep_ in _PUNCT_EDGE or doc[end - 1].is_punct or doc[end - 1].is_space):
+    """Drop punctuation, line breaks and dangling conjunctions at the edges (not a percent sign)."""
+    while end - start > 1 and (
+        doc[end - 1].dep_ in _PUNCT_EDGE
+        or (doc[end - 1].is_punct and doc[end - 1].text not in _UNITS)
+        or doc[end - 1].is_space
+    ):
         end -= 1
     while end - start > 1 and (doc[start].dep_ in _PUNCT_EDGE or doc[start].is_punct or doc[start].is_space):
         start += 1

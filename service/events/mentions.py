@@ -210,6 +210,15 @@ def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
     return names
 
 
+def _leading_titles(span: Span, words: EngineLexicons) -> int:
+    """How many of the span's first words are titles ("Ms", "Dr.", "Mrs")."""
+    titles = words.speaker_titles_male | words.speaker_titles_female | words.speaker_titles_neutral
+    count = 0
+    while count < len(span) - 1 and span[count].lower_.rstrip(".") in titles:
+        count += 1
+    return count
+
+
 def _agrees(pronoun: str, gender: str) -> bool:
     if pronoun in MALE_PRONOUNS:
         return gender != "F"
@@ -238,8 +247,9 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     # mislabels ("Cole" PRODUCT, "Yunus" GPE) is a surname all the same when a name ended with it
     if label in {"PERSON", ""} or (len(span) == 1 and span[0].pos_ == "PROPN"):
         same = _person_names(doc).get(span[-1].text, [])
+        named = len(span) - _leading_titles(span, words)  # "Ms Ardern" names one word
         for start, end, text in reversed(same[: bisect.bisect_right(same, span.start, key=lambda name: name[1])]):
-            if end - start > len(span):
+            if end - start > named and not _leading_titles(doc[start:end], words):
                 return text
     if label in {"PERSON", ""} and (titled := _titled_first_name(doc, span, words)):
         return titled
