@@ -19,6 +19,8 @@ from service.events.datelines import clip, dateline_ranges, in_dateline
         ("LONDON, Dec 2 (Reuters) - Police said two men were held.", "LONDON, Dec 2 (Reuters) -"),
         ("The story began.\nNEW YORK -- A man was shot on Sunday.", "NEW YORK --"),
         ('GAZA CITY — "We ran," she said.', "GAZA CITY —"),
+        ("PESHAWAR: At least 12 people were killed in a blast.", "PESHAWAR:"),
+        ("Ratio: 3 to 1 in favour.", None),
         ("NATO — the alliance — said it would meet.", None),
         ("The UN said - quietly - that it would leave.", None),
         ("US-led forces struck a base near the border.", None),

@@ -613,3 +613,11 @@ def test_a_percent_sign_stays_with_its_number(nlp: Language, compiled: CompiledR
 def test_a_title_and_surname_take_the_full_name(nlp: Language, compiled: CompiledRuleSet) -> None:
     text = "Jacinda Ardern spoke on Monday. Ms Ardern said she was tired."
     assert ("Ms Ardern", "Jacinda Ardern") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_person_apposed_to_the_of_object_is_the_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser hangs the name on "Boeing"; "the wife of John Smith" stays no one's
+    text = "The chief executive of Boeing, Dave Calhoun, told analysts the plane was safe."
+    assert [n for _, n in _speakers_with_names(nlp, compiled, text)] == ["Dave Calhoun"]
+    text = "The wife of John Smith, a lawyer, said the house was sold."
+    assert [n for _, n in _speakers_with_names(nlp, compiled, text)] == [""]

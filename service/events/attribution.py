@@ -137,7 +137,7 @@ def _introduced(doc: Doc, quote: Quote, source: Event | None) -> Mention | None:
     for tok in named:
         ent = entity_at(doc, tok.i)
         if ent is not None and ent.label_ == "PERSON":
-            return Mention(ent.text, ent.start_char, ent.end_char)
+            return Mention(ent.text, ent.start_char, ent.end_char, resolved=ent.text)
     return None
 
 
@@ -156,7 +156,7 @@ def _interviewee(doc: Doc, answer: Answer) -> Mention | None:
     for ent in intro.ents:
         head = ent.root.head
         if ent.label_ == "PERSON" and not (ent.root.dep_ == "pobj" and head.lower_ in _INTERVIEWER_PREPS):
-            return Mention(ent.text, ent.start_char, ent.end_char)
+            return Mention(ent.text, ent.start_char, ent.end_char, resolved=ent.text)
     return None
 
 

@@ -6,8 +6,10 @@ subjects), so an attack would name the city as its attacker and a statement's co
 start with it. The engine drops matches whose roles lie in a dateline and keeps grown phrases
 out of it. A dateline is a capitalised place of at least three letters (more words and a
 ", Country" or a date may follow), an optional agency in parentheses, then a dash between spaces
-or an em/en dash, at the start of the text or of a line, before a capital, a digit or a quote
-("NATO — the alliance — said" is no dateline).
+or an em/en dash or a colon ("PESHAWAR: At least 12 people ...", as South Asian papers print
+it), at the start of the text or of a line, before a capital, a digit or a quote ("NATO — the
+alliance — said" is no dateline). A transcript's speaker label in capitals ("KELLY: Good
+morning") reads as one too, which costs nothing: turns are found from the text, not from rules.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ _DATELINE = re.compile(
     r"[A-Z][A-Z.'’\-]{2,}(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}"  # KANDAHAR, NEW YORK, ST. LOUIS
     r"(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3}){0,2}"  # , Afghanistan / , Dec. 2
     r"(?:[ \t]*\([A-Za-z.&' ]{1,30}\))?"  # (AP), (Reuters)
-    r"[ \t]*(?:[—–]|--?(?=[ \t]))[ \t]*"
+    r"[ \t]*(?:[—–]|--?(?=[ \t])|:(?=[ \t]))[ \t]*"  # "PESHAWAR:" (South Asian papers) too
     r"(?=[A-Z0-9“\"‘'])"  # the story's first sentence follows
 )
 _KEY = "sitrep.datelines"

@@ -502,9 +502,20 @@ _PERSON_LABEL = frozenset({"PERSON"})
 
 
 def _apposed(doc: Doc, span: Span, labels: frozenset[str]) -> Span | None:
-    """The first name in apposition to the mention's head whose label is one of `labels`."""
+    """The first name in apposition to the mention's head whose label is one of `labels`; or a
+    person in apposition to the head's "of" object, where the parser hangs the name on the
+    nearest noun ("The chief executive of Boeing, Dave Calhoun, told")."""
     named = (_named_at(doc, c.i) for c in span.root.rights if c.dep_ == "appos")
-    return next((ent for ent in named if ent is not None and ent.label_ in labels), None)
+    if (found := next((ent for ent in named if ent is not None and ent.label_ in labels), None)) is not None:
+        return found
+    objects = (g for c in span.root.rights if c.dep_ == "prep" and c.lower_ == "of" for g in c.rights if g.dep_ == "pobj")
+    for obj in objects:
+        if obj.ent_type_ == "PERSON":
+            continue  # "the wife of John Smith, a lawyer": the name is the object's
+        persons = (_named_at(doc, c.i) for c in obj.rights if c.dep_ == "appos")
+        if (person := next((e for e in persons if e is not None and e.label_ == "PERSON"), None)) is not None:
+            return person
+    return None
 
 
 def _named_at(doc: Doc, i: int) -> Span | None:
