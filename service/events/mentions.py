@@ -508,7 +508,8 @@ def _apposed(doc: Doc, span: Span, labels: frozenset[str]) -> Span | None:
     named = (_named_at(doc, c.i) for c in span.root.rights if c.dep_ == "appos")
     if (found := next((ent for ent in named if ent is not None and ent.label_ in labels), None)) is not None:
         return found
-    objects = (g for c in span.root.rights if c.dep_ == "prep" and c.lower_ == "of" for g in c.rights if g.dep_ == "pobj")
+    ofs = (c for c in span.root.rights if c.dep_ == "prep" and c.lower_ == "of")
+    objects = (g for c in ofs for g in c.rights if g.dep_ == "pobj")
     for obj in objects:
         if obj.ent_type_ == "PERSON":
             continue  # "the wife of John Smith, a lawyer": the name is the object's
