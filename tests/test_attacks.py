@@ -178,6 +178,8 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
             "attack",
             "Reasi district",
         ),
+        # a "when" clause tells how the deaths came about, and where
+        ("Seven people were killed when a bomber blew himself up at a checkpoint in Lakki.", "casualty", "Lakki"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(

@@ -158,7 +158,15 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons) -> Mention | Non
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
                     return mention(doc, *found)
         stack.extend(tok.children)
+    for clause in verb.children:  # "were killed when a bomber blew himself up in Bannu": the same event
+        marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
+        if clause.dep_ == "advcl" and marks & _EVENT_MARKS and (place := _clause_place(doc, clause, words)):
+            return place
     return None
+
+
+_EVENT_MARKS = frozenset({"when", "as", "after"})
+"""What opens a clause that tells how the anchor's event happened, and so where."""
 
 
 def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int, words: EngineLexicons) -> Event:
