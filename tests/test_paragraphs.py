@@ -19,10 +19,15 @@ HEADLINED = (
 )
 
 
-def test_every_line_break_starts_a_sentence_and_stays_with_the_one_it_ends() -> None:
+def _blank_paragraphs() -> Language:
+    """A blank English pipeline with only the paragraph component: fast, no model."""
     nlp = spacy.blank("en")
     nlp.add_pipe(PARAGRAPHS)
-    doc = nlp("Ferry fares rise\nThe island ferry will cost more\n\nfrom May on")
+    return nlp
+
+
+def test_every_line_break_starts_a_sentence_and_stays_with_the_one_it_ends() -> None:
+    doc = _blank_paragraphs()("Ferry fares rise\nThe island ferry will cost more\n\nfrom May on")
     assert [sent.text for sent in doc.sents] == [
         "Ferry fares rise\n",
         "The island ferry will cost more\n\n",
@@ -49,9 +54,7 @@ def test_a_headline_is_parsed_apart_from_the_first_sentence(nlp: Language, compi
 
 
 def test_the_network_x_ends_a_sentence_and_an_initial_does_not() -> None:
-    nlp = spacy.blank("en")
-    nlp.add_pipe(PARAGRAPHS)
-    doc = nlp("The ministry said so in a post on X. Two guards were hurt. Ruth X. Moyo spoke.")
+    doc = _blank_paragraphs()("The ministry said so in a post on X. Two guards were hurt. Ruth X. Moyo spoke.")
     assert [sent.text for sent in doc.sents] == [
         "The ministry said so in a post on X.",
         "Two guards were hurt. Ruth X. Moyo spoke.",
