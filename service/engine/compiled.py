@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -31,6 +32,11 @@ class CompiledRuleSet:
     @property
     def version(self) -> str:
         return self.spec.version
+
+    @cached_property
+    def events(self) -> frozenset[str]:
+        """The event types the pack's rules report: read for every document, worked out once."""
+        return frozenset(rule.event for rule in self.spec.rules)
 
 
 def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:

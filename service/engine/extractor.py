@@ -100,8 +100,9 @@ def _speech_wanted(compiled: CompiledRuleSet, types: frozenset[str] | None, only
     without statement rules or another rule's example run must not get."""
     if types is not None and "statement" not in types:
         return False
-    rules = [r for r in compiled.spec.rules if only_rule is None or r.id == only_rule]
-    return any(r.event == "statement" for r in rules)
+    if only_rule is not None:
+        return any(r.id == only_rule and r.event == "statement" for r in compiled.spec.rules)
+    return "statement" in compiled.events
 
 
 def process_doc(

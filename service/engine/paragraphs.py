@@ -24,17 +24,22 @@ _BEFORE_NETWORK = frozenset({"on", "via"})
 """Words that put "X." before them as the network, not as a person's initial ("Malcolm X.")."""
 
 
+def _after_network(doc: Doc, i: int) -> bool:
+    """Token `i` ("X.") is the network ending a sentence: "on X. Two sailors ..."."""
+    return i > 0 and doc[i - 1].lower_ in _BEFORE_NETWORK and doc[i + 1].is_title
+
+
 @Language.component(PARAGRAPHS)
 def paragraph_breaks(doc: Doc) -> Doc:
-    """Mark the token after each line break and after each dateline as a sentence start, and a
-    break itself as none (it stays with the sentence it ends: no sentence of whitespace alone)."""
+    """Mark the token after each line break, after the network X and after each dateline as a
+    sentence start, and a break itself as none (it stays with the sentence it ends: no sentence
+    of whitespace alone). One pass over the tokens."""
     for token in doc[:-1]:
         if "\n" in token.text:
             doc[token.i + 1].is_sent_start = True
             if token.i > 0 and token.is_space:
                 token.is_sent_start = False
-    for token in doc[1:-1]:
-        if token.text == "X." and doc[token.i - 1].lower_ in _BEFORE_NETWORK and doc[token.i + 1].is_title:
+        elif token.text == "X." and _after_network(doc, token.i):
             doc[token.i + 1].is_sent_start = True
     for _, end in dateline_ranges(doc):  # kept in `doc.user_data`: the engine reads them again
         if end < len(doc):

@@ -212,7 +212,7 @@ def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
 
 def _leading_titles(span: Span, words: EngineLexicons) -> int:
     """How many of the span's first words are titles ("Ms", "Dr.", "Mrs")."""
-    titles = words.speaker_titles_male | words.speaker_titles_female | words.speaker_titles_neutral
+    titles = _titles(words)
     count = 0
     while count < len(span) - 1 and span[count].lower_.rstrip(".") in titles:
         count += 1
