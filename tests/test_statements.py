@@ -624,3 +624,73 @@ def test_a_speaker_resolves_to_the_name_the_story_gave(
     nlp: Language, compiled: CompiledRuleSet, text: str, speaker: str, name: str
 ) -> None:
     assert (speaker, name) in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_quotation_running_over_paragraphs_keeps_its_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "“Nobody expects a lighthouse keeper to talk much,” says Odile Marchetti, who kept the light"
+        " at Punta Sella for twenty years. “But I talked to the gulls every day.\n\n"
+        "“The first winter was the hardest. The generator failed twice.\n\n"
+        "“After that, the silence was a friend.”\n\nShe retired in 2019."
+    )
+    carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
+    assert [_content(e) for e in carried] == [
+        "But I talked to the gulls every day.",
+        "The first winter was the hardest. The generator failed twice.",
+        "After that, the silence was a friend.",
+    ]
+    assert {_speaker(e) for e in carried} == {"Odile Marchetti"}
+
+
+def test_speech_quoted_inside_a_quotation_does_not_take_over_the_next_quote(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = "“The council says the lift is repaired,” resident Ilan Sorel said. “It is not. We carry the prams.”"
+    carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
+    assert [(_speaker(e), _content(e)) for e in carried] == [("Ilan Sorel", "It is not. We carry the prams.")]
+
+
+def test_a_negative_answer_in_quotes_is_still_said(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _statements(nlp, compiled, "“Certainly not,” the harbour master told reporters.")
+    assert [(_speaker(e), _content(e)) for e in found] == [("the harbour master", "Certainly not")]
+    assert _statements(nlp, compiled, "The harbour master did not say the pier was closed.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The port authority said the tolls were fair and urged hauliers to pay on time.",
+            {("said", "The port authority", "the tolls were fair"), ("urged", "The port authority", "to pay on time")},
+        ),
+        (
+            "The union said the rota was unsafe and warned of a strike in May.",
+            {("said", "The union", "the rota was unsafe"), ("warned", "The union", "a strike in May")},
+        ),
+        (
+            "The chairman said the club would sell the ground, stressing that the team would stay in town.",
+            {
+                ("said", "The chairman", "the club would sell the ground"),
+                ("stressing", "The chairman", "that the team would stay in town"),
+            },
+        ),
+    ],
+)
+def test_a_second_speech_act_coordinated_into_the_clause_is_the_reporters(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: set[tuple[str, str, str]]
+) -> None:
+    found = {(e.roles["cue"].text, _speaker(e), _content(e)) for e in _statements(nlp, compiled, text)}
+    assert found == expected
+
+
+def test_organisations_named_by_a_phrase_speak_whole(nlp: Language, compiled: CompiledRuleSet) -> None:
+    for text, speaker in [
+        ("Engineers Without Borders said the well would be finished by June.", "Engineers Without Borders"),
+        ("Save the Children said two schools had reopened in the valley.", "Save the Children"),
+    ]:
+        assert [_speaker(e) for e in _statements(nlp, compiled, text)] == [speaker]
+
+
+def test_a_denied_speech_act_is_no_statement_of_its_own(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _statements(nlp, compiled, "The treasurer denied saying that the pool would be sold.")
+    assert [e.roles["cue"].text for e in found] == ["denied"]

@@ -330,6 +330,8 @@ def _statement(
         roles["speaker"] = mention(doc, *outside, words)
     if "speaker" in roles and (joint := _joint_speakers(doc, anchor, roles["speaker"])):
         roles["speaker"] = mention(doc, *joint, words)
+    if "speaker" in roles and (reporter := _reporter_of_coordinated(doc, anchor, roles["speaker"], words)):
+        roles["speaker"] = mention(doc, *reporter, words)
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -502,19 +504,44 @@ def _before_coordinated_speech(
     doc: Doc, content: Mention, quotes: Sequence[Quote], words: EngineLexicons
 ) -> tuple[int, int] | None:
     """The reported clause without a speech verb the parser coordinated with it ("said the
-    storm had passed but warned that B"): that verb, with no subject of its own, is the
-    speaker's second statement (`statement.say.conj.in_content`), not part of the first."""
+    storm had passed but warned that B", "... and warned of reprisals", "... and urged drivers to
+    stay home", "..., stressing that B"): that verb, with no subject of its own, is the speaker's second statement
+    (`statement.say.conj.in_content`, `_reporter_of_coordinated`), not part of the first."""
     span = doc.char_span(content.start, content.end, alignment_mode="expand")
     if span is None:
         return None
     for child in span.root.rights:
-        own_speech = child.dep_ == "conj" and child.lemma_.lower() in words.speaker_speech_verbs
+        coordinated = child.dep_ == "conj" or (child.dep_ == "advcl" and child.tag_ == "VBG")  # "…, adding that"
+        own_speech = coordinated and child.lemma_.lower() in words.speaker_speech_verbs
         own_speech = own_speech and not holds_quote(quotes, child.idx, child.idx + 1)  # quoted words stay whole
         children = {c.dep_ for c in child.children}
-        if own_speech and child.i < span.end and "ccomp" in children and not children & _SUBJECTS:
+        if own_speech and child.i < span.end and children & _SAID and not children & _SUBJECTS:
             start, end = trim_edges(doc, span.start, child.left_edge.i)
             return (start, end) if start < end < span.end else None
     return None
+
+
+_SAID = frozenset({"ccomp", "dobj", "xcomp", "prep"})
+"""What a speech verb says: a clause, an object ("announced job cuts"), a request ("urged X to")
+or a topic ("warned of reprisals")."""
+
+
+def _reporter_of_coordinated(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
+    """The speaker of a speech verb the parser coordinated with a reported clause ("Officials said
+    the bridge was unsafe and urged drivers to stay away"): not the reported clause's subject ("the
+    bridge"), which a coordinated verb's rule takes, but the one who said that clause. None when
+    the cue has a subject of its own or stands outside reported speech."""
+    token = doc[cue]
+    clause = token.head
+    if token.dep_ != "conj" or clause.dep_ != "ccomp" or any(c.dep_ in _SUBJECTS for c in token.children):
+        return None
+    if clause.head.lemma_.lower() not in words.speaker_speech_verbs:
+        return None
+    inner = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
+    outer = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
+    if inner is None or outer is None or not speaker.start <= inner.idx < speaker.end:
+        return None
+    return grow(doc, (outer.i,), "phrase")
 
 
 def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:

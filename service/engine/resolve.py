@@ -70,12 +70,19 @@ PRENOMINAL = frozenset({"amod", "compound", "nmod"})
 
 def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
     """Whether a negator really denies `target`: not `not only/just X`, not a negated verb of
-    stopping that governs the target (`will not stop bombing it` reports the bombing), and not a
-    negated verb governing a noun the target modifies (`could not reach the besieged city`)."""
+    stopping that governs the target (`will not stop bombing it` reports the bombing), not a
+    negated verb governing a noun the target modifies (`could not reach the besieged city`), and
+    not `without` outside the phrase it heads (`Doctors Without Borders said`), and not one on the
+    other side of a quotation mark (`“Absolutely not,” she said`)."""
     following = neg.doc[neg.i + 1] if neg.i + 1 < len(neg.doc) else None
     if following is not None and following.lower_ in NOT_NEGATING_NEXT:
         return False
+    low, high = sorted((neg.i, target.i))
+    if any(tok.is_quote for tok in neg.doc[low + 1 : high]):
+        return False  # "“Absolutely not,” she said": the quoted answer, not the saying, is negative
     if neg.doc.has_annotation("DEP"):
+        if neg.dep_ == "prep" and not neg.is_ancestor(target):
+            return False  # "Doctors Without Borders said": "without" denies only its own object
         head = neg.head
         if head.i != target.i and head.lemma_.lower() in cessation and head.is_ancestor(target):
             return False

@@ -8,8 +8,9 @@ The growth rules a role's `expand:` names (`Expansion` in service/rules/schema.p
 - `entity`: the named entity holding the token, else the token.
 - `phrase`: a token inside a named entity grows to that entity ("Dmitry Peskov", not "Kremlin
   spokesman Dmitry Peskov"); any other noun grows to its noun phrase: everything to its left in
-  its subtree plus `of`-phrases, compounds and appositions to its right ("the outskirts of Kyiv"),
-  and a following "more"/"others" that qualifies it ("injuring scores more").
+  its subtree plus `of`-phrases, capitalised prepositions of a name ("Doctors Without Borders"),
+  compounds and appositions to its right ("the outskirts of Kyiv"), and a following
+  "more"/"others" that qualifies it ("injuring scores more").
 - `subtree`: the token's whole syntactic subtree (reported speech).
 - `conjuncts`: the phrase plus coordinated phrases ("Kyiv and Chernihiv").
 A role matched by several tokens (a Matcher rule with `OP`) keeps exactly those tokens. A grown
@@ -68,7 +69,7 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
     start = token.left_edge.i
     end = token.i + 1
     for child in token.rights:
-        wanted = child.dep_ in _RIGHT_DEPS or (child.dep_ == "prep" and child.lower_ == "of")
+        wanted = child.dep_ in _RIGHT_DEPS or (child.dep_ == "prep" and (child.lower_ == "of" or _in_name(child)))
         wanted = wanted or (conjuncts and child.dep_ in {"conj", "cc"})
         if not wanted or child.left_edge.i > end + 1:
             break  # past a gap wider than a comma it crosses other words ("14 people had been hurt, two")
@@ -77,6 +78,11 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
     if end < len(doc) and doc[end].lower_ in _MORE and doc[end].head.i in {token.i, token.head.i}:
         end += 1  # "scores more", "130 more", "two others": the count's own qualifier
     return _trim(doc, start, end)
+
+
+def _in_name(prep: Token) -> bool:
+    """A capitalised preposition inside a sentence joins a name ("Doctors Without Borders")."""
+    return prep.is_title and not prep.is_sent_start and prep.head.is_title
 
 
 _UNITS = frozenset({"%", "‰"})

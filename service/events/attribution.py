@@ -10,7 +10,8 @@ previous paragraph only; with none there, the quote is left alone (no speaker is
 quote right after a sentence that presents a new person by name ("X disagreed. “…”") is that
 person's instead (`statement.quote.introduced`). A paragraph of a quotation that runs over
 several paragraphs ("“A.¶“B,” she said.": each opens with a mark, only the last closes) takes
-the speaker of the cue of the paragraph that closes it, and none when that has no cue.
+the speaker of the cue of the paragraph that closes it; when that has no cue, the speaker of the
+paragraph before when the quotation runs on from it (“A,” she said. “B.¶“C.¶“D.”), else none.
 
 The answers of a Q&A transcript ("Q: …¶A: …", `transcripts.answers`) take the speaker its
 introducing paragraph names ("Navarro took questions"), when that person spoke before; when no
@@ -37,7 +38,7 @@ from spacy.tokens import Doc
 from service.events.doctext import PARAGRAPH, doc_text
 from service.events.mentions import entity_at
 from service.events.model import Event, Mention
-from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_spans, stands_alone
+from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_at, quote_spans, stands_alone
 from service.events.transcripts import Answer, Turn, answers, turns
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
@@ -63,7 +64,7 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
     out = [_with_source(_close_quote(text, quotes, e)) for e in events if e.type != "statement" or "content" in e.roles]
     sentences = [sent.start_char for sent in doc.sents]
     out.extend(_turn(text, turn, sentences) for turn in turns(text))
-    said = _Said(doc, [e for e in out if e.type == "statement"], sentences)
+    said = _Said(doc, [e for e in out if e.type == "statement"], sentences, quotes)
     carried: list[Event] = []
     for index, quote in enumerate(quotes):
         start, end = inner(text, quote)
@@ -71,6 +72,8 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
             continue
         opens_paragraph = is_open(text, quote) and neighbour(text, quote[0] - 1, -1) in {"", "\n"}
         source = said.continued_by(quotes, index) if opens_paragraph else said.antecedent(quote)
+        if opens_paragraph and source is None and _runs_on(text, quotes, index):
+            source = said.antecedent(quote)
         person = None if opens_paragraph else _introduced(doc, quote, source)
         if person is not None:
             carried.append(said.introduced(person, start, end))
@@ -173,8 +176,8 @@ class _Said:
     WINDOW = 5000
     """Characters before a closing quote searched for the statement that attributes it."""
 
-    def __init__(self, doc: Doc, statements: list[Event], sentences: list[int]) -> None:
-        self.doc, self.text = doc, doc_text(doc)
+    def __init__(self, doc: Doc, statements: list[Event], sentences: list[int], quotes: Sequence[Quote]) -> None:
+        self.doc, self.text, self.quotes = doc, doc_text(doc), quotes
         self.statements = sorted(statements, key=lambda e: e.start)
         self._starts = [e.start for e in self.statements]
         self._by_reach = sorted(self.statements, key=_reach)  # admitted to `_active` by where they start
@@ -223,7 +226,12 @@ class _Said:
         return source if gap <= 1 else None
 
     def _admit(self, event: Event) -> None:
-        """Take part in the latest-ending statement with a speaker (the first of equals stays)."""
+        """Take part in the latest-ending statement with a speaker (the first of equals stays).
+        Not speech reported inside a quotation ("“The landlord says it is fixed,” X said. “It
+        isn't.”"): the quotation's speaker goes on, not the one they quote."""
+        cue = event.roles.get("cue")
+        if cue is not None and quote_at(self.quotes, cue.start) is not None and event.attrs.get("kind") != "DIRECT":
+            return
         if "speaker" in event.roles:
             key = (_content_end(event), event.start)
             if self._best is None or key > self._best[0]:
@@ -281,6 +289,14 @@ class _Said:
     def _paragraph(self, i: int) -> int:
         """The number of the paragraph (a line that is not blank) holding character `i`."""
         return bisect.bisect_left(self._paragraphs, self.text.rfind("\n", 0, i) + 1)
+
+
+def _runs_on(text: str, quotes: Sequence[Quote], index: int) -> bool:
+    """The quote goes on with the quotation the paragraph before left open (“A.¶“B.¶“C.”): one
+    quotation by one speaker, however many paragraphs it runs over."""
+    if index == 0 or not is_open(text, quotes[index - 1]):
+        return False
+    return not text[quotes[index - 1][1] : quotes[index][0]].strip()
 
 
 def _reach(event: Event) -> int:
