@@ -8,11 +8,12 @@ different words are not rivals: "six were killed with two others injured" report
 
 Role fusion: rules are written one shape at a time ("X launched the attack", "an attack on Y",
 "a drone attack"), so several candidates often describe one event. When a loser describes the
-same event as its winner (the same anchor word, or its anchor is one of the winner's matched
-words), the winner takes every role it lacks from the loser, each role as the loser found it,
-unless that role would overlap a role or the anchor of the winner ("Separatist fighters
-launched a rocket attack on a checkpoint" reports attacker, weapon and target). The loser is
-still reported as suppressed.
+same event as its winner (the same anchor word, its anchor is one of the winner's matched
+words, or the two anchors make one predicate: "opened fire", "a drone strike"), the winner
+takes every role it lacks from the loser, each role as the loser found it, unless that role
+would overlap a role or the anchor of the winner ("Separatist fighters launched a rocket attack
+on a checkpoint" reports attacker, weapon and target). The loser is still reported as
+suppressed.
 
 Vetoes: a rule marked `veto: true` matches a frame in which a word is certainly no event of the
 rule's type ("a faulty valve caused an explosion", "fears of an attack", "a heart attack").
@@ -174,11 +175,20 @@ def _matched(candidate: Candidate) -> set[int]:
     return {i for tokens in candidate.tokens.values() for i in tokens}
 
 
-def same_event(winner: Grown, loser: Grown) -> bool:
-    """Whether two rivals describe one event: the same anchor word, or the anchor of one is a
-    matched word of the other (one clause seen through two rules)."""
+_ONE_PREDICATE = frozenset({"dobj", "compound"})
+"""Dependencies that make two anchors one predicate: "opened fire", "a drone strike"."""
+
+
+def same_event(winner: Grown, loser: Grown, doc: Doc) -> bool:
+    """Whether two rivals describe one event: the same anchor word, the anchor of one is a
+    matched word of the other (one clause seen through two rules), or the two anchors make one
+    predicate ("A gunman opened fire at a school": `opened` and `fire`)."""
     a, b = anchor(winner.candidate), anchor(loser.candidate)
-    return a == b or a in _matched(loser.candidate) or b in _matched(winner.candidate)
+    if a == b or a in _matched(loser.candidate) or b in _matched(winner.candidate):
+        return True
+    if not doc.has_annotation("DEP"):
+        return False
+    return any(doc[x].head.i == y and doc[x].dep_ in _ONE_PREDICATE for x, y in ((a, b), (b, a)))
 
 
 def _overlaps(span: tuple[int, int], other: tuple[int, int]) -> bool:
@@ -333,7 +343,7 @@ def resolve_overlaps(items: list[Grown], doc: Doc, keep_vetoes: bool = False) ->
             continue
         rival = kept[index]
         reason = _reason(rival, item)
-        if same_event(rival, item):
+        if same_event(rival, item, doc):
             kept[index], taken = fuse(rival, item)
             placed.add(index, kept[index])  # a fused span may reach further
             if taken:
