@@ -694,3 +694,20 @@ def test_organisations_named_by_a_phrase_speak_whole(nlp: Language, compiled: Co
 def test_a_denied_speech_act_is_no_statement_of_its_own(nlp: Language, compiled: CompiledRuleSet) -> None:
     found = _statements(nlp, compiled, "The treasurer denied saying that the pool would be sold.")
     assert [e.roles["cue"].text for e in found] == ["denied"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“The pitch was heavy,” the 31-year-old said in Porto.", "the 31-year-old"),
+        ("The 44-year-old told reporters she had not been paid since March.", "The 44-year-old"),
+        ("The 58-year-old insisted he had never met the buyer.", "The 58-year-old"),
+    ],
+)
+def test_an_age_as_the_speaker_keeps_its_statement(
+    nlp: Language, compiled: CompiledRuleSet, text: str, speaker: str
+) -> None:
+    """Split at its hyphens, "the 31-year-old" left the parser an adjective before the verb and
+    the statement lost its subject; the tokenizer keeps an age whole (pipeline.AGE_COMPOUND)."""
+    assert [e.roles["speaker"].text for e in _statements(nlp, compiled, text)] == [speaker]
+    assert "31-year-old" in [tok.text for tok in nlp("the 31-year-old, aged")]

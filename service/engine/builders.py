@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
+from service.engine.pipeline import AGE_COMPOUND
 from service.engine.resolve import Grown
 from service.engine.roles import grow, trim_edges
 from service.events.doctext import doc_text
@@ -257,7 +258,7 @@ def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: Eng
 def _one_person(tok: Token, words: EngineLexicons) -> bool:
     if tok.lower_ in _SINGLE_PRONOUNS:
         return True
-    if tok.lower_ == "old" and any(c.lemma_ == "year" for c in tok.children):  # "a 17-year-old"
+    if AGE_COMPOUND.match(tok.text):  # "a 17-year-old"
         return any(c.dep_ == "det" and c.lower_ in _DETERMINERS for c in tok.children)
     if tok.ent_type_ == "PERSON":
         return tok.tag_ in {"NNP", "NN"}

@@ -9,6 +9,7 @@ is pruned away, and `paragraphs` (always on) ends a sentence at every line break
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,16 +67,24 @@ LONG_CHUNK = 1000  # characters without whitespace beyond which the tokenizer do
 
 
 def _bound_tokenizer(nlp: Language) -> None:
-    """Keep a whitespace-free chunk longer than LONG_CHUNK whole. spaCy peels its prefixes and
+    """Keep a whitespace-free chunk longer than LONG_CHUNK whole, and an age (AGE_COMPOUND). spaCy peels its prefixes and
     suffixes one at a time, searching the rest anew each time: quadratic (4,000 x "!?" took 16 s,
     20,000 seven minutes). Normal text has no such chunk; a URL is far shorter."""
     tokenizer: Any = nlp.tokenizer
     previous = tokenizer.token_match
 
     def token_match(text: str) -> bool:
-        return len(text) > LONG_CHUNK or bool(previous and previous(text))
+        return len(text) > LONG_CHUNK or bool(AGE_COMPOUND.match(text)) or bool(previous and previous(text))
 
     tokenizer.token_match = token_match
+
+
+AGE_COMPOUND = re.compile(r"^[0-9]{1,3}-(?:year|month|week|day)s?-olds?$", re.IGNORECASE)
+"""An age ("29-year-old", "two 17-year-olds") stays one token. Split at its hyphens, it leaves the
+parser an adjective "old" before the verb, so "the 29-year-old said …" and "the 51-year-old
+insisted …" lost their subject (the determiner went to the verb, "old" became its modifier) and
+"the 29-year-old told reporters" read "told" as an adjective of "reporters". Whole, it is a noun
+the parser makes the subject, or an adjective before a noun ("a 23-year-old man")."""
 
 
 def model_components(nlp: Language) -> ModelComponents:

@@ -483,16 +483,15 @@ def _aged_person(doc: Doc, span: Span) -> str:
     """The person "the 35-year-old" takes up: the latest PERSON given that age before it, after
     the name ("Mary Atieno, 35,") or before it ("35-year-old Mary Atieno"). "" otherwise."""
     words = [tok.lower_ for tok in span]
-    if len(words) != 6 or words[0] != "the" or words[2:] != ["-", "year", "-", "old"] or not span[1].like_num:
+    if len(words) != 2 or words[0] != "the" or not words[1].endswith("-year-old") or not words[1][0].isdigit():
         return ""
-    age = span[1].text
+    age = words[1].split("-", 1)[0]
     for bound in reversed(ent_bounds(doc)[: ents_before(doc, span.start)]):
         if doc.vocab.strings[bound[2]] != "PERSON":
             continue
         start, end = bound[0], bound[1]
         after = [tok.text for tok in doc[end : end + 2]]
-        before = [tok.lower_ for tok in doc[max(0, start - 5) : start]]
-        if after == [",", age] or before == [age, "-", "year", "-", "old"]:
+        if after == [",", age] or (start > 0 and doc[start - 1].lower_ == words[1]):
             return str(ent_span(doc, bound).text)
     return ""
 
