@@ -67,9 +67,10 @@ LONG_CHUNK = 1000  # characters without whitespace beyond which the tokenizer do
 
 
 def _bound_tokenizer(nlp: Language) -> None:
-    """Keep a whitespace-free chunk longer than LONG_CHUNK whole, and an age (AGE_COMPOUND). spaCy peels its prefixes and
-    suffixes one at a time, searching the rest anew each time: quadratic (4,000 x "!?" took 16 s,
-    20,000 seven minutes). Normal text has no such chunk; a URL is far shorter."""
+    """Keep a whitespace-free chunk longer than LONG_CHUNK whole, and an age (AGE_COMPOUND). spaCy
+    peels its prefixes and suffixes one at a time, searching the rest anew each time: quadratic
+    (4,000 x "!?" took 16 s, 20,000 seven minutes). Normal text has no such chunk; a URL is far
+    shorter."""
     tokenizer: Any = nlp.tokenizer
     previous = tokenizer.token_match
 
