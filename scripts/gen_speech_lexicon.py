@@ -161,6 +161,8 @@ ADDED_CLAUSE: tuple[str, ...] = (
 """Cues of reported speech (and of quotes) WordNet's criteria above miss, each for the reason given."""
 ADDED_QUOTE: tuple[str, ...] = (
     "laugh", "chuckle", "sigh", "groan", "snort", "sneer", "scoff", "snap", "fume",  # a quote
+    "press", "interrupt",  # pressing or cutting into a conversation: "“And the payments?” the
+    # lawyer pressed", "“Wait,” she interrupted"
     "gush", "enthuse", "wonder", "muse",  # uttered with a manner or feeling (not "smile": its
     # participle is narration, "she hung up, smiling"):
     # "“Not again,” she sighed", "“Who pays?” he wondered"; WordNet files most of them under

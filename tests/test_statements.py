@@ -711,3 +711,19 @@ def test_an_age_as_the_speaker_keeps_its_statement(
     the statement lost its subject; the tokenizer keeps an age whole (pipeline.AGE_COMPOUND)."""
     assert [e.roles["speaker"].text for e in _statements(nlp, compiled, text)] == [speaker]
     assert "31-year-old" in [tok.text for tok in nlp("the 31-year-old, aged")]
+
+
+def test_open_paragraphs_after_an_attributed_quote_keep_its_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    """The magazine way: a closed, attributed quote, then paragraphs that open a quotation and
+    close it only at the end. An excerpt after "The memo read:" has no quote before it: no one's."""
+    text = (
+        "“The river taught me patience,” says the ferryman Aurelio Pinto.\n\n"
+        "“My uncle ran this crossing before me. He never once hurried.\n\n"
+        "“When the bridge opened, we lost half our trade in a month.”\n\n"
+        "The notice on the jetty read:\n\n“All crossings are suspended until spring.\n\n“Tickets will be refunded.”"
+    )
+    carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
+    assert [(_speaker(e), _content(e)) for e in carried] == [
+        ("Aurelio Pinto", "My uncle ran this crossing before me. He never once hurried."),
+        ("Aurelio Pinto", "When the bridge opened, we lost half our trade in a month."),
+    ]

@@ -11,7 +11,7 @@ quote right after a sentence that presents a new person by name ("X disagreed. �
 person's instead (`statement.quote.introduced`). A paragraph of a quotation that runs over
 several paragraphs ("“A.¶“B,” she said.": each opens with a mark, only the last closes) takes
 the speaker of the cue of the paragraph that closes it; when that has no cue, the speaker of the
-paragraph before when the quotation runs on from it (“A,” she said. “B.¶“C.¶“D.”), else none.
+paragraph before when it ends with a quotation (“A,” she said. “B.¶“C.¶“D.”), else none.
 
 The answers of a Q&A transcript ("Q: …¶A: …", `transcripts.answers`) take the speaker its
 introducing paragraph names ("Navarro took questions"), when that person spoke before; when no
@@ -292,11 +292,16 @@ class _Said:
 
 
 def _runs_on(text: str, quotes: Sequence[Quote], index: int) -> bool:
-    """The quote goes on with the quotation the paragraph before left open (“A.¶“B.¶“C.”): one
-    quotation by one speaker, however many paragraphs it runs over."""
-    if index == 0 or not is_open(text, quotes[index - 1]):
+    """The quote goes on from a quotation in the paragraph right before: one the paragraph left
+    open (“A.¶“B.¶“C.”: one quotation, however many paragraphs it runs over) or one it closed
+    and attributed (“A,” she says.¶“B.¶“C.”, the magazine way of going on). A paragraph before
+    with no quotation ("The letter read:") presents an excerpt, which is no one's quote."""
+    if index == 0:
         return False
-    return not text[quotes[index - 1][1] : quotes[index][0]].strip()
+    between = text[quotes[index - 1][1] : quotes[index][0]]
+    if is_open(text, quotes[index - 1]):
+        return not between.strip()
+    return "\n" in between and not between[between.index("\n") :].strip()
 
 
 def _reach(event: Event) -> int:
