@@ -182,6 +182,21 @@ def test_a_year_is_no_count(nlp: Language, compiled: CompiledRuleSet, text: str)
     assert not any(c.isdigit() and len(c) == 4 for c in counts), events
 
 
+AGE_SENTENCES = [
+    # an age is one token (pipeline.AGE_COMPOUND) that the tagger may call a number: the victim
+    # it describes is still one person
+    ('The gunman used a rifle to kill 19-year-old Dara Voss outside the club.', 1),
+    ('Soldiers shot dead a 40-year-old herder and his two sons near the well.', 3),
+    ('A 7-year-old boy was wounded by shrapnel in the market.', 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "people"), AGE_SENTENCES)
+def test_an_age_is_no_count(nlp: Language, compiled: CompiledRuleSet, text: str, people: int) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    assert [(e.quantities["count"].min, e.quantities["count"].max) for e in events] == [(people, people)], events
+
+
 PAIR_SENTENCES = [
     # (sentence, the two counts in order: killed, then injured)
     ('The state broadcaster reported 12 dead and 40 wounded.', [('12', 'killed'), ('40', 'injured')]),

@@ -85,3 +85,12 @@ def test_a_context_needs_its_words_once_each_and_more_in_a_long_text() -> None:
     longer = _doc([*long.text.split(), *["word"] * 10], [*[t.lemma_ for t in long], *["word"] * 10])
     assert context.needs(len(longer)) == 4
     assert present(longer, [context]) == frozenset(), "three words in forty tokens are too few"
+
+
+def test_a_word_the_tokenizer_splits_at_its_hyphens_counts_whole() -> None:
+    """ "semi-final" and "hat-trick" are three tokens each; the context still finds them, and a
+    hyphen with spaces around it ("won - or") joins nothing."""
+    context = DocContext("match_report", frozenset({"semi-final", "hat-trick", "won-or"}), 2, 10)
+    doc = spacy.blank("en")("His hat-trick won the semi-final - or so they say.")
+    assert context_words(doc, context) == {"semi-final", "hat-trick"}
+    assert present(doc, [context]) == {"match_report"}

@@ -240,7 +240,9 @@ def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: Eng
     if span is None:
         return 0
     heads = [span.root, *(tok for tok in span.root.conjuncts if span.start <= tok.i < span.end)]
-    numbers = [next((c for c in tok.children if c.dep_ == "nummod"), None) for tok in heads]
+    numbers = [
+        next((c for c in tok.children if c.dep_ == "nummod" and not AGE_COMPOUND.match(c.text)), None) for tok in heads
+    ]
     if count is not None and (len(heads) == 1 or count.start not in {n.idx for n in numbers if n is not None}):
         return 0
     total = 0

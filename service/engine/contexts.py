@@ -20,14 +20,36 @@ _WORDS = "sitrep.context_words"
 
 
 def _doc_words(doc: Doc) -> tuple[frozenset[str], frozenset[str]]:
-    """The document's lemmas and lower-case forms, worked out once."""
+    """The document's lemmas and lower-case forms, worked out once; the forms include the words
+    the tokenizer splits at their hyphens ("semi-final", "hat-trick", "pick-and-roll"), whole."""
     kept = doc.user_data.get(_WORDS)
     if not isinstance(kept, tuple):
         kept = doc.user_data[_WORDS] = (
             frozenset(tok.lemma_.lower() for tok in doc),
-            frozenset(tok.lower_ for tok in doc),
+            frozenset(tok.lower_ for tok in doc) | _hyphenated(doc),
         )
     return kept
+
+
+def _hyphenated(doc: Doc) -> set[str]:
+    """Runs of tokens joined by hyphens with no space around them, lower-cased and whole."""
+    words: set[str] = set()
+    run: list[str] = []
+    after_hyphen = False
+    for i, tok in enumerate(doc):
+        if tok.text == "-" and run and not doc[i - 1].whitespace_ and not tok.whitespace_:
+            run.append("-")
+            after_hyphen = True
+            continue
+        if not after_hyphen:
+            if len(run) > 2:
+                words.add("".join(run))
+            run = []
+        run.append(tok.lower_)
+        after_hyphen = False
+    if len(run) > 2:
+        words.add("".join(run))
+    return words
 
 
 def context_words(doc: Doc, context: DocContext) -> frozenset[str]:

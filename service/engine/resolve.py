@@ -93,15 +93,18 @@ def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
 
 
 def is_negated(doc: Doc, candidate: Candidate, words: EngineLexicons) -> bool:
-    """`not`/`never`/`no` governing the anchor (parse) or among the three words before it in its
-    clause (not across a comma or a quote's closing mark: "“Others are not,” said X" reports what
-    X said); a negated verb of `words.cessation_verbs` asserts what it governs ("never ceased
-    shelling")."""
+    """`not`/`never`/`no` governing the anchor (parse), a subject that names nobody ("No one on
+    board was injured") or a negator among the three words before the anchor in its clause (not
+    across a comma or a quote's closing mark: "“Others are not,” said X" reports what X said); a
+    negated verb of `words.cessation_verbs` asserts what it governs ("never ceased shelling")."""
     token = doc[anchor(candidate)]
     negators: list[Token] = []
     if doc.has_annotation("DEP"):
         heads = [token, token.head] if token.dep_ in {"acomp", "xcomp", "auxpass"} else [token]
         negators += [child for head in heads for child in head.children if child.dep_ == "neg"]
+        subjects = (child for child in token.children if child.dep_ in {"nsubj", "nsubjpass"})
+        if any(_denied(doc, (s.left_edge.i, s.right_edge.i + 1)) for s in subjects):
+            return True  # "No one on board was injured": a subject that names nobody, however long
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
     window = list(doc[max(sent_start, token.i - 3) : token.i])
     while any(tok.is_punct for tok in window):  # past a comma or a closing quote is another clause

@@ -15,11 +15,11 @@ windows", is anaphoric too), else the nearest earlier one that is not a re-menti
 re-mention points at an event that carries roles, and `drop_coreferent` never drops the event
 a kept one refers to.
 
-A bare re-mention of a non-event is no event either: after "An LPG cylinder exploded" (an
-accident, `attack.not.accident_subject`), "the blast, which occurred at 7.40am" is the same
-accident. A veto marked `rementions: true` says its matches are such non-events; when the nearest
-earlier mention that introduced an event of the type is one of them, `drop_nonevent_rementions`
-drops the re-mention.
+A re-mention of a non-event is no event either: after "An LPG cylinder exploded" (an accident,
+`attack.not.accident_subject`), "the blast, which occurred at 7.40am" and "the blast tore open the
+road" are the same accident (a definite mention, bare or with roles of its own). A veto marked
+`rementions: true` says its matches are such non-events; when the nearest earlier mention that
+introduced an event of the type is one of them, `drop_nonevent_rementions` drops the re-mention.
 
 The pass runs on the event list the caller receives (after any event-type filter), so an index
 always refers to an event of that list; a re-mention whose antecedent is not in the list (none
@@ -109,7 +109,7 @@ def _nearest_before(mentions: list[tuple[int, int]], start: int) -> int | None:
 def drop_nonevent_rementions(
     doc: Doc, events: list[Event], nonevents: Sequence[tuple[str, int]]
 ) -> tuple[list[Event], list[Suppressed]]:
-    """`events` (in text order) without the bare re-mentions whose nearest earlier introducing
+    """`events` (in text order) without the definite re-mentions whose nearest earlier introducing
     mention of their type (verbal or indefinite) is a non-event; the dropped ones come back as
     suppressed (for `explain` and the metrics). `nonevents`: (event type, character offset of
     the anchor word) of the matches of vetoes marked `rementions: true`."""
@@ -129,7 +129,7 @@ def drop_nonevent_rementions(
     dropped: list[Suppressed] = []
     introducing: dict[str, list[tuple[int, int]]] = {}  # (start, start), as `ruled`
     for event in events:
-        nonevent = _nearest_before(ruled.get(event.type, []), event.start) if _bare(doc, event) else None
+        nonevent = _nearest_before(ruled.get(event.type, []), event.start) if _definite_noun(doc, event) else None
         real = _nearest_before(introducing.get(event.type, []), event.start)
         if nonevent is not None and (real is None or real < nonevent):
             reason = f"re-mentions a non-event (the word at character {nonevent})"
