@@ -626,22 +626,6 @@ def test_a_speaker_resolves_to_the_name_the_story_gave(
     assert (speaker, name) in _speakers_with_names(nlp, compiled, text)
 
 
-def test_a_quotation_running_over_paragraphs_keeps_its_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
-    text = (
-        "“Nobody expects a lighthouse keeper to talk much,” says Odile Marchetti, who kept the light"
-        " at Punta Sella for twenty years. “But I talked to the gulls every day.\n\n"
-        "“The first winter was the hardest. The generator failed twice.\n\n"
-        "“After that, the silence was a friend.”\n\nShe retired in 2019."
-    )
-    carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
-    assert [_content(e) for e in carried] == [
-        "But I talked to the gulls every day.",
-        "The first winter was the hardest. The generator failed twice.",
-        "After that, the silence was a friend.",
-    ]
-    assert {_speaker(e) for e in carried} == {"Odile Marchetti"}
-
-
 def test_speech_quoted_inside_a_quotation_does_not_take_over_the_next_quote(
     nlp: Language, compiled: CompiledRuleSet
 ) -> None:
@@ -713,17 +697,35 @@ def test_an_age_as_the_speaker_keeps_its_statement(
     assert "31-year-old" in [tok.text for tok in nlp("the 31-year-old, aged")]
 
 
-def test_open_paragraphs_after_an_attributed_quote_keep_its_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
-    """The magazine way: a closed, attributed quote, then paragraphs that open a quotation and
-    close it only at the end. An excerpt after "The memo read:" has no quote before it: no one's."""
-    text = (
-        "“The river taught me patience,” says the ferryman Aurelio Pinto.\n\n"
-        "“My uncle ran this crossing before me. He never once hurried.\n\n"
-        "“When the bridge opened, we lost half our trade in a month.”\n\n"
-        "The notice on the jetty read:\n\n“All crossings are suspended until spring.\n\n“Tickets will be refunded.”"
-    )
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # paragraphs left open, the first one after its cue
+            "“Nobody expects a lighthouse keeper to talk much,” says Odile Marchetti, who kept the light"
+            " at Punta Sella for twenty years. “But I talked to the gulls every day.\n\n"
+            "“The first winter was the hardest. The generator failed twice.\n\n"
+            "“After that, the silence was a friend.”\n\nShe retired in 2019.",
+            [
+                ("Odile Marchetti", "But I talked to the gulls every day."),
+                ("Odile Marchetti", "The first winter was the hardest. The generator failed twice."),
+                ("Odile Marchetti", "After that, the silence was a friend."),
+            ],
+        ),
+        (  # the magazine way: a closed, attributed quote, then open paragraphs; an excerpt after
+            # "The notice read:" has no quote before it and is no one's
+            "“The river taught me patience,” says the ferryman Aurelio Pinto.\n\n"
+            "“My uncle ran this crossing before me. He never once hurried.\n\n"
+            "“When the bridge opened, we lost half our trade in a month.”\n\n"
+            "The notice on the jetty read:\n\n“All crossings are suspended until spring.\n\n“Tickets will be refunded.”",
+            [
+                ("Aurelio Pinto", "My uncle ran this crossing before me. He never once hurried."),
+                ("Aurelio Pinto", "When the bridge opened, we lost half our trade in a month."),
+            ],
+        ),
+    ],
+)
+def test_a_quotation_over_paragraphs_keeps_its_speaker(
+    nlp: Language, compiled: CompiledRuleSet, text: str, expected: list[tuple[str, str]]
+) -> None:
     carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
-    assert [(_speaker(e), _content(e)) for e in carried] == [
-        ("Aurelio Pinto", "My uncle ran this crossing before me. He never once hurried."),
-        ("Aurelio Pinto", "When the bridge opened, we lost half our trade in a month."),
-    ]
+    assert [(_speaker(e), _content(e)) for e in carried] == expected
