@@ -69,6 +69,13 @@ PRENOMINAL = frozenset({"amod", "compound", "nmod"})
 """A trigger that modifies a noun ("the besieged city") is not denied by a negated verb."""
 
 
+def _quoted_apart(word: Token, target: Token) -> bool:
+    """A quotation mark stands between the word (with its phrase) and the target: "“No work, no
+    pay,” she said" puts the quoted words on one side and the saying on the other."""
+    low, high = sorted((word.right_edge.i if word.i < target.i else word.left_edge.i, target.i))
+    return any(tok.is_quote for tok in word.doc[low + 1 : high])
+
+
 def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
     """Whether a negator really denies `target`: not `not only/just X`, not a negated verb of
     stopping that governs the target (`will not stop bombing it` reports the bombing), not a
@@ -78,8 +85,7 @@ def _negates(neg: Token, target: Token, cessation: frozenset[str]) -> bool:
     following = neg.doc[neg.i + 1] if neg.i + 1 < len(neg.doc) else None
     if following is not None and following.lower_ in NOT_NEGATING_NEXT:
         return False
-    low, high = sorted((neg.i, target.i))
-    if any(tok.is_quote for tok in neg.doc[low + 1 : high]):
+    if _quoted_apart(neg, target):
         return False  # "“Absolutely not,” she said": the quoted answer, not the saying, is negative
     if neg.doc.has_annotation("DEP"):
         if neg.dep_ == "prep" and not neg.is_ancestor(target):
@@ -103,7 +109,7 @@ def is_negated(doc: Doc, candidate: Candidate, words: EngineLexicons) -> bool:
         heads = [token, token.head] if token.dep_ in {"acomp", "xcomp", "auxpass"} else [token]
         negators += [child for head in heads for child in head.children if child.dep_ == "neg"]
         subjects = (child for child in token.children if child.dep_ in {"nsubj", "nsubjpass"})
-        if any(_denied(doc, (s.left_edge.i, s.right_edge.i + 1)) for s in subjects):
+        if any(_denied(doc, (s.left_edge.i, s.right_edge.i + 1)) and not _quoted_apart(s, token) for s in subjects):
             return True  # "No one on board was injured": a subject that names nobody, however long
     sent_start = token.sent.start if doc.has_annotation("SENT_START") else 0
     window = list(doc[max(sent_start, token.i - 3) : token.i])
@@ -230,6 +236,8 @@ def _denied(doc: Doc, span: tuple[int, int]) -> bool:
     if first.lower_ in NEGATIVE_PRONOUNS:
         return True
     after = doc[span[0] + 1].lower_ if span[0] + 1 < span[1] else ""
+    if after in {"fewer", "less", "more"}:
+        return False  # "No fewer than 14 persons were killed": a count, not nobody
     return first.lower_ in NEGATORS and (first.dep_ == "det" or after == "one")
 
 
