@@ -729,3 +729,32 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
 ) -> None:
     carried = [e for e in _statements(nlp, compiled, text) if e.attrs.get("speaker_source") == "CARRIED_OVER"]
     assert [(_speaker(e), _content(e)) for e in carried] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Omar Farouk scored twice in the final.\n\n“We never stopped believing,” the Egyptian said.", "Omar Farouk"),
+        ("Tomas Greve scored the winner. “It was a dream,” the 29-year-old said in Porto.", "Tomas Greve"),
+        ("Alan Pemberton faced the inquiry on Monday. “I regret it,” the former minister said.", "Alan Pemberton"),
+        ("Ana Ruiz praised Mia Holt after the game. “She was brilliant,” the coach said.", "the coach"),
+    ],
+)
+def test_an_epithet_takes_the_one_person_named_just_before(
+    nlp: Language, compiled: CompiledRuleSet, text: str, speaker: str
+) -> None:
+    """Sports and court copy name someone once, then describe them; with two people named there,
+    the description takes no one."""
+    quoted = [e for e in _statements(nlp, compiled, text) if e.attrs.get("kind") == "DIRECT"]
+    assert [_speaker(e) for e in quoted] == [speaker]
+
+
+def test_speech_inside_a_quotation_is_the_quotations_not_its_own(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "“The council promised a new roof in May. We are still waiting,” tenant Ilan Sorel said."
+    assert [(_speaker(e), e.roles["cue"].text) for e in _statements(nlp, compiled, text)] == [("Ilan Sorel", "said")]
+
+
+def test_a_rank_is_no_negation(nlp: Language, compiled: CompiledRuleSet) -> None:
+    found = _statements(nlp, compiled, "“We move on,” the former world No 3 said after the match.")
+    assert [_content(e) for e in found] == ["We move on"]
+    assert _statements(nlp, compiled, "No one said the court was closed.") == []

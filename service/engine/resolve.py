@@ -69,6 +69,13 @@ PRENOMINAL = frozenset({"amod", "compound", "nmod"})
 """A trigger that modifies a noun ("the besieged city") is not denied by a negated verb."""
 
 
+def _rank(word: Token) -> bool:
+    """ "No" as the abbreviation of number, before digits ("the former world No 1 said", "No. 10");
+    never "no one"."""
+    following = word.doc[word.i + 1] if word.i + 1 < len(word.doc) else None
+    return word.lower_ in {"no", "no."} and following is not None and following.text[:1].isdigit()
+
+
 def _quoted_apart(word: Token, target: Token) -> bool:
     """A quotation mark stands between the word (with its phrase) and the target: "“No work, no
     pay,” she said" puts the quoted words on one side and the saying on the other."""
@@ -115,7 +122,7 @@ def is_negated(doc: Doc, candidate: Candidate, words: EngineLexicons) -> bool:
     window = list(doc[max(sent_start, token.i - 3) : token.i])
     while any(tok.is_punct for tok in window):  # past a comma or a closing quote is another clause
         window = window[next(i for i, tok in enumerate(window) if tok.is_punct) + 1 :]
-    negators += [tok for tok in window if tok.lower_ in NEGATORS]
+    negators += [tok for tok in window if tok.lower_ in NEGATORS and not _rank(tok)]
     return any(_negates(neg, token, words.cessation_verbs) for neg in negators)
 
 
@@ -236,8 +243,8 @@ def _denied(doc: Doc, span: tuple[int, int]) -> bool:
     if first.lower_ in NEGATIVE_PRONOUNS:
         return True
     after = doc[span[0] + 1].lower_ if span[0] + 1 < span[1] else ""
-    if after in {"fewer", "less", "more"}:
-        return False  # "No fewer than 14 persons were killed": a count, not nobody
+    if after in {"fewer", "less", "more"} or _rank(first):
+        return False  # "No fewer than 14 persons were killed", "the world No 1": a count or a rank
     return first.lower_ in NEGATORS and (first.dep_ == "det" or after == "one")
 
 

@@ -84,7 +84,30 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
             carried.append(said.carried(source, answer.start, answer.end))
         elif (person := _interviewee(doc, answer)) is not None:
             carried.append(said.answered(person, answer.start, answer.end))
-    return sorted([*out, *carried], key=lambda e: (e.start, e.end, e.rule_id))
+    every = [*out, *carried]
+    return sorted(_without_quoted_speech(every, quotes), key=lambda e: (e.start, e.end, e.rule_id))
+
+
+def _without_quoted_speech(events: list[Event], quotes: Sequence[Quote]) -> list[Event]:
+    """Without the statements cued inside a quotation that is itself what someone said ("“This
+    Prime Minister promised a million homes,” X said": X's quote, not the Prime Minister's
+    statement): quote annotators attribute the quotation, not the speech it reports."""
+    quoted = [
+        (e.roles["content"].start, e.roles["content"].end)
+        for e in events
+        if e.type == "statement" and e.attrs.get("kind") == "DIRECT" and "content" in e.roles
+    ]
+    kept = []
+    for event in events:
+        cue = event.roles.get("cue") if event.type == "statement" else None
+        inside = (
+            cue is not None
+            and quote_at(quotes, cue.start) is not None
+            and any(start <= cue.start < end for start, end in quoted)
+        )
+        if not inside:
+            kept.append(event)
+    return kept
 
 
 def _turn(text: str, turn: Turn, sentences: Sequence[int]) -> Event:

@@ -270,9 +270,14 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return aged  # "the 35-year-old" (a DATE to the model)
         if ent is not None:
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
-        return _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
+        return (
+            _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
+            or _epithet_person(doc, span)
+        )  # fmt: skip
     if ent.label_ != "PERSON" and (person := _apposed(doc, span, _PERSON_LABEL)) is not None:
         return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
+    if ent.label_ == "NORP":
+        return _epithet_person(doc, span)  # "the Egyptian", "the Swede": who, not which people
     return str(ent.text)
 
 
@@ -477,6 +482,35 @@ def _described_before(doc: Doc, span: Span) -> str:
             phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
             return str(phrase.text) if len(phrase) <= 10 and not any(t.is_punct for t in phrase) else ""
     return ""
+
+
+_EPITHET_SENTENCES = 2
+"""Sentences back (besides the mention's own) where the person an epithet takes up was named."""
+
+
+def _epithet_person(doc: Doc, span: Span) -> str:
+    """The one person an epithet takes up: "the Egyptian", "the 23-year-old", "the former prime
+    minister" after a sentence that named them (sports and court copy name someone once, then
+    describe them). A definite description of up to five words takes the one person named in its
+    sentence before it and the two sentences before that, by a full name (two words or more), as
+    a subject: with two people named there, or the one named as an object, no one. "" otherwise."""
+    if span[0].lower_ != "the" and span.start > 0 and doc[span.start - 1].lower_ == "the":
+        span = doc[span.start - 1 : span.end]  # "the Egyptian": the model's NORP is the noun alone
+    if not 2 <= len(span) <= 5 or span[0].lower_ != "the" or span.root.tag_ not in {"NN", "NNP", "JJ", "CD"}:
+        return ""
+    first, back = span[0].sent, 0
+    while back < _EPITHET_SENTENCES and first.start > 0:
+        first = doc[first.start - 1].sent
+        back += bool(first.text.strip())  # a blank line between paragraphs is no sentence
+    people = [
+        ent_span(doc, bound)
+        for bound in ent_bounds(doc)[ents_before(doc, first.start) : ents_before(doc, span.start)]
+        if doc.vocab.strings[bound[2]] == "PERSON"
+    ]
+    if len({person.text for person in people}) != 1 or len(people[0]) < 2:
+        return ""
+    subjects = [person for person in people if person.root.dep_ in {"nsubj", "nsubjpass"}]
+    return str(subjects[0].text) if subjects else ""
 
 
 def _aged_person(doc: Doc, span: Span) -> str:
