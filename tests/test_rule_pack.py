@@ -135,7 +135,7 @@ def test_attacks_that_look_negated_or_capitalised_are_found(
     [
         ("Rebel artillery bombarded the outskirts of Tarsk.", "attack", "Tarsk"),  # inside the target
         ("Army drones struck a depot inside Belarus.", "attack", "Belarus"),
-        ("Militants planted several bombs across the city.", "attack", "city"),
+        ("Militants detonated several bombs across the city.", "attack", "city"),
         ("More than 40 civilians were killed in the shelling of Chernihiv on Monday.", "casualty", "Chernihiv"),
         ("Aid could not reach the besieged port city of Odesa.", "siege", "Odesa"),
     ],
