@@ -138,6 +138,14 @@ def test_a_re_mention_after_a_real_attack_stays_an_attack(nlp: Language, compile
     assert len(attacks) >= 2 and attacks[1].roles["trigger"].text == "blast"
 
 
+def test_a_claim_of_the_attack_re_mentions_it(nlp: Language, compiled: CompiledRuleSet) -> None:
+    """ "X claimed the attack" names who did what was told before; another named doer does not."""
+    text = "A suicide bomber struck a checkpoint near Tarsa on Sunday. The Sable Front claimed the attack."
+    assert [e.coreferent_of for e in _attacks(nlp, compiled, text)] == [None, 0]
+    text = "The Sable Front attacked the post near Tarsa. The Ember Brigade claimed the attack."
+    assert [e.coreferent_of for e in _attacks(nlp, compiled, text)] == [None, None]
+
+
 @pytest.fixture(scope="module")
 def stub(server: RunningServer) -> Iterator[pbg.ExtractionServiceStub]:
     with server.channel() as channel:

@@ -8,7 +8,9 @@ it `coreferent_of` the event it repeats, so callers can merge or drop it (`drop_
 A re-mention is an event whose anchor is a noun with a definite determiner ("the", "this", "that")
 or a date possessive ("Saturday's attack") and that has no role of its own besides its trigger
 (a location counts as its own only when it differs from the antecedent's: "the blast in
-Harwick" after a bombing in Dunmore is another event). Its antecedent is the nearest earlier
+Harwick" after a bombing in Dunmore is another event), or only who did it when the antecedent
+names no one else ("IS claimed the attack", "the bombing was claimed by the PKK": the event told
+before, now claimed; callers that drop re-mentions lose the claim with it). Its antecedent is the nearest earlier
 event of the same type that is not itself a re-mention and that introduced its event (a verbal
 or indefinite mention: "a car bomb exploded"; a definite one with roles, "the blast shattered
 windows", is anaphoric too), else the nearest earlier one that is not a re-mention. So every
@@ -69,6 +71,25 @@ def _bare(doc: Doc, event: Event) -> bool:
     return set(event.roles) <= BARE_ROLES and not event.quantities and _definite_noun(doc, event)
 
 
+def _claimed(doc: Doc, event: Event) -> bool:
+    """A definite mention whose only role besides a bare one's is who did it ("IS claimed the
+    attack", "the bombing was carried out by the PKK"): the event told before, now claimed."""
+    return (
+        set(event.roles) <= BARE_ROLES | {"attacker"} and "attacker" in event.roles
+        and not event.quantities and _definite_noun(doc, event)
+    )  # fmt: skip
+
+
+_NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+
+
+def _same_doer(event: Event, antecedent: Event) -> bool:
+    """No other doer named before: "a suicide bomber" is the group's that claims the attack, but
+    an attack Hamas carried out is not one ISIS claims."""
+    doer, other = event.roles.get("attacker"), antecedent.roles.get("attacker")
+    return doer is None or other is None or other.label not in _NAMED or doer.text.lower() == other.text.lower()
+
+
 def _same_place(event: Event, antecedent: Event) -> bool:
     place, other = event.roles.get("location"), antecedent.roles.get("location")
     return place is None or other is None or place.text.lower() == other.text.lower()
@@ -85,11 +106,15 @@ def link_rementions(doc: Doc, events: list[Event]) -> list[Event]:
     own: dict[str, list[tuple[int, int]]] = {}
     introducing: dict[str, list[tuple[int, int]]] = {}
     for event in events:
-        if _bare(doc, event):
+        if _bare(doc, event) or _claimed(doc, event):
             antecedent = _nearest_before(introducing.get(event.type, []), event.start)
             if antecedent is None:
                 antecedent = _nearest_before(own.get(event.type, []), event.start)
-            if antecedent is not None and _same_place(event, linked[antecedent]):
+            if (
+                antecedent is not None
+                and _same_place(event, linked[antecedent])
+                and _same_doer(event, linked[antecedent])
+            ):
                 event = replace(event, coreferent_of=antecedent)
         if event.coreferent_of is None:
             own.setdefault(event.type, []).append((event.start, len(linked)))
