@@ -272,12 +272,12 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
         return (
             _titled_person(doc, span, words) or _named_body(doc, span, words) or _described_before(doc, span)
-            or _epithet_person(doc, span)
+            or _epithet_person(doc, span, words)
         )  # fmt: skip
     if ent.label_ != "PERSON" and (person := _apposed(doc, span, _PERSON_LABEL)) is not None:
         return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
     if ent.label_ == "NORP":
-        return _epithet_person(doc, span)  # "the Egyptian", "the Swede": who, not which people
+        return _epithet_person(doc, span, words) or str(ent.text)  # "the Egyptian": who, if one was named
     return str(ent.text)
 
 
@@ -488,16 +488,20 @@ _EPITHET_SENTENCES = 2
 """Sentences back (besides the mention's own) where the person an epithet takes up was named."""
 
 
-def _epithet_person(doc: Doc, span: Span) -> str:
+def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The one person an epithet takes up: "the Egyptian", "the 23-year-old", "the former prime
     minister" after a sentence that named them (sports and court copy name someone once, then
-    describe them). A definite description of up to five words takes the one person named in its
+    describe them). A definite description of up to five words (not of a body, a firm, a place or
+    a group: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`) takes the one person named in its
     sentence before it and the two sentences before that, by a full name (two words or more), as
     a subject: with two people named there, or the one named as an object, no one. "" otherwise."""
     if span[0].lower_ != "the" and span.start > 0 and doc[span.start - 1].lower_ == "the":
         span = doc[span.start - 1 : span.end]  # "the Egyptian": the model's NORP is the noun alone
     if not 2 <= len(span) <= 5 or span[0].lower_ != "the" or span.root.tag_ not in {"NN", "NNP", "JJ", "CD"}:
         return ""
+    lemma = span.root.lemma_.lower()
+    if lemma in words.speaking_bodies | words.company_nouns | words.place_nouns | words.collective_nouns:
+        return ""  # "the ministry", "the club", "the town", "the crew": no person
     first, back = span[0].sent, 0
     while back < _EPITHET_SENTENCES and first.start > 0:
         first = doc[first.start - 1].sent
@@ -510,7 +514,15 @@ def _epithet_person(doc: Doc, span: Span) -> str:
     if len({person.text for person in people}) != 1 or len(people[0]) < 2:
         return ""
     subjects = [person for person in people if person.root.dep_ in {"nsubj", "nsubjpass"}]
-    return str(subjects[0].text) if subjects else ""
+    if not subjects or _title_before(doc, subjects[0]):
+        return ""  # "Chief Minister Kavita Rao": a titled person is taken up by that title only
+    return str(subjects[0].text)
+
+
+def _title_before(doc: Doc, person: Span) -> bool:
+    """A title word right before the name ("Chief Minister Kavita Rao", "Coach Dahl")."""
+    before = doc[person.start - 1] if person.start > 0 else None
+    return before is not None and before.is_title and before.dep_ in _TITLE_DEPS and before.ent_type_ != "PERSON"
 
 
 def _aged_person(doc: Doc, span: Span) -> str:
