@@ -23,8 +23,10 @@ with speaker labels ("KELLY: …", `transcripts.turns`) are statements of the la
 Carried-over statements take `speaker_source` CARRIED_OVER and the rule id of the statement they
 continue; the others take CUE, or PRONOUN when the speaker is a pronoun resolved elsewhere. A
 statement whose rule found no content (a quote cue whose quote turned out to be a title or a word
-in passing) is dropped. Reported speech whose content opens a quote and stops inside it (the
-parser ends the clause with the quote's first sentence) runs on to the quote's end.
+in passing) is dropped, as is one cued inside a quotation that is itself someone's quote ("“The
+council promised a new roof,” X said": X's quote, not the council's statement). Reported speech
+whose content opens a quote and stops inside it (the parser ends the clause with the quote's
+first sentence) runs on to the quote's end.
 """
 
 from __future__ import annotations
