@@ -32,7 +32,7 @@ first sentence) runs on to the quote's end.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from spacy.tokens import Doc
@@ -86,30 +86,37 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
             carried.append(said.carried(source, answer.start, answer.end))
         elif (person := _interviewee(doc, answer)) is not None:
             carried.append(said.answered(person, answer.start, answer.end))
-    every = [*out, *carried]
-    return sorted(_without_quoted_speech(every, quotes), key=lambda e: (e.start, e.end, e.rule_id))
+    return sorted(_without_quoted_speech([*out, *carried], quotes), key=lambda e: (e.start, e.end, e.rule_id))
 
 
 def _without_quoted_speech(events: list[Event], quotes: Sequence[Quote]) -> list[Event]:
     """Without the statements cued inside a quotation that is itself what someone said ("“This
     Prime Minister promised a million homes,” X said": X's quote, not the Prime Minister's
-    statement): quote annotators attribute the quotation, not the speech it reports."""
-    quoted = [
+    statement): quote annotators attribute the quotation, not the speech it reports. The direct
+    contents are merged into disjoint ranges, so each cue is looked up by bisection."""
+    quoted = _merged(
         (e.roles["content"].start, e.roles["content"].end)
         for e in events
         if e.type == "statement" and e.attrs.get("kind") == "DIRECT" and "content" in e.roles
-    ]
-    kept = []
-    for event in events:
-        cue = event.roles.get("cue") if event.type == "statement" else None
-        inside = (
-            cue is not None
-            and quote_at(quotes, cue.start) is not None
-            and any(start <= cue.start < end for start, end in quoted)
-        )
-        if not inside:
-            kept.append(event)
-    return kept
+    )
+    starts = [start for start, _ in quoted]
+
+    def inside(cue: Mention) -> bool:
+        k = bisect.bisect_right(starts, cue.start) - 1
+        return k >= 0 and cue.start < quoted[k][1] and quote_at(quotes, cue.start) is not None
+
+    return [e for e in events if e.type != "statement" or (cue := e.roles.get("cue")) is None or not inside(cue)]
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of character ranges as disjoint ranges in text order."""
+    union: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if union and start <= union[-1][1]:
+            union[-1] = (union[-1][0], max(union[-1][1], end))
+        else:
+            union.append((start, end))
+    return union
 
 
 def _turn(text: str, turn: Turn, sentences: Sequence[int]) -> Event:

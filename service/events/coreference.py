@@ -67,17 +67,13 @@ def _definite_noun(doc: Doc, event: Event) -> bool:
     return token is not None and token.pos_ in {"NOUN", "PROPN"} and _definite(token)
 
 
-def _bare(doc: Doc, event: Event) -> bool:
-    return set(event.roles) <= BARE_ROLES and not event.quantities and _definite_noun(doc, event)
+_REMENTION_ROLES = BARE_ROLES | {"attacker"}
+"""Roles a re-mention may carry: a bare one's, and who did it ("IS claimed the attack", "the
+bombing was carried out by the PKK": the event told before, now claimed; `_same_doer`)."""
 
 
-def _claimed(doc: Doc, event: Event) -> bool:
-    """A definite mention whose only role besides a bare one's is who did it ("IS claimed the
-    attack", "the bombing was carried out by the PKK"): the event told before, now claimed."""
-    return (
-        set(event.roles) <= BARE_ROLES | {"attacker"} and "attacker" in event.roles
-        and not event.quantities and _definite_noun(doc, event)
-    )  # fmt: skip
+def _rementions(doc: Doc, event: Event) -> bool:
+    return set(event.roles) <= _REMENTION_ROLES and not event.quantities and _definite_noun(doc, event)
 
 
 _NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE"})
@@ -106,7 +102,7 @@ def link_rementions(doc: Doc, events: list[Event]) -> list[Event]:
     own: dict[str, list[tuple[int, int]]] = {}
     introducing: dict[str, list[tuple[int, int]]] = {}
     for event in events:
-        if _bare(doc, event) or _claimed(doc, event):
+        if _rementions(doc, event):
             antecedent = _nearest_before(introducing.get(event.type, []), event.start)
             if antecedent is None:
                 antecedent = _nearest_before(own.get(event.type, []), event.start)

@@ -500,7 +500,10 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if not 2 <= len(span) <= 5 or span[0].lower_ != "the" or span.root.tag_ not in {"NN", "NNP", "JJ", "CD"}:
         return ""
     lemma = span.root.lemma_.lower()
-    if lemma in words.speaking_bodies | words.company_nouns | words.place_nouns | words.collective_nouns:
+    if any(
+        lemma in nouns
+        for nouns in (words.speaking_bodies, words.company_nouns, words.place_nouns, words.collective_nouns)
+    ):
         return ""  # "the ministry", "the club", "the town", "the crew": no person
     first, back = span[0].sent, 0
     while back < _EPITHET_SENTENCES and first.start > 0:
