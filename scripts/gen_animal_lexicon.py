@@ -20,9 +20,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from service.authoring.lexicon_blocks import render, update
+from service.authoring.lexicon_blocks import NOUN_ANIMAL, main_sense_nouns, render, update
 
-NOUN_ANIMAL = 5
 ADDED = ("virus", "bacterium", "bacteria", "germ", "parasite", "microbe", "pathogen", "fungus")
 WILDLIFE = (
     *("leopard", "tiger", "crocodile", "alligator", "hippopotamus", "hippo"),
@@ -56,20 +55,8 @@ BEGIN, END = "  # BEGIN generated animals\n", "  # END generated animals\n"
 
 
 def animals(wordnet: Path) -> list[str]:
-    data = (wordnet / "data.noun").read_bytes()
-    words: set[str] = {*ADDED, *WILDLIFE}
-    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
-        if line.startswith(" "):
-            continue  # licence header
-        fields = line.split()
-        lemma, pointers = fields[0], int(fields[3])
-        tagged, first_offset = int(fields[5 + pointers]), int(fields[6 + pointers])
-        if "_" in lemma or "-" in lemma or not lemma.isalpha() or len(lemma) < 3 or tagged == 0 or lemma in EXCLUDED:
-            continue
-        lexfile = int(data[first_offset : first_offset + 20].split()[1])
-        if lexfile == NOUN_ANIMAL:
-            words.add(lemma)
-    return sorted(words)
+    words = main_sense_nouns(wordnet, NOUN_ANIMAL) - set(EXCLUDED)
+    return sorted(words | {*ADDED, *WILDLIFE})
 
 
 def main(argv: list[str] | None = None) -> int:

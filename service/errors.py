@@ -55,6 +55,7 @@ class E(enum.Enum):
     R215 = "OPTIONAL node {node!r}: {problem}"
     R216 = "`rementions: true` needs `veto: true`: only a non-event's re-mentions can be ruled out"
     R217 = "context {name!r}: {problem}"
+    R218 = "lexicon {name!r} includes itself: {cycle}"
     R301 = "the rule reads {attr}, which needs the {component!r} component; model {model!r} has {have}"
     R401 = "example {index}: {problem}"
     R402 = "examples took {seconds}s, over the budget of {budget}s per rule"

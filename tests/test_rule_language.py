@@ -179,6 +179,20 @@ def test_lint_warnings_are_coded_and_never_fail_the_load(tmp_path: Path) -> None
     ]
 
 
+def test_a_lexicon_includes_another_by_name(tmp_path: Path) -> None:
+    header = HEADER.replace("  verbs: [shell, raid]", "  verbs: [$more, shell, raid]\n  more: [storm, raid]")
+    spec = pack(tmp_path, SHELLING, header)
+    assert spec.rules[0].pattern[0]["RIGHT_ATTRS"]["LEMMA"]["IN"] == ["shell", "raid", "storm"]
+    assert not [w for w in spec.warnings if "W101" in w.message or "W102" in w.message]  # used, no repeat
+
+
+def test_an_unknown_or_circular_lexicon_inclusion_is_a_coded_error(tmp_path: Path) -> None:
+    unknown = HEADER.replace("  verbs: [shell, raid]", "  verbs: [$moer, shell]")
+    assert any(m.startswith("[R202] unknown lexicon $moer") for m in errors(tmp_path, SHELLING, unknown))
+    circular = HEADER.replace("  verbs: [shell, raid]", "  verbs: [$more, shell]\n  more: [$verbs, storm]")
+    assert any(m.startswith("[R218] lexicon ") for m in errors(tmp_path, SHELLING, circular))
+
+
 def test_the_shipped_pack_uses_the_language_and_lints_clean() -> None:
     spec = load_rules(Path(__file__).parent.parent / "rules")
     assert any(rule.variants for rule in spec.rules)

@@ -429,6 +429,15 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         # "the company": the organisation that last acted, not one spoken to
         ("Acme Corp's chief executive told Reuters that sales fell. The company said it would cut jobs.",
          "The company", "Acme Corp"),
+        # an age with more description after it
+        ("Tomas Reyes, 44, lost his boat in the storm. “We start again,” the 44-year-old veteran fisherman said.",
+         "the 44-year-old veteran fisherman", "Tomas Reyes"),
+        # a document speaks for its author, itself resolved
+        ("A statement issued by the Port Authority said the berth would reopen.", "A statement", "the Port Authority"),
+        ("Nordlys Air grounded its fleet. A statement from the airline said checks were under way.",
+         "A statement", "Nordlys Air"),
+        ("“The road stays shut,” read a notice from the county council.", "a notice", "the county council"),
+        ("A letter signed by 60 residents said the quarry was too noisy.", "A letter", "60 residents"),
     ],
 )  # fmt: skip
 def test_a_description_resolves_to_the_name_the_story_gave(
@@ -446,6 +455,7 @@ def test_a_description_resolves_to_the_name_the_story_gave(
         ("A senior official told reporters the border would reopen. The driver said the queue was long.",
          "The driver"),  # no driver was described before
         ("The UN said it was concerned about the tender.", "UN"),  # initials of no title
+        ("Her statement said she had seen nothing.", "Her statement"),  # a pronoun with no antecedent
     ],
 )  # fmt: skip
 def test_a_description_takes_no_name_the_story_did_not_give(

@@ -8,6 +8,9 @@ import re
 import sys
 from pathlib import Path
 
+NOUN_ANIMAL = 5
+NOUN_PERSON = 18
+
 
 def render(name: str, words: list[str], comment: str = "", width: int = 100) -> str:
     """`name: [words]` as a rule file's `lexicons:` entry, wrapped under `width` columns."""
@@ -36,3 +39,28 @@ def update(path: Path, begin: str, end: str, body: str, check: bool) -> int:
         return 0 if updated == text else 1
     path.write_text(updated, encoding="utf-8")
     return 0
+
+
+def main_sense_nouns(wordnet: Path, lexfile: int, common_only: bool = False) -> set[str]:
+    """One-word nouns whose most frequent sense (the first synset of the index entry: WordNet
+    orders them by SemCor frequency) is in lexicographer file `lexfile` and which SemCor tags at
+    least once (`tagsense_cnt` > 0: rare words stay out). `common_only` leaves out the nouns
+    whose first synset spells them capitalised (names: "Hitler", "Moses")."""
+    data = (wordnet / "data.noun").read_bytes()
+    words: set[str] = set()
+    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue  # licence header
+        fields = line.split()
+        lemma, pointers = fields[0], int(fields[3])
+        tagged, first_offset = int(fields[5 + pointers]), int(fields[6 + pointers])
+        if "_" in lemma or "-" in lemma or not lemma.isalpha() or len(lemma) < 3 or tagged == 0:
+            continue
+        synset = data[first_offset : data.index(b"\n", first_offset)].decode("latin-1").split()
+        if int(synset[1]) != lexfile:
+            continue
+        spelled = [synset[4 + 2 * i] for i in range(int(synset[3], 16))]
+        if common_only and not any(word == lemma for word in spelled):
+            continue  # only a capitalised spelling: a name
+        words.add(lemma)
+    return words

@@ -207,6 +207,11 @@ def _casualty(
     doc: Doc, grown: Grown, roles: Roles, quantities: Quantities, attrs: Attrs, anchor: int, words: EngineLexicons
 ) -> None:
     kind_word = roles.pop("kind", None)
+    victims = roles.get("victims")
+    if victims is not None and victims.text.lower() in _REFLEXIVES and (doer := roles.pop("perpetrator", None)):
+        roles["victims"] = doer  # "the girl killed herself": she is the victim, and nobody else did it
+    elif victims is not None and (antecedent := _relative_antecedent(doc, victims)) is not None:
+        roles["victims"] = mention(doc, antecedent[0], antecedent[1], words)
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
     else:
@@ -225,6 +230,23 @@ def _casualty(
         quantities["count"] = Quantity(people, people, "EXACT", victims.text, victims.start, victims.end)
 
 
+_RELATIVES = frozenset({"who", "whom", "that", "which"})
+
+
+def _relative_antecedent(doc: Doc, victims: Mention) -> tuple[int, int] | None:
+    """The noun phrase a relative pronoun stands for: "a student who was shot in the leg" names
+    the student, not "who". None for any other victims."""
+    span = doc.char_span(victims.start, victims.end)
+    if span is None or len(span) != 1 or span[0].lower_ not in _RELATIVES:
+        return None
+    clause = span[0].head
+    if clause.dep_ != "relcl" or clause.head.pos_ not in {"NOUN", "PROPN", "PRON"}:
+        return None
+    noun = clause.head
+    return noun.left_edge.i, noun.i + 1
+
+
+_REFLEXIVES = frozenset({"himself", "herself", "themselves", "myself", "ourselves", "yourself", "yourselves"})
 _SINGLE_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 

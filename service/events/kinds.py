@@ -28,7 +28,8 @@ KIND_WORDS: dict[str, str] = {
     **dict.fromkeys(("missing", "disappeared", "unaccounted"), "MISSING"),
     **dict.fromkeys(
         ("capture", "captured", "taken", "abduct", "abducted", "kidnap", "kidnapped", "detain",
-         "detained", "prisoner", "prisoners", "hostage", "hostages", "seized"),
+         "detained", "prisoner", "prisoners", "hostage", "hostages", "seize", "seized", "snatch",
+         "snatched"),
         "CAPTURED",
     ),
 }  # fmt: skip

@@ -32,6 +32,7 @@ class EngineLexicons:
     org_name_words: frozenset[str]  # lower case: an ORG-tagged span with one is no personal name
     collective_nouns: frozenset[str]  # lemmas: "the crew" names a group, so a casualty of it has no count of 1
     company_nouns: frozenset[str]  # lemmas: "the company said" takes the organisation the story named last
+    written_documents: frozenset[str]  # lemmas: "a statement from the palace said" speaks for the palace
     instrument_nouns: frozenset[str]  # lemmas: an attack's subject that is a munition is its weapon, not its attacker
 
     @classmethod

@@ -39,6 +39,7 @@ import bisect
 
 from spacy.tokens import Doc, Span
 
+from service.events.datelines import dateline_ranges, in_dateline
 from service.events.doctext import Bound, doc_text, ent_bounds, ent_span, ents_before
 from service.events.lexicons import EngineLexicons
 from service.events.model import Mention
@@ -243,6 +244,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
             if (spoke := _named_speaker(doc, span.start, words, labels)) is not None:
                 return spoke.text
         return body.text if body is not None else ""
+    if span.root.lemma_.lower() in words.written_documents and (author := _document_author(doc, span, words)):
+        return author
     # unlabelled: an unfamiliar surname the model missed ("Keely said"); a lone word the model
     # mislabels ("Cole" PRODUCT, "Yunus" GPE) is a surname all the same when a name ended with it
     if label in {"PERSON", ""} or (len(span) == 1 and span[0].pos_ == "PROPN"):
@@ -279,6 +282,34 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     if ent.label_ == "NORP":
         return _epithet_person(doc, span, words) or str(ent.text)  # "the Egyptian": who, if one was named
     return str(ent.text)
+
+
+_AUTHOR_PREPS = frozenset({"from", "by"})
+
+
+def _document_author(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """Who speaks through a document: "A statement from the palace said", "a letter signed by 40
+    lawmakers", "a report by the UN", "the ministry's statement" → its author (itself resolved:
+    "a statement from the club" → the club named before). News quote annotation credits the
+    author, and a caller wants who said it, not "A statement". "" when no author is given."""
+    root = span.root
+    objects = [c for c in root.children if c.dep_ == "poss"]
+    preps = [c for c in root.rights if c.dep_ == "prep"]
+    preps += [c for c in root.head.rights if c.i == root.i + 1 and c.dep_ == "prep"]  # "read a statement from X"
+    objects += [g for c in preps if c.lower_ in _AUTHOR_PREPS for g in c.children if g.dep_ == "pobj"]
+    agents = (c for c in root.rights if c.dep_ == "acl" and c.tag_ == "VBN")  # "issued by", "signed by"
+    objects += [g for acl in agents for c in acl.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    for obj in objects:
+        if obj.lemma_.lower() in words.written_documents or obj.pos_ not in {"PROPN", "NOUN", "PRON"}:
+            continue
+        named = entity_at(doc, obj.i)
+        author = named if named is not None and named.label_ not in _NOT_NAMES else doc[obj.left_edge.i : obj.i + 1]
+        if author[-1].tag_ == "POS":
+            author = author[:-1]
+        label = named.label_ if named is not None else ""
+        resolved = resolve_name(doc, author, label, words)
+        return resolved if resolved or obj.pos_ == "PRON" else str(author.text)  # "Her statement": hers, if known
+    return ""
 
 
 _NOT_TITLE_END = frozenset({"ADP", "CCONJ", "DET", "PUNCT", "PRON", "VERB", "AUX"})
@@ -451,9 +482,14 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
             return "" if is_person(ent, words) else str(ent.text)
     if len(span) == 2 and lemma in words.company_nouns:
         bodies = words.speaking_bodies - words.company_nouns
+        datelines = dateline_ranges(doc)
         for bound in reversed(bounds[max(0, before - _COMPANY_ENTITIES) : before]):
             ent = ent_span(doc, bound)
-            if doc.vocab.strings[bound[2]] != "ORG" or ent.root.dep_ not in _ACTOR_DEPS:
+            if (
+                doc.vocab.strings[bound[2]] != "ORG"
+                or ent.root.dep_ not in _ACTOR_DEPS
+                or in_dateline(datelines, bound[0])
+            ):
                 continue  # "told Reuters": an organisation spoken to is not the one spoken of
             if not any(tok.lemma_.lower() in bodies for tok in ent) and not is_person(ent, words):
                 return str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text)  # not "Acme Corp's"
@@ -529,10 +565,11 @@ def _title_before(doc: Doc, person: Span) -> bool:
 
 
 def _aged_person(doc: Doc, span: Span) -> str:
-    """The person "the 35-year-old" takes up: the latest PERSON given that age before it, after
-    the name ("Mary Atieno, 35,") or before it ("35-year-old Mary Atieno"). "" otherwise."""
+    """The person "the 35-year-old" or "the 58-year-old former rancher" takes up: the latest
+    PERSON given that age before it, after the name ("Mary Atieno, 35,") or before it
+    ("35-year-old Mary Atieno"). "" otherwise."""
     words = [tok.lower_ for tok in span]
-    if len(words) != 2 or words[0] != "the" or not words[1].endswith("-year-old") or not words[1][0].isdigit():
+    if len(words) < 2 or words[0] != "the" or not words[1].endswith("-year-old") or not words[1][0].isdigit():
         return ""
     age = words[1].split("-", 1)[0]
     for bound in reversed(ent_bounds(doc)[: ents_before(doc, span.start)]):
@@ -578,8 +615,10 @@ def _named_at(doc: Doc, i: int) -> Span | None:
 
 def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset[str]) -> Span | None:
     """The nearest organisation or country (`labels`) that ends before token `before`."""
-    bounds = ent_bounds(doc)
+    bounds, datelines = ent_bounds(doc), dateline_ranges(doc)
     for i in range(ents_before(doc, before) - 1, -1, -1):
+        if in_dateline(datelines, bounds[i][0]):
+            continue  # "MANCHESTER (Evening Courier) -": the outlet that filed the story
         if doc.vocab.strings[bounds[i][2]] in labels and not is_person(ent := ent_span(doc, bounds[i]), words):
             return ent
     return None

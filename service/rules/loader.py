@@ -161,11 +161,12 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
                 errors.append(RuleError(shown, line, col, "", message))
                 continue
             lexicons[name], lexicon_at[name] = words, (shown, line)
+    included = _include_lexicons(lexicons, lexicon_at, errors)
     priorities = _named(parsed, "priorities", errors, E.R117)
     templates = _named(parsed, "templates", errors, E.R214)
     declared_contexts = _named(parsed, "contexts", errors, E.R217)
     contexts = _contexts(parsed, declared_contexts, lexicons, errors)
-    used = referenced_lexicons(list(templates.values())) | set(EngineLexicons.names())
+    used = referenced_lexicons(list(templates.values())) | set(EngineLexicons.names()) | included
     used |= {context.lexicon for context in declared_contexts.values()}
     lints: list[RuleError] = []
 
@@ -215,6 +216,45 @@ def _load_snapshot(snapshot: Snapshot, components: ModelComponents | None) -> Ru
         snapshot.version, tuple(rules), files, declared, tuple(warnings), lexicons=engine,
         contexts=tuple(contexts.values()),
     )  # fmt: skip
+
+
+def _include_lexicons(
+    lexicons: dict[str, list[str]], lexicon_at: dict[str, tuple[str, int]], errors: list[RuleError]
+) -> set[str]:
+    """Expand the entries `$name` of a lexicon into that lexicon's words, in place: a hand list and
+    a list generated from WordNet stay apart in the files (one edited, one rewritten by a script)
+    and act as one lexicon in the rules. A word the including lexicon already lists is not added
+    twice; an unknown name or a cycle is an error at the including lexicon. Returns the names
+    included (used, for W101)."""
+    done: dict[str, list[str]] = {}
+    included: set[str] = set()
+
+    def words_of(name: str, trail: tuple[str, ...]) -> list[str]:
+        if name in done:
+            return done[name]
+        own = [word for word in lexicons[name] if not word.startswith("$")]
+        words, seen = list(own), set(own)
+        for entry in lexicons[name]:
+            ref = entry[1:]
+            if not entry.startswith("$"):
+                continue
+            included.add(ref)
+            shown, line = lexicon_at[name]
+            if ref not in lexicons:
+                known = ", ".join(sorted(lexicons))
+                errors.append(RuleError(shown, line, 1, "", E.R202.format(name=ref, known=known)))
+            elif ref in trail:
+                errors.append(RuleError(shown, line, 1, "", E.R218.format(name=name, cycle=" > ".join((*trail, ref)))))
+            else:
+                added = [word for word in words_of(ref, (*trail, ref)) if word not in seen]
+                words += added
+                seen.update(added)
+        done[name] = words
+        return words
+
+    for name in list(lexicons):
+        lexicons[name] = words_of(name, (name,))
+    return included
 
 
 def _contexts(
