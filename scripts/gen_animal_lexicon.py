@@ -17,10 +17,9 @@ microbes below, which WordNet files under other heads, and wildlife SemCor never
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from service.authoring.lexicon_blocks import NOUN_ANIMAL, main_sense_nouns, render, update
+from service.authoring.lexicon_blocks import NOUN_ANIMAL, generate, main_sense_nouns
 
 ADDED = ("virus", "bacterium", "bacteria", "germ", "parasite", "microbe", "pathogen", "fungus")
 WILDLIFE = (
@@ -51,7 +50,6 @@ EXCLUDED = {
     "tail": "a convoy's tail",
 }
 RULES = Path(__file__).resolve().parent.parent / "rules" / "attacks.yaml"
-BEGIN, END = "  # BEGIN generated animals\n", "  # END generated animals\n"
 
 
 def animals(wordnet: Path) -> list[str]:
@@ -60,12 +58,7 @@ def animals(wordnet: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"), help="WordNet 3.0 dict directory")
-    parser.add_argument("--check", action="store_true", help="fail if the rule file is not up to date")
-    args = parser.parse_args(argv)
-    body = render("animals", animals(args.wordnet), comment="see scripts/gen_animal_lexicon.py")
-    return update(RULES, BEGIN, END, body, args.check)
+    return generate(argv, __doc__.splitlines()[0], "animals", animals, RULES, "scripts/gen_animal_lexicon.py")
 
 
 if __name__ == "__main__":

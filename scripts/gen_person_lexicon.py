@@ -15,10 +15,9 @@ which SemCor tags at least once, and which WordNet does not spell only capitalis
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from service.authoring.lexicon_blocks import NOUN_PERSON, main_sense_nouns, render, update
+from service.authoring.lexicon_blocks import NOUN_PERSON, generate, main_sense_nouns
 
 _SPORT = "a position or a result in sport, where people are 'beaten', 'shot' and 'killed off'"
 _THING = "a thing or a firm as often"
@@ -231,7 +230,6 @@ EXCLUDED = {
     **dict.fromkeys(("delegate", "rival", "opponent", "challenger", "incumbent", "candidate", "nominee"), _CONTEST),
 }
 RULES = Path(__file__).resolve().parent.parent / "rules" / "lexicons.yaml"
-BEGIN, END = "  # BEGIN generated person_nouns\n", "  # END generated person_nouns\n"
 
 
 def person_nouns(wordnet: Path) -> list[str]:
@@ -239,12 +237,7 @@ def person_nouns(wordnet: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"), help="WordNet 3.0 dict directory")
-    parser.add_argument("--check", action="store_true", help="fail if the rule file is not up to date")
-    args = parser.parse_args(argv)
-    body = render("person_nouns", person_nouns(args.wordnet), comment="see scripts/gen_person_lexicon.py")
-    return update(RULES, BEGIN, END, body, args.check)
+    return generate(argv, __doc__.splitlines()[0], "person_nouns", person_nouns, RULES, "scripts/gen_person_lexicon.py")
 
 
 if __name__ == "__main__":

@@ -432,6 +432,10 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         # an age with more description after it
         ("Tomas Reyes, 44, lost his boat in the storm. “We start again,” the 44-year-old veteran fisherman said.",
          "the 44-year-old veteran fisherman", "Tomas Reyes"),
+        # a name's first word: a family name written first, a given name
+        ("Vice Health Minister Park Min-soo said the plan would be reviewed. “We cannot wait,” Park said.",
+         "Park", "Park Min-soo"),
+        ("Faisal Qureshi, a shopkeeper, watched the flames. “Nothing is left,” Faisal said.", "Faisal", "Faisal Qureshi"),
         # a document speaks for its author, itself resolved
         ("A statement issued by the Port Authority said the berth would reopen.", "A statement", "the Port Authority"),
         ("Nordlys Air grounded its fleet. A statement from the airline said checks were under way.",
@@ -456,6 +460,7 @@ def test_a_description_resolves_to_the_name_the_story_gave(
          "The driver"),  # no driver was described before
         ("The UN said it was concerned about the tender.", "UN"),  # initials of no title
         ("Her statement said she had seen nothing.", "Her statement"),  # a pronoun with no antecedent
+        ("Gareth Evans and Gareth Bale spoke. “It was tough,” Gareth said.", "Gareth"),  # two names begin with it
     ],
 )  # fmt: skip
 def test_a_description_takes_no_name_the_story_did_not_give(

@@ -4,8 +4,10 @@ time (scripts/gen_*_lexicon.py) write them between a BEGIN and an END comment li
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 NOUN_ANIMAL = 5
@@ -64,3 +66,17 @@ def main_sense_nouns(wordnet: Path, lexfile: int, common_only: bool = False) -> 
             continue  # only a capitalised spelling: a name
         words.add(lemma)
     return words
+
+
+def generate(
+    argv: list[str] | None, description: str, name: str, words: Callable[[Path], list[str]], rules: Path, script: str
+) -> int:
+    """The command line of a lexicon generator: write the lexicon `name` that `words` derives
+    from a WordNet directory into the generated block of `rules`, or with `--check` compare."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"), help="WordNet 3.0 dict directory")
+    parser.add_argument("--check", action="store_true", help="fail if the rule file is not up to date")
+    args = parser.parse_args(argv)
+    body = render(name, words(args.wordnet), comment=f"see {script}")
+    begin, end = f"  # BEGIN generated {name}\n", f"  # END generated {name}\n"
+    return update(rules, begin, end, body, args.check)

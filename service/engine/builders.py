@@ -211,7 +211,7 @@ def _casualty(
     if victims is not None and victims.text.lower() in _REFLEXIVES and (doer := roles.pop("perpetrator", None)):
         roles["victims"] = doer  # "the girl killed herself": she is the victim, and nobody else did it
     elif victims is not None and (antecedent := _relative_antecedent(doc, victims)) is not None:
-        roles["victims"] = mention(doc, antecedent[0], antecedent[1], words)
+        roles["victims"] = mention(doc, antecedent[0], antecedent[1])
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
     else:
@@ -233,10 +233,10 @@ def _casualty(
 _RELATIVES = frozenset({"who", "whom", "that", "which"})
 
 
-def _relative_antecedent(doc: Doc, victims: Mention) -> tuple[int, int] | None:
+def _relative_antecedent(doc: Doc, mentioned: Mention) -> tuple[int, int] | None:
     """The noun phrase a relative pronoun stands for: "a student who was shot in the leg" names
-    the student, not "who". None for any other victims."""
-    span = doc.char_span(victims.start, victims.end)
+    the student, not "who". None for any other mention."""
+    span = doc.char_span(mentioned.start, mentioned.end)
     if span is None or len(span) != 1 or span[0].lower_ not in _RELATIVES:
         return None
     clause = span[0].head
@@ -633,6 +633,13 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
+    for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
+        if (mentioned := roles.get(role)) is not None and (antecedent := _relative_antecedent(doc, mentioned)):
+            roles[role] = mention(doc, antecedent[0], antecedent[1], words if role in RESOLVED_ROLES else None)
+    target = roles.get("target")
+    if target is not None and (span := doc.char_span(target.start, target.end)) is not None and len(span) > 1:
+        if span[0].lower_ == "dead":  # "shot dead two poachers": the parser hangs "dead" on the object
+            roles["target"] = mention(doc, span.start + 1, span.end)
     attacker = roles.get("attacker")
     if attacker is not None and "weapon" not in roles:
         span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand")

@@ -15,7 +15,8 @@ KIND_WORDS: dict[str, str] = {
          "murdered", "execute", "executed", "perish", "perished", "killing", "killings",
          "slaughter", "slaughtered", "assassinate", "assassinated", "behead", "beheaded",
          "decapitate", "decapitated", "exterminate", "exterminated", "annihilate", "lynch",
-         "lynched", "butcher", "butchered", "deceased", "homicide", "homicides", "murders"),
+         "lynched", "butcher", "butchered", "deceased", "homicide", "homicides", "murders", "electrocute",
+         "electrocuted"),
         "KILLED",
     ),
     **dict.fromkeys(

@@ -256,6 +256,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
                 return text
     if label in {"PERSON", ""} and (titled := _titled_first_name(doc, span, words)):
         return titled
+    if (label in {"PERSON", ""} or span[0].pos_ == "PROPN") and (begun := _first_named(doc, span)):
+        return begun
     if initialled := _initialled_person(doc, span, words):
         return initialled
     ent = entity_at(doc, span.root.i)
@@ -552,7 +554,7 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     ]
     if len({person.text for person in people}) != 1 or len(people[0]) < 2:
         return ""
-    subjects = [person for person in people if person.root.dep_ in {"nsubj", "nsubjpass"}]
+    subjects = [person for person in people if person.root.dep_ in _SUBJECT_DEPS]
     if not subjects or _title_before(doc, subjects[0]):
         return ""  # "Chief Minister Kavita Rao": a titled person is taken up by that title only
     return str(subjects[0].text)
@@ -624,15 +626,43 @@ def _body_before(doc: Doc, before: int, words: EngineLexicons, labels: frozenset
     return None
 
 
-def _person_names(doc: Doc) -> dict[str, list[tuple[int, int, str]]]:
-    """PERSON entities by their last word, in text order, worked out once per document."""
-    kept = doc.user_data.get(_NAMES)
+def _person_names(doc: Doc, first: bool = False) -> dict[str, list[tuple[int, int, str]]]:
+    """PERSON entities by their last word (or, `first`, their first word), in text order, worked
+    out once per document."""
+    key = _NAMES + (".first" if first else "")
+    kept = doc.user_data.get(key)
     if not isinstance(kept, dict):
-        kept = doc.user_data[_NAMES] = {}
+        kept = doc.user_data[key] = {}
         for bound in ent_bounds(doc):
             if doc.vocab.strings[bound[2]] == "PERSON":
-                kept.setdefault(doc[bound[1] - 1].text, []).append((bound[0], bound[1], ent_span(doc, bound).text))
+                end = _hyphen_end(doc, bound[1])
+                word = doc[bound[0] if first else end - 1].text
+                kept.setdefault(word, []).append((bound[0], end, doc[bound[0] : end].text))
     return kept
+
+
+def _hyphen_end(doc: Doc, end: int) -> int:
+    """The end of a name the model cut inside a hyphenated word ("Park Min" of "Park Min-soo")."""
+    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_:
+        end += 2
+    return end
+
+
+def _first_named(doc: Doc, span: Span) -> str:
+    """The one earlier full name a lone word begins: "Park" after "Park Min-soo" (a family name
+    written first), "Faisal" after "Faisal Qureshi". "" when no earlier name or two different
+    ones begin with it ("Gareth Evans" and "Gareth Bale"), or when a pronoun is the word."""
+    if len(span) != 1 or span[0].lower_ in PERSON_PRONOUNS or not span[0].is_title:
+        return ""
+    named = _person_names(doc, first=True).get(span[0].text, [])
+    before = {
+        text
+        for start, end, text in named
+        if end <= span.start
+        and end - start > 1
+        and all(tok.pos_ == "PROPN" for tok in doc[start:end] if tok.text != "-")
+    }  # not "Obama Says", a headline the model tagged as a name
+    return before.pop() if len(before) == 1 else ""
 
 
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
