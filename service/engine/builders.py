@@ -637,9 +637,9 @@ def _attack(
         if (mentioned := roles.get(role)) is not None and (antecedent := _relative_antecedent(doc, mentioned)):
             roles[role] = mention(doc, antecedent[0], antecedent[1], words if role in RESOLVED_ROLES else None)
     target = roles.get("target")
-    if target is not None and (span := doc.char_span(target.start, target.end)) is not None and len(span) > 1:
-        if span[0].lower_ == "dead":  # "shot dead two poachers": the parser hangs "dead" on the object
-            roles["target"] = mention(doc, span.start + 1, span.end)
+    span = doc.char_span(target.start, target.end) if target is not None else None
+    if span is not None and len(span) > 1 and span[0].lower_ == "dead":
+        roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
     attacker = roles.get("attacker")
     if attacker is not None and "weapon" not in roles:
         span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand")
