@@ -441,6 +441,11 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         ("Nordlys Air grounded its fleet. A statement from the airline said checks were under way.",
          "A statement", "Nordlys Air"),
         ("“The road stays shut,” read a notice from the county council.", "a notice", "the county council"),
+        # a definite document takes up the earlier one that named its author
+        ("The ministry said in a statement that the border would reopen. The statement added that trucks would wait.",
+         "The statement", "The ministry"),
+        ("Brightfield raised $40 million, according to the company's press release. The release said hiring would start.",
+         "The release", "Brightfield"),
         ("A letter signed by 60 residents said the quarry was too noisy.", "A letter", "60 residents"),
     ],
 )  # fmt: skip
@@ -752,6 +757,10 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
         ("Omar Farouk scored twice in the final.\n\n“We never stopped believing,” the Egyptian said.", "Omar Farouk"),
         ("Tomas Greve scored the winner. “It was a dream,” the 29-year-old said in Porto.", "Tomas Greve"),
         ("Alan Pemberton faced the inquiry on Monday. “I regret it,” the former minister said.", "Alan Pemberton"),
+        (
+            "Senator Ana Ruiz spent the week in talks.\n\n“The deal is close,” the New Mexico Democrat told reporters.",
+            "Ana Ruiz",
+        ),
         ("Ana Ruiz praised Mia Holt after the game. “She was brilliant,” the coach said.", "the coach"),
     ],
 )

@@ -311,6 +311,32 @@ def _document_author(doc: Doc, span: Span, words: EngineLexicons) -> str:
         label = named.label_ if named is not None else ""
         resolved = resolve_name(doc, author, label, words)
         return resolved if resolved or obj.pos_ == "PRON" else str(author.text)  # "Her statement": hers, if known
+    if root.dep_ == "pobj" and root.head.lower_ == "in" and root.head.head.lemma_.lower() in words.speaker_speech_verbs:
+        speaker = next((c for c in root.head.head.children if c.dep_ == "nsubj"), None)  # "X said in a statement"
+        if speaker is not None and speaker.pos_ in {"PROPN", "NOUN"}:
+            named = entity_at(doc, speaker.i)
+            subject = named if named is not None else doc[speaker.left_edge.i : speaker.i + 1]
+            return resolve_name(doc, subject, named.label_ if named is not None else "", words) or str(subject.text)
+    if span[0].lower_ in {"the", "this", "that"} and len(span) <= 3:
+        return _earlier_document_author(doc, span, words)
+    return ""
+
+
+_DOCUMENT_WINDOW = 400
+"""Tokens back (a few paragraphs) to the document "the statement" takes up."""
+
+
+def _earlier_document_author(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The author of the document a definite one takes up: "The release said" after "according
+    to the company's press release", "The statement added" after "X said in a statement"."""
+    lemma = span.root.lemma_.lower()
+    for i in range(span.root.i - 1, max(-1, span.root.i - _DOCUMENT_WINDOW), -1):
+        token = doc[i]
+        if token.lemma_.lower() == lemma and token.pos_ == "NOUN":
+            children = {c.dep_: c.lower_ for c in token.children}
+            if children.get("det") in {"the", "this", "that"} and "poss" not in children:
+                continue  # itself a re-mention: keep looking for the one that named its author
+            return _document_author(doc, doc[token.left_edge.i : i + 1], words)
     return ""
 
 
@@ -533,8 +559,9 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     a group: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`) takes the one person named in its
     sentence before it and the two sentences before that, by a full name (two words or more), as
     a subject: with two people named there, or the one named as an object, no one. "" otherwise."""
-    if span[0].lower_ != "the" and span.start > 0 and doc[span.start - 1].lower_ == "the":
-        span = doc[span.start - 1 : span.end]  # "the Egyptian": the model's NORP is the noun alone
+    edge = min(span.root.left_edge.i, span.start - 1) if span.start > 0 else 0
+    if span[0].lower_ != "the" and doc[edge].lower_ == "the":
+        span = doc[edge : span.end]  # "the Egyptian", "the New Mexico Democrat": the model's NORP is the noun alone
     if not 2 <= len(span) <= 5 or span[0].lower_ != "the" or span.root.tag_ not in {"NN", "NNP", "JJ", "CD"}:
         return ""
     lemma = span.root.lemma_.lower()
@@ -555,8 +582,8 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if len({person.text for person in people}) != 1 or len(people[0]) < 2:
         return ""
     subjects = [person for person in people if person.root.dep_ in _SUBJECT_DEPS]
-    if not subjects or _title_before(doc, subjects[0]):
-        return ""  # "Chief Minister Kavita Rao": a titled person is taken up by that title only
+    if not subjects or (_title_before(doc, subjects[0]) and span.root.ent_type_ != "NORP"):
+        return ""  # "Chief Minister Kavita Rao": taken up by that title (or a party or nation: "the Democrat")
     return str(subjects[0].text)
 
 
