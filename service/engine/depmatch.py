@@ -230,7 +230,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self.seconds: dict[int, float] = {}  # CPU seconds per tried rule key, in the last call
 
     def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
-        super().add(key, patterns, on_match=on_match)
+        self._add_patterns(key, patterns, on_match)
         norm = key if isinstance(key, int) else int(self.vocab.strings.add(key))
         node_patterns: Any = self._patterns  # spaCy's stubs key these by str; they hold int keys
         trees: Any = self._tree
@@ -255,8 +255,35 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self._anchors[norm] = hashed_anchors(raw[norm])
         self._index = None
 
+    def _add_patterns(self, key: str | int, patterns: list[list[dict[str, Any]]], on_match: Any) -> None:
+        """spaCy's `DependencyMatcher.add` without its last step, which compiles every node into
+        spaCy's one token Matcher: this class never runs that Matcher (nodes are matched from
+        `_constraints`, and a rule's own token matcher is built from `_patterns` when first
+        needed), and the compile was half the pack's (long lexicons such as `people` on many nodes)."""
+        spacy: Any = self  # spaCy's stubs declare neither these methods nor the tables' int keys
+        for pattern in patterns:
+            if not pattern:
+                raise ValueError(f"[E012] Cannot add pattern for zero tokens to matcher. Key: {key}")
+            spacy._validate_input(pattern, key)
+        norm = spacy._normalize_key(key)
+        spacy._raw_patterns[norm].extend(patterns)
+        spacy._callbacks[norm] = on_match
+        offset = len(spacy._patterns[norm])
+        nodes = [[[node["RIGHT_ATTRS"]] for node in pattern] for pattern in patterns]
+        spacy._patterns[norm].extend(nodes)
+        spacy._tokens_to_key[norm].extend(
+            [spacy._get_matcher_key(norm, i, j) for j in range(len(each))] for i, each in enumerate(nodes, start=offset)
+        )
+        spacy._retrieve_tree(patterns, norm)
+
     def remove(self, key: str | int) -> None:
-        super().remove(key)
+        spacy: Any = self
+        norm = spacy._normalize_key(key)
+        tables: Any = (self._patterns, self._raw_patterns, self._tree, self._root, self._tokens_to_key)
+        if norm not in tables[0]:
+            raise ValueError(f"[E175] The DependencyMatcher does not contain the key {key}")
+        for table in tables:
+            table.pop(norm, None)
         norm = key if isinstance(key, int) else int(self.vocab.strings.add(key))
         for table in (self._nodes, self._anchors, self._node_keys, self._parents, self._needs, self._order):
             table.pop(norm, None)
