@@ -49,6 +49,8 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
+from service.events.ranges import merged
+
 WORK_LIMIT = 200_000
 ANCHOR_ATTRS = ("ORTH", "LOWER", "LEMMA")
 log = logging.getLogger("sitrep.engine")
@@ -232,8 +234,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self.seconds: dict[int, float] = {}  # CPU seconds per tried rule key, in the last call
 
     def add(self, key: str | int, patterns: list[list[dict[str, Any]]], *, on_match: Any = None) -> None:
-        self._add_patterns(key, patterns, on_match)
-        norm = key if isinstance(key, int) else int(self.vocab.strings.add(key))
+        norm = self._add_patterns(key, patterns, on_match)
         node_patterns: Any = self._patterns  # spaCy's stubs key these by str; they hold int keys
         trees: Any = self._tree
         raw: Any = self._raw_patterns
@@ -257,11 +258,12 @@ class BoundedDependencyMatcher(DependencyMatcher):
         self._anchors[norm] = hashed_anchors(raw[norm])
         self._index = None
 
-    def _add_patterns(self, key: str | int, patterns: list[list[dict[str, Any]]], on_match: Any) -> None:
+    def _add_patterns(self, key: str | int, patterns: list[list[dict[str, Any]]], on_match: Any) -> int:
         """spaCy's `DependencyMatcher.add` without its last step, which compiles every node into
         spaCy's one token Matcher: this class never runs that Matcher (nodes are matched from
         `_constraints`, and a rule's own token matcher is built from `_patterns` when first
-        needed), and the compile was half the pack's (long lexicons such as `people` on many nodes)."""
+        needed), and the compile was half the pack's (long lexicons such as `people` on many nodes).
+        Returns the rule's key as spaCy keeps it."""
         spacy: Any = self  # spaCy's stubs declare neither these methods nor the tables' int keys
         for pattern in patterns:
             if not pattern:
@@ -277,6 +279,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
             [spacy._get_matcher_key(norm, i, j) for j in range(len(each))] for i, each in enumerate(nodes, start=offset)
         )
         spacy._retrieve_tree(patterns, norm)
+        return int(norm)
 
     def remove(self, key: str | int) -> None:
         spacy: Any = self
@@ -286,7 +289,6 @@ class BoundedDependencyMatcher(DependencyMatcher):
             raise ValueError(f"[E175] The DependencyMatcher does not contain the key {key}")
         for table in tables:
             table.pop(norm, None)
-        norm = key if isinstance(key, int) else int(self.vocab.strings.add(key))
         for table in (self._nodes, self._anchors, self._node_keys, self._parents, self._needs, self._order):
             table.pop(norm, None)
         self._own.discard(norm)
@@ -411,7 +413,7 @@ class BoundedDependencyMatcher(DependencyMatcher):
         if starts is None:
             ranges = [(0, len(doc))]
         else:
-            ranges = _merged(sorted((doc[r].left_edge.i, doc[r].right_edge.i + 1) for r in starts))
+            ranges = merged((doc[r].left_edge.i, doc[r].right_edge.i + 1) for r in starts)
         # Ranges in text order, so trees appear in the order spaCy's full pass finds them.
         groups: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         nodes = self._own_matcher(key)
@@ -520,17 +522,6 @@ def _conditions(attrs: dict[str, Any], vocab: Vocab) -> list[Condition] | None:
         else:
             return None
     return conditions
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted (start, end) ranges with overlapping ones joined."""
-    out: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
 
 
 def hashed_anchors(patterns: Iterable[list[dict[str, Any]]]) -> HashedAnchors | None:

@@ -32,7 +32,7 @@ first sentence) runs on to the quote's end.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from spacy.tokens import Doc
@@ -41,6 +41,7 @@ from service.events.doctext import PARAGRAPH, doc_text
 from service.events.mentions import entity_at
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_at, quote_spans, stands_alone
+from service.events.ranges import merged
 from service.events.transcripts import Answer, Turn, answers, turns
 
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them", "his", "its", "their", "i", "you"})
@@ -94,7 +95,7 @@ def _without_quoted_speech(events: list[Event], quotes: Sequence[Quote]) -> list
     Prime Minister promised a million homes,” X said": X's quote, not the Prime Minister's
     statement): quote annotators attribute the quotation, not the speech it reports. The direct
     contents are merged into disjoint ranges, so each cue is looked up by bisection."""
-    quoted = _merged(
+    quoted = merged(
         (e.roles["content"].start, e.roles["content"].end)
         for e in events
         if e.type == "statement" and e.attrs.get("kind") == "DIRECT" and "content" in e.roles
@@ -106,17 +107,6 @@ def _without_quoted_speech(events: list[Event], quotes: Sequence[Quote]) -> list
         return k >= 0 and cue.start < quoted[k][1] and quote_at(quotes, cue.start) is not None
 
     return [e for e in events if e.type != "statement" or (cue := e.roles.get("cue")) is None or not inside(cue)]
-
-
-def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The union of character ranges as disjoint ranges in text order."""
-    union: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if union and start <= union[-1][1]:
-            union[-1] = (union[-1][0], max(union[-1][1], end))
-        else:
-            union.append((start, end))
-    return union
 
 
 def _turn(text: str, turn: Turn, sentences: Sequence[int]) -> Event:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import bisect
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from service.events.datelines import dateline_ranges, in_dateline
 from service.events.doctext import Bound, doc_text, ent_bounds, ent_span, ents_before
@@ -304,22 +304,25 @@ def _document_author(doc: Doc, span: Span, words: EngineLexicons) -> str:
     for obj in objects:
         if obj.lemma_.lower() in words.written_documents or obj.pos_ not in {"PROPN", "NOUN", "PRON"}:
             continue
-        named = entity_at(doc, obj.i)
-        author = named if named is not None and named.label_ not in _NOT_NAMES else doc[obj.left_edge.i : obj.i + 1]
-        if author[-1].tag_ == "POS":
-            author = author[:-1]
-        label = named.label_ if named is not None else ""
-        resolved = resolve_name(doc, author, label, words)
-        return resolved if resolved or obj.pos_ == "PRON" else str(author.text)  # "Her statement": hers, if known
+        return _phrase_name(doc, obj, words)
     if root.dep_ == "pobj" and root.head.lower_ == "in" and root.head.head.lemma_.lower() in words.speaker_speech_verbs:
         speaker = next((c for c in root.head.head.children if c.dep_ == "nsubj"), None)  # "X said in a statement"
         if speaker is not None and speaker.pos_ in {"PROPN", "NOUN"}:
-            named = entity_at(doc, speaker.i)
-            subject = named if named is not None else doc[speaker.left_edge.i : speaker.i + 1]
-            return resolve_name(doc, subject, named.label_ if named is not None else "", words) or str(subject.text)
+            return _phrase_name(doc, speaker, words)
     if span[0].lower_ in {"the", "this", "that"} and len(span) <= 3:
         return _earlier_document_author(doc, span, words)
     return ""
+
+
+def _phrase_name(doc: Doc, head: Token, words: EngineLexicons) -> str:
+    """The name of the phrase `head` heads (its entity, else its words up to it, without a final
+    "'s"), resolved; a pronoun's only when resolved ("Her statement": hers, if known)."""
+    named = entity_at(doc, head.i)
+    phrase = named if named is not None and named.label_ not in _NOT_NAMES else doc[head.left_edge.i : head.i + 1]
+    if phrase[-1].tag_ == "POS":
+        phrase = phrase[:-1]
+    resolved = resolve_name(doc, phrase, named.label_ if named is not None else "", words)
+    return resolved if resolved or head.pos_ == "PRON" else str(phrase.text)
 
 
 _DOCUMENT_WINDOW = 400

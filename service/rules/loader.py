@@ -235,9 +235,9 @@ def _include_lexicons(
         own = [word for word in lexicons[name] if not word.startswith("$")]
         words, seen = list(own), set(own)
         for entry in lexicons[name]:
-            ref = entry[1:]
             if not entry.startswith("$"):
                 continue
+            ref = entry[1:]
             included.add(ref)
             shown, line = lexicon_at[name]
             if ref not in lexicons:
