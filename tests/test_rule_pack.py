@@ -162,6 +162,9 @@ def test_event_locations(nlp: Language, compiled: CompiledRuleSet, text: str, ev
         ("The ministry said on Monday that the road was closed. It said repairs would take a week.",
          "It", "The ministry"),
         ("Anna Berg said the road was closed. It said repairs would take a week.", "It", ""),
+        # one person who spoke is no "they"; people who spoke are
+        ("Residents said the army had left. They said the market reopened on Friday.", "They", "Residents"),
+        ("A resident said the army had left. They said the market reopened on Friday.", "They", ""),
     ],
 )  # fmt: skip
 def test_pronoun_speakers_resolve_to_agreeing_antecedents(

@@ -18,6 +18,7 @@ class EngineLexicons:
 
     speaker_speech_verbs: frozenset[str]  # lemmas: "X said" makes X a speaker (pronoun resolution)
     speaking_bodies: frozenset[str]  # lemmas: unnamed bodies an `it`/`they` may take ("the ministry")
+    individual_speakers: frozenset[str]  # lemmas of those that name one person: `they` only in the plural
     person_place_preps: frozenset[str]  # a PERSON-tagged object of these is a place ("near Kyiv")
     location_preps: frozenset[str]  # prepositions that attach where an event took place
     cessation_verbs: frozenset[str]  # lemmas: a negated one asserts what it governs ("did not stop shelling")

@@ -236,7 +236,7 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         body = _body_before(
             doc, span.start, words, SINGULAR_BODY_LABELS if lowered in {"it", "its"} else PLURAL_BODY_LABELS
         )
-        speaking = _speaking_body(doc, span.start, body.end if body is not None else 0, words)
+        speaking = _speaking_body(doc, span, body.end if body is not None else 0, words)
         if speaking is not None and (body is None or body.end <= speaking.start):
             return speaking.text
         if body is not None and body.root.dep_ not in _SUBJECT_DEPS:
@@ -715,12 +715,18 @@ def _named_speaker(doc: Doc, before: int, words: EngineLexicons, labels: frozens
     return None
 
 
-def _speaking_body(doc: Doc, before: int, stop: int, words: EngineLexicons) -> Span | None:
-    """The latest unnamed body that spoke before token `before` ("The ministry said ... It
-    said"), looked for back to token `stop` (and at most `_SPEAKING_WINDOW` tokens)."""
+def _speaking_body(doc: Doc, pronoun: Span, stop: int, words: EngineLexicons) -> Span | None:
+    """The latest unnamed body that spoke before the pronoun ("The ministry said ... It said"),
+    looked for back to token `stop` (and at most `_SPEAKING_WINDOW` tokens). One person ("a
+    resident said") is no antecedent of `it`, nor of `they` unless plural ("residents said")."""
+    before = pronoun.start
+    plural = pronoun.text.lower() not in {"it", "its"}
     for i in range(before - 1, max(stop, before - _SPEAKING_WINDOW) - 1, -1):
         tok = doc[i]
-        body = tok.lemma_.lower() in words.speaking_bodies
+        lemma = tok.lemma_.lower()
+        body = lemma in words.speaking_bodies and (
+            lemma not in words.individual_speakers or (plural and tok.tag_ in {"NNS", "NNPS"})
+        )
         if tok.dep_ == "nsubj" and body and tok.head.lemma_.lower() in words.speaker_speech_verbs:
             return doc[tok.left_edge.i : tok.i + 1]
     return None
