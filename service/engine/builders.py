@@ -531,20 +531,30 @@ def _before_coordinated_speech(
     """The reported clause without a speech verb the parser coordinated with it ("said the
     storm had passed but warned that B", "... and warned of reprisals", "... and urged drivers to
     stay home", "..., stressing that B"): that verb, with no subject of its own, is the speaker's second statement
-    (`statement.say.conj.in_content`, `_reporter_of_coordinated`), not part of the first."""
+    (`statement.say.conj.in_content`, `_reporter_of_coordinated`), not part of the first. So is a
+    simple past the reported verb's tense cannot share ("said the road would reopen and
+    apologised to drivers", "confirmed that two men had been arrested and appealed for
+    witnesses"): the speaker's own next act."""
     span = doc.char_span(content.start, content.end, alignment_mode="expand")
     if span is None:
         return None
     for child in span.root.rights:
         coordinated = child.dep_ == "conj" or (child.dep_ == "advcl" and child.tag_ == "VBG")  # "…, adding that"
         own_speech = coordinated and child.lemma_.lower() in words.speaker_speech_verbs
-        own_speech = own_speech and not holds_quote(quotes, child.idx, child.idx + 1)  # quoted words stay whole
+        own_act = child.dep_ == "conj" and child.tag_ == "VBD" and span.root.tag_ in _UNSHARED_PAST
+        own_speech = (own_speech or own_act) and not holds_quote(
+            quotes, child.idx, child.idx + 1
+        )  # quoted words stay whole
         children = {c.dep_ for c in child.children}
         if own_speech and child.i < span.end and children & _SAID and not children & _SUBJECTS:
             start, end = trim_edges(doc, span.start, child.left_edge.i)
             return (start, end) if start < end < span.end else None
     return None
 
+
+_UNSHARED_PAST = frozenset({"VB", "VBN", "VBG", "VBZ", "VBP"})
+"""Tags of a reported verb that a coordinated simple past cannot continue: "would reopen and
+apologised", "had been arrested and appealed", "is closed and apologised"."""
 
 _SAID = frozenset({"ccomp", "dobj", "xcomp", "prep"})
 """What a speech verb says: a clause, an object ("announced job cuts"), a request ("urged X to")
