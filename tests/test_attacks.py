@@ -83,6 +83,31 @@ def test_a_participle_modifier_is_not_the_trigger_of_its_head(nlp: Language, com
     assert roles["target"] == "towns"
 
 
+@pytest.mark.parametrize(
+    ("text", "trigger", "attacker"),
+    [
+        ("Masked men broke into the clinic at dawn and shot two nurses.", "shot", "Masked men"),
+        ("The raiders crossed the river, looted the market and torched the granary.", "torched", "The raiders"),
+    ],
+)
+def test_a_coordinated_attack_verb_shares_the_first_verbs_subject(
+    nlp: Language, compiled: CompiledRuleSet, text: str, trigger: str, attacker: str
+) -> None:
+    events = [e for e in _attacks(nlp, compiled, text) if e.roles["trigger"].text == trigger]
+    assert [_roles(e).get("attacker") for e in events] == [attacker]
+
+
+def test_a_passive_conjunct_shares_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = _attacks(nlp, compiled, "The patrol left the base and was ambushed near the ford.")
+    assert events and all("attacker" not in e.roles for e in events)
+
+
+def test_killing_participle_takes_the_clause_subject_as_perpetrator(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = extract(nlp, compiled, ["Gunmen opened fire on a market in Orlen, killing nine traders."]).docs[0].events
+    (casualty,) = [e for e in events if e.type == "casualty"]
+    assert casualty.roles["perpetrator"].text == "Gunmen"
+
+
 def test_a_denied_attacker_is_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
     (event,) = _attacks(nlp, compiled, "No group has claimed the bombing of the ferry terminal.")
     assert "attacker" not in event.roles

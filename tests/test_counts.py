@@ -227,6 +227,10 @@ ONE_BY_ONE_SENTENCES = [
     ('The crew was kidnapped off the coast.', None),  # a group in the singular
     ('Police were injured in the riot.', None),
     ('Dozens of people were injured in the crush.', 24),
+    # a list of three or more, its commas included; an apposition is no second person
+    ('The dead included the cook, the guard and a two-year-old girl.', 3),
+    ('Among those killed were a nurse, a teacher and three pupils.', 5),
+    ('A fifth man, a baker, was wounded and died later in hospital.', 1),
 ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from service.engine.pipeline import AGE_COMPOUND
 from service.engine.resolve import Grown
-from service.engine.roles import grow, trim_edges
+from service.engine.roles import grow, list_middle, trim_edges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
@@ -217,6 +217,10 @@ def _casualty(
     else:
         tok = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
         attrs["kind"] = casualty_kind(tok.text, tok.lemma_)
+    kind_token = doc[grown.spans["kind"][0]] if "kind" in grown.spans else doc[anchor]
+    object_victims = "victims" in grown.spans and grown.spans["victims"][0] > kind_token.i
+    if "perpetrator" not in roles and object_victims and (shared := _shared_subject(kind_token, participle=True)):
+        roles["perpetrator"] = mention(doc, *shared, words)  # "Gunmen stormed the camp, killing 12": the gunmen
     if "source" not in roles and (source := _attribution(doc, anchor)):
         roles["source"] = source
     if "location" not in roles and (place := _location(doc, anchor, words, attached=grown.spans.get("victims"))):
@@ -261,7 +265,8 @@ def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: Eng
     span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
     if span is None:
         return 0
-    heads = [span.root, *(tok for tok in span.root.conjuncts if span.start <= tok.i < span.end)]
+    listed = [span.root, *(c for c in span.root.children if list_middle(c))]  # "a nurse, a teacher and …"
+    heads = [*dict.fromkeys(t for tok in listed for t in (tok, *tok.conjuncts) if span.start <= t.i < span.end)]
     numbers = [
         next((c for c in tok.children if c.dep_ == "nummod" and not AGE_COMPOUND.match(c.text)), None) for tok in heads
     ]
@@ -643,6 +648,8 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
+    if "attacker" not in roles and (shared := _shared_subject(doc[anchor])) is not None:
+        roles["attacker"] = mention(doc, *shared, words)
     for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
         if (mentioned := roles.get(role)) is not None and (antecedent := _relative_antecedent(doc, mentioned)):
             roles[role] = mention(doc, antecedent[0], antecedent[1], words if role in RESOLVED_ROLES else None)
@@ -656,6 +663,24 @@ def _attack(
         if span is not None and span.root.lemma_.lower() in words.instrument_nouns:
             roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
             del roles["attacker"]
+
+
+def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | None:
+    """The subject an active verb without one of its own shares with the verb it is coordinated
+    with ("Gunmen broke into the house and shot the family": the gunmen), through a chain of
+    conjuncts; with `participle`, also the subject of the clause a participle continues ("Rebels
+    shelled the town, killing 12"). None for a passive, or a first verb with no active subject."""
+    if verb.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ == "auxpass" for c in verb.children):
+        return None
+    while verb.dep_ == "conj" or (participle and verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+        head = verb.head
+        if head.pos_ not in {"VERB", "AUX"}:
+            return None
+        subject = next((c for c in head.children if c.dep_ in _SUBJECTS), None)
+        if subject is not None:
+            return grow(verb.doc, (subject.i,), "phrase") if subject.dep_ == "nsubj" else None
+        verb = head
+    return None
 
 
 BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int, EngineLexicons], None]] = {

@@ -68,16 +68,39 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
         return token.i, token.i + 1
     start = token.left_edge.i
     end = token.i + 1
-    for child in token.rights:
+    rights = list(token.rights)
+    for k, child in enumerate(rights):
+        if conjuncts and child.text == "," and _listed(rights[k + 1 :]):
+            continue  # the comma of a list: "the driver, the conductor and a child"
         wanted = child.dep_ in _RIGHT_DEPS or (child.dep_ == "prep" and (child.lower_ == "of" or _in_name(child)))
         wanted = wanted or (conjuncts and child.dep_ in {"conj", "cc"})
         if not wanted or child.left_edge.i > end + 1:
             break  # past a gap wider than a comma it crosses other words ("14 people had been hurt, two")
-        end = child.right_edge.i + 1
+        # a conjunct as far as its own phrase: "and their two sons", not "… sons in the village"
+        end = _phrase(child, conjuncts)[1] if child.dep_ == "conj" else child.right_edge.i + 1
     doc = token.doc
     if end < len(doc) and doc[end].lower_ in _MORE and doc[end].head.i in {token.i, token.head.i}:
         end += 1  # "scores more", "130 more", "two others": the count's own qualifier
     return _trim(doc, start, end)
+
+
+def _listed(rest: list[Token]) -> bool:
+    """The children after a comma continue a list: a conjunct comes next (or an apposition the
+    parser made of a list's middle item, itself coordinated with a determined noun phrase: "a
+    nurse, a teacher and three pupils", not "the mayor, a lawyer and former judge"), and no verb
+    follows its phrase ("killing 27 people, local officials said": the conjunct is the speaker)."""
+    if not rest or (rest[0].dep_ != "conj" and not list_middle(rest[0])):
+        return False
+    after = rest[0].right_edge.i + 1
+    doc = rest[0].doc
+    return after >= len(doc) or doc[after].pos_ not in {"VERB", "AUX"}
+
+
+def list_middle(appos: Token) -> bool:
+    """An apposition that is the middle item of a list (see `_listed`)."""
+    return appos.dep_ == "appos" and any(
+        c.dep_ == "conj" and any(d.dep_ in {"det", "nummod", "poss"} for d in c.children) for c in appos.children
+    )
 
 
 def _in_name(prep: Token) -> bool:
