@@ -782,3 +782,22 @@ def test_a_rank_is_no_negation(nlp: Language, compiled: CompiledRuleSet) -> None
     found = _statements(nlp, compiled, "“We move on,” the former world No 3 said after the match.")
     assert [_content(e) for e in found] == ["We move on"]
     assert _statements(nlp, compiled, "No one said the court was closed.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("A spokesman for the Harbour Board said the pier would reopen.", "A spokesman for the Harbour Board"),
+        ("Lawyers for the two drivers said they would appeal.", "Lawyers for the two drivers"),
+        ("“We are checking the footage,” an official at the port said.", "an official at the port"),
+    ],
+)
+def test_a_speaker_keeps_whom_it_speaks_for(nlp: Language, compiled: CompiledRuleSet, text: str, speaker: str) -> None:
+    assert [e.roles["speaker"].text for e in _statements(nlp, compiled, text)] == [speaker]
+
+
+def test_a_simple_past_the_reported_verb_cannot_continue_is_not_content(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    (event,) = _statements(nlp, compiled, "The mayor said the bridge would reopen on Friday and apologised to drivers.")
+    assert event.roles["content"].text == "the bridge would reopen on Friday"

@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span, Token
 from service.engine.pipeline import AGE_COMPOUND
 from service.engine.resolve import Grown
 from service.engine.roles import grow, list_middle, trim_edges
+from service.events.datelines import dateline_ranges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
@@ -362,6 +363,8 @@ def _statement(
         roles["speaker"] = mention(doc, *joint, words)
     if "speaker" in roles and (reporter := _reporter_of_coordinated(doc, anchor, roles["speaker"], words)):
         roles["speaker"] = mention(doc, *reporter, words)
+    if "speaker" in roles and (whose := _speaker_for(doc, anchor, roles["speaker"])):
+        roles["speaker"] = mention(doc, *whose, words)
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
     # a quote before its cue is the content ("“A,” she said") unless the rule found the cue's own
@@ -584,6 +587,26 @@ def _reporter_of_coordinated(doc: Doc, cue: int, speaker: Mention, words: Engine
     return grow(doc, (outer.i,), "phrase")
 
 
+_WHOSE_PREPS = frozenset({"for", "from", "at"})
+
+
+def _speaker_for(doc: Doc, cue: int, speaker: Mention) -> tuple[int, int] | None:
+    """A speaker noun with whom it speaks for ("A spokesman for the Ministry of Defence", "Lawyers
+    for the family", "an official at the port authority", "campaigners from Friends of the
+    Earth"): the phrase names the speaker only with it. None when no such phrase follows the
+    noun, or it would reach the cue."""
+    span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    if span is None or span.root.pos_ != "NOUN" or span.end >= len(doc):
+        return None
+    prep = doc[span.end]
+    if prep.dep_ != "prep" or prep.lower_ not in _WHOSE_PREPS or prep.head.i != span.root.i:
+        return None
+    end = prep.right_edge.i + 1
+    if span.start <= cue < end or not any(c.dep_ == "pobj" for c in prep.children):
+        return None
+    return span.start, end
+
+
 def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:
     """The content lies after a speaker that follows the verb of speech ("“A,” said X, who …"),
     with no "that" to introduce it: a clause the parser hung on the cue from inside the
@@ -672,15 +695,23 @@ def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | 
     shelled the town, killing 12"). None for a passive, or a first verb with no active subject."""
     if verb.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ == "auxpass" for c in verb.children):
         return None
-    while verb.dep_ == "conj" or (participle and verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+    # a participle after a comma continues its clause (", killing 12"); without one it may
+    # describe what is seen ("the video shows militants killing two officers")
+    while verb.dep_ == "conj" or (participle and verb.dep_ == "advcl" and verb.tag_ == "VBG" and _after_comma(verb)):
         head = verb.head
         if head.pos_ not in {"VERB", "AUX"}:
             return None
         subject = next((c for c in head.children if c.dep_ in _SUBJECTS), None)
         if subject is not None:
-            return grow(verb.doc, (subject.i,), "phrase") if subject.dep_ == "nsubj" else None
+            datelined = any(start <= subject.i < end for start, end in dateline_ranges(verb.doc))
+            return grow(verb.doc, (subject.i,), "phrase") if subject.dep_ == "nsubj" and not datelined else None
         verb = head
     return None
+
+
+def _after_comma(verb: Token) -> bool:
+    first = verb.left_edge.i
+    return first > 0 and verb.doc[first - 1].text == ","
 
 
 BUILDERS: dict[str, Callable[[Doc, Grown, Roles, Quantities, Attrs, int, EngineLexicons], None]] = {

@@ -97,9 +97,15 @@ def _listed(rest: list[Token]) -> bool:
 
 
 def list_middle(appos: Token) -> bool:
-    """An apposition that is the middle item of a list (see `_listed`)."""
-    return appos.dep_ == "appos" and any(
-        c.dep_ == "conj" and any(d.dep_ in {"det", "nummod", "poss"} for d in c.children) for c in appos.children
+    """An apposition that is the middle item of a list (see `_listed`): after one thing in the
+    singular ("a nurse, a teacher and three pupils"); after a plural it names its members ("two
+    passers-by, a man and a boy")."""
+    return (
+        appos.dep_ == "appos"
+        and appos.head.tag_ in {"NN", "NNP"}
+        and any(
+            c.dep_ == "conj" and any(d.dep_ in {"det", "nummod", "poss"} for d in c.children) for c in appos.children
+        )
     )
 
 
