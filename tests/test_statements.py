@@ -801,3 +801,18 @@ def test_a_simple_past_the_reported_verb_cannot_continue_is_not_content(
 ) -> None:
     (event,) = _statements(nlp, compiled, "The mayor said the bridge would reopen on Friday and apologised to drivers.")
     assert event.roles["content"].text == "the bridge would reopen on Friday"
+
+
+def test_a_quote_paragraph_after_a_presenting_paragraph_is_that_persons(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = (
+        "The bus driver's sister, Maria Keane, made a tearful appeal outside the courthouse.\n\n"
+        "“He was driving that route for twenty years and never had a scratch.”"
+    )
+    assert _speakers_with_names(nlp, compiled, text) == [("Maria Keane", "Maria Keane")]
+
+
+def test_the_cook_told_the_inquest_he_had_checked_the_label(nlp: Language, compiled: CompiledRuleSet) -> None:
+    (event,) = _statements(nlp, compiled, "The cook told the inquest he had checked the label.")
+    assert (event.roles["speaker"].text, event.roles["content"].text) == ("The cook", "he had checked the label")

@@ -363,7 +363,7 @@ def _statement(
         roles["speaker"] = mention(doc, *joint, words)
     if "speaker" in roles and (reporter := _reporter_of_coordinated(doc, anchor, roles["speaker"], words)):
         roles["speaker"] = mention(doc, *reporter, words)
-    if "speaker" in roles and (whose := _speaker_for(doc, anchor, roles["speaker"])):
+    if "speaker" in roles and (whose := _speaker_for(doc, anchor, roles["speaker"], words)):
         roles["speaker"] = mention(doc, *whose, words)
     quoted = quote_for_cue(doc, anchor, quotes)
     content = roles.get("content")
@@ -588,12 +588,14 @@ def _reporter_of_coordinated(doc: Doc, cue: int, speaker: Mention, words: Engine
 
 
 _WHOSE_PREPS = frozenset({"for", "from", "at"})
+_BODY_ENTS = frozenset({"ORG", "GPE", "FAC", "NORP"})
 
 
-def _speaker_for(doc: Doc, cue: int, speaker: Mention) -> tuple[int, int] | None:
+def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
     """A speaker noun with whom it speaks for ("A spokesman for the Ministry of Defence", "Lawyers
     for the family", "an official at the port authority", "campaigners from Friends of the
-    Earth"): the phrase names the speaker only with it. None when no such phrase follows the
+    Earth"): the phrase names the speaker only with it. "at" only before a body ("an officer at
+    the scene", "a leader at the time" say where and when). None when no such phrase follows the
     noun, or it would reach the cue."""
     span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
     if span is None or span.root.pos_ != "NOUN" or span.end >= len(doc):
@@ -603,6 +605,9 @@ def _speaker_for(doc: Doc, cue: int, speaker: Mention) -> tuple[int, int] | None
         return None
     end = prep.right_edge.i + 1
     if span.start <= cue < end or not any(c.dep_ == "pobj" for c in prep.children):
+        return None
+    bodies = words.speaking_bodies | words.company_nouns
+    if prep.lower_ == "at" and not any(t.ent_type_ in _BODY_ENTS or t.lemma_.lower() in bodies for t in prep.subtree):
         return None
     return span.start, end
 

@@ -8,7 +8,8 @@ see `quotes.stands_alone`) or continues a quote after its cue ("“A,” she sai
 statement of the nearest preceding attributed statement's speaker, searched in the same and the
 previous paragraph only; with none there, the quote is left alone (no speaker is invented). A
 quote right after a sentence that presents a new person by name ("X disagreed. “…”") is that
-person's instead (`statement.quote.introduced`). A paragraph of a quotation that runs over
+person's instead (`statement.quote.introduced`), and so is a paragraph that opens with a
+quotation no earlier speaker continues ("X made an emotional appeal.¶“…”"). A paragraph of a quotation that runs over
 several paragraphs ("“A.¶“B,” she said.": each opens with a mark, only the last closes) takes
 the speaker of the cue of the paragraph that closes it; when that has no cue, the speaker of the
 paragraph before when it ends with a quotation (“A,” she said. “B.¶“C.¶“D.”), else none.
@@ -77,7 +78,9 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         source = said.continued_by(quotes, index) if opens_paragraph else said.antecedent(quote)
         if opens_paragraph and source is None and _runs_on(text, quotes, index):
             source = said.antecedent(quote)
-        person = None if opens_paragraph else _introduced(doc, quote, source)
+        # a paragraph that opens with a quote and continues no one is the person the paragraph
+        # before presents ("X made an emotional appeal outside the station.¶“…”")
+        person = None if opens_paragraph and source is not None else _introduced(doc, quote, source)
         if person is not None:
             carried.append(said.introduced(person, start, end))
         elif source is not None:
