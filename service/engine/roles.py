@@ -12,7 +12,8 @@ The growth rules a role's `expand:` names (`Expansion` in service/rules/schema.p
   compounds and appositions to its right ("the outskirts of Kyiv"), and a following
   "more"/"others" that qualifies it ("injuring scores more").
 - `subtree`: the token's whole syntactic subtree (reported speech).
-- `conjuncts`: the phrase plus coordinated phrases ("Kyiv and Chernihiv").
+- `conjuncts`: the phrase plus coordinated phrases ("Kyiv and Chernihiv"), a list's commas
+  included ("the driver, the conductor and a child"), each conjunct as far as its own phrase.
 A role matched by several tokens (a Matcher rule with `OP`) keeps exactly those tokens. A grown
 span never swallows another role's matched tokens: it stops before them.
 """
