@@ -560,9 +560,10 @@ def _before_coordinated_speech(
     return None
 
 
-_UNSHARED_PAST = frozenset({"VB", "VBN", "VBG", "VBZ", "VBP"})
+_UNSHARED_PAST = frozenset({"VB", "VBG", "VBZ", "VBP"})
 """Tags of a reported verb that a coordinated simple past cannot continue: "would reopen and
-apologised", "had been arrested and appealed", "is closed and apologised"."""
+apologised", "is closing and apologised". Not a participle: "said it had destroyed the base and
+killed 40 fighters" shares its "had" (the tagger reads the second participle as a past)."""
 
 _SAID = frozenset({"ccomp", "dobj", "xcomp", "prep"})
 """What a speech verb says: a clause, an object ("announced job cuts"), a request ("urged X to")
@@ -589,6 +590,7 @@ def _reporter_of_coordinated(doc: Doc, cue: int, speaker: Mention, words: Engine
 
 _WHOSE_PREPS = frozenset({"for", "from", "at"})
 _BODY_ENTS = frozenset({"ORG", "GPE", "FAC", "NORP"})
+_WHEN_ENTS = frozenset({"DATE", "TIME", "ORDINAL"})
 
 
 def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
@@ -609,6 +611,8 @@ def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) ->
     bodies = words.speaking_bodies | words.company_nouns
     if prep.lower_ == "at" and not any(t.ent_type_ in _BODY_ENTS or t.lemma_.lower() in bodies for t in prep.subtree):
         return None
+    if any(t.ent_type_ in _WHEN_ENTS for t in prep.subtree):
+        return None  # "a player for the first time", "a member of the club for decades": when, not whose
     return span.start, end
 
 

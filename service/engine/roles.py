@@ -92,6 +92,8 @@ def _listed(rest: list[Token]) -> bool:
     follows its phrase ("killing 27 people, local officials said": the conjunct is the speaker)."""
     if not rest or (rest[0].dep_ != "conj" and not list_middle(rest[0])):
         return False
+    if rest[0].head.dep_ in {"nsubj", "nsubjpass"}:
+        return True  # a subject's list is followed by its own verb: "A, B and C were killed"
     after = rest[0].right_edge.i + 1
     doc = rest[0].doc
     return after >= len(doc) or doc[after].pos_ not in {"VERB", "AUX"}
