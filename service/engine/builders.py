@@ -549,7 +549,7 @@ def _before_coordinated_speech(
     for child in span.root.rights:
         coordinated = child.dep_ == "conj" or (child.dep_ == "advcl" and child.tag_ == "VBG")  # "…, adding that"
         own_speech = coordinated and child.lemma_.lower() in words.speaker_speech_verbs
-        own_act = child.dep_ == "conj" and child.tag_ == "VBD" and span.root.tag_ in _UNSHARED_PAST
+        own_act = child.dep_ == "conj" and child.tag_ == "VBD" and _unshared(span.root)
         own_speech = (own_speech or own_act) and not holds_quote(
             quotes, child.idx, child.idx + 1
         )  # quoted words stay whole
@@ -562,8 +562,16 @@ def _before_coordinated_speech(
 
 _UNSHARED_PAST = frozenset({"VB", "VBG", "VBZ", "VBP"})
 """Tags of a reported verb that a coordinated simple past cannot continue: "would reopen and
-apologised", "is closing and apologised". Not a participle: "said it had destroyed the base and
-killed 40 fighters" shares its "had" (the tagger reads the second participle as a past)."""
+apologised", "is closing and apologised"."""
+
+
+def _unshared(verb: Token) -> bool:
+    """A reported verb a coordinated simple past cannot continue: one of `_UNSHARED_PAST`, or a
+    passive participle ("had been arrested and appealed for witnesses"). Not a perfect one: "said
+    it had destroyed the base and killed 40 fighters" shares its "had" (the tagger reads the
+    second participle as a past)."""
+    return verb.tag_ in _UNSHARED_PAST or (verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children))
+
 
 _SAID = frozenset({"ccomp", "dobj", "xcomp", "prep"})
 """What a speech verb says: a clause, an object ("announced job cuts"), a request ("urged X to")
