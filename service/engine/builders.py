@@ -213,12 +213,11 @@ def _casualty(
         roles["victims"] = doer  # "the girl killed herself": she is the victim, and nobody else did it
     elif victims is not None and (antecedent := _relative_antecedent(doc, victims)) is not None:
         roles["victims"] = mention(doc, antecedent[0], antecedent[1])
+    kind_token = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
     else:
-        tok = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
-        attrs["kind"] = casualty_kind(tok.text, tok.lemma_)
-    kind_token = doc[grown.spans["kind"][0]] if "kind" in grown.spans else doc[anchor]
+        attrs["kind"] = casualty_kind(kind_token.text, kind_token.lemma_)
     object_victims = "victims" in grown.spans and grown.spans["victims"][0] > kind_token.i
     if "perpetrator" not in roles and object_victims and (shared := _shared_subject(kind_token, participle=True)):
         roles["perpetrator"] = mention(doc, *shared, words)  # "Gunmen stormed the camp, killing 12": the gunmen
@@ -541,8 +540,8 @@ def _before_coordinated_speech(
     stay home", "..., stressing that B"): that verb, with no subject of its own, is the speaker's second statement
     (`statement.say.conj.in_content`, `_reporter_of_coordinated`), not part of the first. So is a
     simple past the reported verb's tense cannot share ("said the road would reopen and
-    apologised to drivers", "confirmed that two men had been arrested and appealed for
-    witnesses"): the speaker's own next act."""
+    apologised to drivers", "said the bridge is closed and thanked the crews"): the speaker's own
+    next act."""
     span = doc.char_span(content.start, content.end, alignment_mode="expand")
     if span is None:
         return None
@@ -567,7 +566,7 @@ apologised", "is closing and apologised"."""
 
 def _unshared(verb: Token) -> bool:
     """A reported verb a coordinated simple past cannot continue: one of `_UNSHARED_PAST`, or a
-    passive participle ("had been arrested and appealed for witnesses"). Not a perfect one: "said
+    passive participle ("two men were arrested and thanked the public"). Not a perfect one: "said
     it had destroyed the base and killed 40 fighters" shares its "had" (the tagger reads the
     second participle as a past)."""
     return verb.tag_ in _UNSHARED_PAST or (verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children))
