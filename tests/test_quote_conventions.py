@@ -373,6 +373,17 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
             "WATCH: A video from the ring road.",
             [],
         ),
+        # one-word labels that take turns (a hearing), but not repeated live-blog headings
+        (
+            "JUDGE: Do you understand the charge?\nOKORO: Yes, I understand it.\nJUDGE: How do you plead?\n"
+            "OKORO: Not guilty, your honour.",
+            ["JUDGE", "OKORO", "JUDGE", "OKORO"],
+        ),
+        (
+            "UPDATE: More rain is due tonight.\nUPDATE: Schools are shut.\nWATCH: A video from the ring road.\n"
+            "WATCH: The mayor speaks.",
+            [],
+        ),
         # two turns are not yet a transcript
         ("ANA RUIZ, HOST: Welcome back.\nRUIZ: Let us begin.", []),
         # a printed interview: labels in the names' own case, a full name once and then the surname

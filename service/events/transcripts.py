@@ -18,7 +18,8 @@ speaker's only when the document shows it is one: it carries a role after a comm
 it is the surname of such a label or of a name of several words that labels another paragraph, or
 it is a name of several words that labels two or more paragraphs ("MR. JONES:"; in the names'
 own case only when the story also uses the name elsewhere: "I'm Dana Whitfield") or whose surname
-labels another. A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
+labels another, or it is one word that labels two or more paragraphs beside another such word
+(a hearing's "JUDGE: …¶HARRIS: …¶JUDGE: …¶HARRIS: …", a panel's "Host: …¶Guest: …"). A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
 such turns to count as a transcript.
 """
 
@@ -102,13 +103,14 @@ class _Labels:
     roles: dict[str, str]
     surnames: set[str]
     mentioned: set[str]
+    exchanged: set[str]
 
     def speaks(self, name: str, role: str | None) -> bool:
         """The label shows by itself that it names a speaker (see the module docstring)."""
         if " " in name:  # in the names' own case only as a name ("Read More:" twice is none)
             repeated = self.uses[name] > 1 and (name.isupper() or name in self.mentioned)
             return repeated or name.split()[-1] in self.uses
-        return bool(role) or name in self.roles or name in self.surnames
+        return bool(role) or name in self.roles or name in self.surnames or name in self.exchanged
 
 
 def turns(text: str) -> list[Turn]:
@@ -128,6 +130,7 @@ def turns(text: str) -> list[Turn]:
         {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]},
         set(several),
         {name for name in uses if text.count(name) > uses[name]},
+        _exchanged([label["name"] for label, _, _ in labelled], uses),
     )
     if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
@@ -137,8 +140,20 @@ def turns(text: str) -> list[Turn]:
         Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
         for label, offset, end in labelled
         if label["name"] in full
+        or label["name"] in labels.exchanged
         or (" " in label["name"] and (label["name"].isupper() or labels.speaks(label["name"], None)))
     ]
+
+
+def _exchanged(names: list[str], uses: Counter[str]) -> set[str]:
+    """One-word labels that take turns: two or more that each label two paragraphs or more, never
+    twice in a row, changing hands at least three times ("JUDGE: …¶HARRIS: …¶JUDGE: …¶HARRIS:
+    …"); a live blog's "UPDATE: …¶UPDATE: …" or a dateline is none."""
+    repeated = {name for name, count in uses.items() if " " not in name and count > 1}
+    sequence = [name for name in names if name in repeated]
+    changes = sum(a != b for a, b in zip(sequence, sequence[1:], strict=False))
+    alternating = changes == len(sequence) - 1 and changes >= _MIN_TURNS
+    return repeated if len(repeated) > 1 and alternating else set()
 
 
 def _stage_direction(words: str) -> bool:
