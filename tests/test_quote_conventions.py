@@ -384,6 +384,12 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
             "WATCH: The mayor speaks.",
             [],
         ),
+        # a box score's notes by team take turns too, but nobody speaks in them
+        (
+            "Kings: Pryor has scored 30 or more in four straight games.\nHawks: Lane had eight points.\n"
+            "Kings: Host Denver on Sunday.\nHawks: At Portland on Monday night.",
+            [],
+        ),
         # two turns are not yet a transcript
         ("ANA RUIZ, HOST: Welcome back.\nRUIZ: Let us begin.", []),
         # a printed interview: labels in the names' own case, a full name once and then the surname

@@ -18,9 +18,10 @@ speaker's only when the document shows it is one: it carries a role after a comm
 it is the surname of such a label or of a name of several words that labels another paragraph, or
 it is a name of several words that labels two or more paragraphs ("MR. JONES:"; in the names'
 own case only when the story also uses the name elsewhere: "I'm Dana Whitfield") or whose surname
-labels another, or it is one word that labels two or more paragraphs beside another such word
-(a hearing's "JUDGE: …¶HARRIS: …¶JUDGE: …¶HARRIS: …", a panel's "Host: …¶Guest: …"). A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs three
-such turns to count as a transcript.
+labels another, or it is one word that takes turns with another such word in words people say
+to each other (a hearing's "JUDGE: …¶HARRIS: …¶JUDGE: …¶HARRIS: …", a panel's "Host: …¶Guest:
+…"; `_exchanged`). A lone "PUNE:" (an Indian dateline) or "UPDATE:" is none, and a story needs
+three such turns to count as a transcript.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from service.events.doctext import PARAGRAPH
 
@@ -38,6 +40,8 @@ _LABEL = re.compile(r"(?P<name>[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]*){0,4})(?
 _NAME_LABEL = re.compile(r"(?P<name>[A-Z][a-z'’\-]+(?: [A-Z][A-Za-z'’\-]+){0,3})(?P<role>)?:[ \t]+(?=\S)")
 """An interview's labels in the names' own case ("Helga Brandt: …", then "Brandt: …")."""
 _MIN_TURNS = 3
+_SPOKEN = re.compile(r"\?|\b(?:I|I'm|[Yy]ou|[Ww]e|[Mm]y|[Yy]our|[Oo]ur|[Mm]e|[Uu]s)\b")
+"""First and second person, or a question: turns people speak, not notes about them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +134,7 @@ def turns(text: str) -> list[Turn]:
         {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]},
         set(several),
         {name for name in uses if text.count(name) > uses[name]},
-        _exchanged([label["name"] for label, _, _ in labelled], uses),
+        _exchanged([(label["name"], text[offset + label.end() : end]) for label, offset, end in labelled], uses),
     )
     if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
@@ -145,15 +149,18 @@ def turns(text: str) -> list[Turn]:
     ]
 
 
-def _exchanged(names: list[str], uses: Counter[str]) -> set[str]:
+def _exchanged(turns: list[tuple[str, str]], uses: Counter[str]) -> set[str]:
     """One-word labels that take turns: two or more that each label two paragraphs or more, never
-    twice in a row, changing hands at least three times ("JUDGE: …¶HARRIS: …¶JUDGE: …¶HARRIS:
-    …"); a live blog's "UPDATE: …¶UPDATE: …" or a dateline is none."""
+    twice in a row, changing hands at least three times, in words people say to each other (most
+    turns address or speak as a person, or ask): "JUDGE: Do you understand?¶HARRIS: Yes.¶…". A
+    live blog's "UPDATE: …¶UPDATE: …", a dateline, or a box score's notes by team ("Kings: Pryor
+    has scored 30 …¶Hawks: …") is none."""
     repeated = {name for name, count in uses.items() if " " not in name and count > 1}
-    sequence = [name for name in names if name in repeated]
-    changes = sum(a != b for a, b in zip(sequence, sequence[1:], strict=False))
+    sequence = [(name, said) for name, said in turns if name in repeated]
+    changes = sum(a[0] != b[0] for a, b in pairwise(sequence))
     alternating = changes == len(sequence) - 1 and changes >= _MIN_TURNS
-    return repeated if len(repeated) > 1 and alternating else set()
+    spoken = sum(bool(_SPOKEN.search(said)) for _, said in sequence) * 2 >= len(sequence)
+    return repeated if len(repeated) > 1 and alternating and spoken else set()
 
 
 def _stage_direction(words: str) -> bool:
