@@ -549,9 +549,8 @@ def _before_coordinated_speech(
         coordinated = child.dep_ == "conj" or (child.dep_ == "advcl" and child.tag_ == "VBG")  # "…, adding that"
         own_speech = coordinated and child.lemma_.lower() in words.speaker_speech_verbs
         own_act = child.dep_ == "conj" and child.tag_ == "VBD" and _unshared(span.root)
-        own_speech = (own_speech or own_act) and not holds_quote(
-            quotes, child.idx, child.idx + 1
-        )  # quoted words stay whole
+        quoted = holds_quote(quotes, child.idx, child.idx + 1)  # quoted words stay whole
+        own_speech = (own_speech or own_act) and not quoted
         children = {c.dep_ for c in child.children}
         if own_speech and child.i < span.end and children & _SAID and not children & _SUBJECTS:
             start, end = trim_edges(doc, span.start, child.left_edge.i)
@@ -615,12 +614,16 @@ def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) ->
     end = prep.right_edge.i + 1
     if span.start <= cue < end or not any(c.dep_ == "pobj" for c in prep.children):
         return None
-    bodies = words.speaking_bodies | words.company_nouns
-    if prep.lower_ == "at" and not any(t.ent_type_ in _BODY_ENTS or t.lemma_.lower() in bodies for t in prep.subtree):
+    if prep.lower_ == "at" and not any(_names_body(t, words) for t in prep.subtree):
         return None
     if any(t.ent_type_ in _WHEN_ENTS for t in prep.subtree):
         return None  # "a player for the first time", "a member of the club for decades": when, not whose
     return span.start, end
+
+
+def _names_body(token: Token, words: EngineLexicons) -> bool:
+    lemma = token.lemma_.lower()
+    return token.ent_type_ in _BODY_ENTS or lemma in words.speaking_bodies or lemma in words.company_nouns
 
 
 def _past_inverted_speaker(doc: Doc, cue: int, spans: dict[str, tuple[int, int]]) -> bool:
