@@ -75,3 +75,27 @@ def test_a_dateline_ends_a_sentence_so_the_story_keeps_its_subject(
     assert any(sent.text == story for sent in doc.sents), [s.text for s in doc.sents]
     attack = next(e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack")
     assert attacker in {m.text for m in attack.roles.values()}
+
+
+@pytest.mark.parametrize(
+    ("text", "attacker"),
+    [
+        ("KANO, Nigeria, May 2 (Wire) - Gunmen killed 22 worshippers at a chapel in Ondo on Sunday.", "Gunmen"),
+        ("QUETTA, Pakistan (Reuters) - Gunmen abducted nine travellers on the highway on Sunday.", "Gunmen"),
+    ],
+)
+def test_the_first_word_after_a_dateline_is_a_common_noun_when_it_names_no_one(
+    nlp: Language, compiled: CompiledRuleSet, text: str, attacker: str
+) -> None:
+    """The tagger read "Gunmen" after a dateline as a name (lemma "gunmen"): the casualty was
+    found, the attack was not. `dateline_nouns` gives it the noun's tag and lemma."""
+    first = nlp(text)[dateline_ranges(nlp(text))[0][1]]
+    assert (first.pos_, first.lemma_) == ("NOUN", "gunman")
+    attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+    assert [e.roles["attacker"].text for e in attacks] == [attacker]
+
+
+def test_a_name_after_a_dateline_stays_a_name(nlp: Language) -> None:
+    doc = nlp("KABUL, Afghanistan — Mark Hollis said the road to the airport was closed.")
+    first = doc[dateline_ranges(doc)[0][1]]
+    assert (first.text, first.pos_) == ("Mark", "PROPN")

