@@ -163,6 +163,10 @@ ADDED_QUOTE: tuple[str, ...] = (
     "laugh", "chuckle", "sigh", "groan", "snort", "sneer", "scoff", "snap", "fume",  # a quote
     "press", "interrupt",  # pressing or cutting into a conversation: "“And the payments?” the
     # lawyer pressed", "“Wait,” she interrupted"
+    "lament", "bemoan",  # "“Where do we go?” she lamented": a complaint uttered (as clause cues they
+    # took a participle's object: "Lamenting their luck, X said")
+    "demand", "rule",  # "“Release them,” the protesters demanded", "“The appeal fails,” the judge
+    # ruled": beside a quote; their clauses are requests and findings, which other rules read
     "gush", "enthuse", "wonder", "muse",  # uttered with a manner or feeling (not "smile": its
     # participle is narration, "she hung up, smiling"):
     # "“Not again,” she sighed", "“Who pays?” he wondered"; WordNet files most of them under

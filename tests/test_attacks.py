@@ -221,3 +221,19 @@ def test_locations_the_parser_hangs_away_from_the_trigger(
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == kind]
     assert events, f"no {kind} event in {text!r}"
     assert place in events[0].roles["location"].text
+
+
+@pytest.mark.parametrize(
+    ("text", "attacker"),
+    [
+        ("Police said four gunmen stormed the chapel on Sunday. They shot the caretaker.", "four gunmen"),
+        ("Residents said armed men arrived in the hamlet at dusk. They shot dead three herders.", "armed men"),
+        ("Officials said militants raided the post overnight. They burned two trucks, the mayor said.", "militants"),
+    ],
+)
+def test_a_they_who_attacks_goes_on_with_the_group_that_acted_not_the_one_that_spoke(
+    nlp: Language, compiled: CompiledRuleSet, text: str, attacker: str
+) -> None:
+    second = text.index("They")
+    later = [e for e in _attacks(nlp, compiled, text) if e.start >= second and "attacker" in e.roles]
+    assert later and all(e.roles["attacker"].resolved == attacker for e in later)

@@ -29,6 +29,9 @@ from service.events.quantities import Parsed, count_prefix, parse_quantity, phra
         ("1.5 million", Parsed(1_500_000, 1_500_000, "EXACT")),
         ("a dozen", Parsed(12, 12, "EXACT")),
         ("two dozen", Parsed(24, 24, "EXACT")),
+        ("half a million", Parsed(500_000, 500_000, "EXACT")),
+        ("more than half a million", Parsed(500_000, None, "MORE_THAN")),
+        ("a quarter of a million", Parsed(250_000, 250_000, "EXACT")),
         ("dozens", Parsed(24, None, "APPROXIMATE")),
         ("tens of thousands", Parsed(20_000, None, "APPROXIMATE")),
         ("several hundred", Parsed(300, None, "APPROXIMATE")),
@@ -231,6 +234,10 @@ ONE_BY_ONE_SENTENCES = [
     ('The dead included the cook, the guard and a two-year-old girl.', 3),
     ('Among those killed were a nurse, a teacher and three pupils.', 5),
     ('A fifth man, a baker, was wounded and died later in hospital.', 1),
+    # a group that gives its size; a couple is no one person
+    ('Artillery fire killed a family of five near the river crossing.', 5),
+    ('A family of four was killed when the roof of their house fell in.', 4),
+    ('Raiders killed a couple at their farm outside the village.', None),
 ]  # fmt: skip
 
 

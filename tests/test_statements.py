@@ -578,6 +578,16 @@ def test_a_quote_after_a_sentence_presenting_someone_new_is_theirs(nlp: Language
     # a pronoun subject goes on with the speaker before
     text = "\u201cWe were robbed,\u201d said coach Tomas Brandt. He was still angry. \u201cThe referee cost us.\u201d"
     assert ("Tomas Brandt", "The referee cost us.") in _said_by(nlp, compiled, text)
+    # also when the reaction is a paragraph of its own between the two quotes
+    text = "\u201cWe were robbed,\u201d said coach Tomas Brandt.\nHe paused.\n\u201cThe referee cost us.\u201d"
+    assert ("Tomas Brandt", "The referee cost us.") in _said_by(nlp, compiled, text)
+    # a surname alone presents the person named in full before
+    text = (
+        "Ruth Adeyemi, a councillor, voted against the levy.\nThe motion passed.\n"
+        "Adeyemi was unrepentant.\n\u201cI would vote the same way tomorrow.\u201d"
+    )
+    said = [(_speaker(e), _content(e)) for e in _statements(nlp, compiled, text)]
+    assert ("Ruth Adeyemi", "I would vote the same way tomorrow.") in said
 
 
 def test_a_caller_who_asks_for_attacks_gets_no_statements_of_attribution(
@@ -816,3 +826,29 @@ def test_a_quote_paragraph_after_a_presenting_paragraph_is_that_persons(
 def test_the_cook_told_the_inquest_he_had_checked_the_label(nlp: Language, compiled: CompiledRuleSet) -> None:
     (event,) = _statements(nlp, compiled, "The cook told the inquest he had checked the label.")
     assert (event.roles["speaker"].text, event.roles["content"].text) == ("The cook", "he had checked the label")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("The plant will close next year, people familiar with the plans said.", "people familiar with the plans"),
+        ("A source close to the talks said the two sides were far apart.", "A source close to the talks"),
+        ("Analysts polled by the agency said inflation would ease.", "Analysts polled by the agency"),
+        (
+            "An official with knowledge of the inquiry said the driver had fled.",
+            "An official with knowledge of the inquiry",
+        ),
+    ],
+)
+def test_an_unnamed_source_keeps_what_makes_it_a_source(
+    nlp: Language, compiled: CompiledRuleSet, text: str, speaker: str
+) -> None:
+    assert [_speaker(e) for e in _statements(nlp, compiled, text)] == [speaker]
+
+
+def test_a_question_quote_keeps_its_cue_beside_a_participle_after_it(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser ends the sentence at the question mark, so "she said" has no clause of its own
+    # until the quote is found; the participle's statement after it is another statement
+    text = "\u201cWho will pay for the repairs?\u201d the tenant said, adding that the landlord had vanished."
+    said = [(e.roles["cue"].text, _content(e)) for e in _statements(nlp, compiled, text)]
+    assert said == [("said", "Who will pay for the repairs?"), ("adding", "that the landlord had vanished")]

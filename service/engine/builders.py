@@ -29,6 +29,8 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _MODIFIERS = frozenset({"compound", "amod", "nmod", "poss"})
 _WHITESPACE = string.whitespace + "\xa0"
 RESOLVED_ROLES = frozenset({"speaker", "attacker", "besieger", "perpetrator"})
+ACTOR_ROLES = frozenset({"attacker", "perpetrator"})
+"""Roles whose "they" goes on with a group that acted, not one that spoke (`actor_antecedent`)."""
 
 
 def _quantity(doc: Doc, start: int, end: int) -> Quantity | None:
@@ -184,7 +186,7 @@ def build_event(doc: Doc, grown: Grown, sentence_index: int, anchor: int, words:
         else:
             if end - start > 1:
                 start, end = trim_edges(doc, start, end)
-            roles[role] = mention(doc, start, end, words if role in RESOLVED_ROLES else None)
+            roles[role] = mention(doc, start, end, words if role in RESOLVED_ROLES else None, role in ACTOR_ROLES)
     attrs: dict[str, str] = dict(rule.attributes)
     if (builder := BUILDERS.get(rule.event)) is not None:  # a pack's own types need none
         builder(doc, grown, roles, quantities, attrs, anchor, words)
@@ -258,7 +260,8 @@ _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons) -> int:
     """How many people a victims phrase names one by one or group by group: "a police officer",
     "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two, "four
-    policemen and a customer" five, "the village head, his wife and three grandchildren" five. 0
+    policemen and a customer" five, "the village head, his wife and three grandchildren" five, "a
+    family of five" five (`_group_of`). 0
     for a plural without a number, a group named in the singular ("the crew", "a family":
     `collective_nouns`), a bare noun ("police") or anything else, and when the rule's own count
     already says it all (one phrase, or a count that is not one conjunct's number)."""
@@ -279,9 +282,21 @@ def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: Eng
             total += exact.min
         elif number is None and _one_person(tok, words):
             total += 1
+        elif number is None and (members := _group_of(doc, tok, words)):
+            total += members
         else:
             return 0
     return total
+
+
+def _group_of(doc: Doc, tok: Token, words: EngineLexicons) -> int:
+    """The size a group gives itself: "a family of five" is five (0 for anything else)."""
+    if tok.lemma_.lower() not in words.collective_nouns:
+        return 0
+    of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    size = next((c for c in of.children if c.dep_ == "pobj" and c.like_num), None) if of is not None else None
+    exact = _quantity(doc, size.i, size.i + 1) if size is not None else None
+    return exact.min if exact is not None and exact.qualifier == "EXACT" and exact.min == exact.max else 0
 
 
 def _one_person(tok: Token, words: EngineLexicons) -> bool:
@@ -594,7 +609,11 @@ def _reporter_of_coordinated(doc: Doc, cue: int, speaker: Mention, words: Engine
     return grow(doc, (outer.i,), "phrase")
 
 
-_WHOSE_PREPS = frozenset({"for", "from", "at"})
+_WHOSE_PREPS = frozenset({"for", "from", "at", "with"})
+_SOURCE_MODIFIERS = frozenset({"amod", "acl"})
+"""What makes an unnamed source a source: "people familiar with the talks", "a person briefed on
+the plans", "analysts polled by Reuters" (an adjective or participle after the noun, with its
+own phrase)."""
 _BODY_ENTS = frozenset({"ORG", "GPE", "FAC", "NORP"})
 _WHEN_ENTS = frozenset({"DATE", "TIME", "ORDINAL"})
 
@@ -602,17 +621,25 @@ _WHEN_ENTS = frozenset({"DATE", "TIME", "ORDINAL"})
 def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
     """A speaker noun with whom it speaks for ("A spokesman for the Ministry of Defence", "Lawyers
     for the family", "an official at the port authority", "campaigners from Friends of the
-    Earth"): the phrase names the speaker only with it. "at" only before a body ("an officer at
-    the scene", "a leader at the time" say where and when). None when no such phrase follows the
-    noun, or it would reach the cue."""
+    Earth", "an official with knowledge of the case") or what makes it a source ("people
+    familiar with the talks", `_SOURCE_MODIFIERS`): the phrase names the speaker only with it.
+    "at" only before a body ("an officer at the scene", "a leader at the time" say where and
+    when). None when no such phrase follows the noun, or it would reach the cue."""
     span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
     if span is None or span.root.pos_ != "NOUN" or span.end >= len(doc):
         return None
     prep = doc[span.end]
-    if prep.dep_ != "prep" or prep.lower_ not in _WHOSE_PREPS or prep.head.i != span.root.i:
+    if prep.head.i != span.root.i:
         return None
+    if prep.dep_ in _SOURCE_MODIFIERS and prep.tag_ in {"JJ", "VBN"}:
+        # not a document's issuer ("a statement issued by the palace" speaks for the palace)
+        phrase = span.root.lemma_.lower() not in words.written_documents
+        phrase = phrase and any(c.dep_ in {"prep", "agent"} for c in prep.children)
+    else:
+        phrase = prep.dep_ == "prep" and prep.lower_ in _WHOSE_PREPS
+        phrase = phrase and any(c.dep_ == "pobj" for c in prep.children)
     end = prep.right_edge.i + 1
-    if span.start <= cue < end or not any(c.dep_ == "pobj" for c in prep.children):
+    if not phrase or span.start <= cue < end:
         return None
     if prep.lower_ == "at" and not any(_names_body(t, words) for t in prep.subtree):
         return None
@@ -691,10 +718,10 @@ def _attack(
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
     if "attacker" not in roles and (shared := _shared_subject(doc[anchor])) is not None:
-        roles["attacker"] = mention(doc, *shared, words)
+        roles["attacker"] = mention(doc, *shared, words, actor=True)
     for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
         if (mentioned := roles.get(role)) is not None and (antecedent := _relative_antecedent(doc, mentioned)):
-            roles[role] = mention(doc, antecedent[0], antecedent[1], words if role in RESOLVED_ROLES else None)
+            roles[role] = mention(doc, *antecedent, words if role in RESOLVED_ROLES else None, role in ACTOR_ROLES)
     target = roles.get("target")
     span = doc.char_span(target.start, target.end) if target is not None else None
     if span is not None and len(span) > 1 and span[0].lower_ == "dead":

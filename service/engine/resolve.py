@@ -150,9 +150,10 @@ def _kind(item: Grown, doc: Doc) -> str:
 def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
     """Two candidates are rivals when they have the same event type and overlap, except casualties
     of two different specific kinds on different words ("killing three and wounding 12") and
-    statements of two cues with contents apart ("“A,” she said, adding that B"), one reported
-    inside the other's content ("X said that Y insisted Z": two attributions) or the speaker's
-    next one coordinated inside it ("X said A but warned B")."""
+    statements of two cues with contents apart ("“A,” she said, adding that B"; also when the
+    first cue's quote is found only later, `_cue_before_next`), one reported inside the other's
+    content ("X said that Y insisted Z": two attributions) or the speaker's next one coordinated
+    inside it ("X said A but warned B")."""
     if kept.candidate.rule.event != item.candidate.rule.event:
         return False
     if not (kept.start < item.end and item.start < kept.end):
@@ -164,6 +165,8 @@ def _conflict(kept: Grown, item: Grown, doc: Doc) -> bool:
         if _reported_within(kept, item) or _reported_within(item, kept):
             return False
         if _said_next(kept, item) or _said_next(item, kept):
+            return False
+        if _cue_before_next(kept, item) or _cue_before_next(item, kept):
             return False
     if item.candidate.rule.event == "casualty" and anchor(kept.candidate) != anchor(item.candidate):
         kinds = {_kind(kept, doc), _kind(item, doc)}
@@ -185,6 +188,17 @@ def _said_next(first: Grown, second: Grown) -> bool:
     speaker = first.candidate.tokens.get("speaker")
     same_speaker = speaker is not None and speaker == second.candidate.tokens.get("speaker")
     return content is not None and cue is not None and same_speaker and content[0] <= cue[0] < content[1]
+
+
+def _cue_before_next(first: Grown, second: Grown) -> bool:
+    """`first` is a cue with its speaker and no content of its own yet (the quote before it is
+    found later: "“How could this happen?” she said"), `second` a later cue whose content
+    follows it (", adding that she had lost everything"): two statements, not rivals."""
+    cue, later = first.candidate.tokens.get("cue"), second.candidate.tokens.get("cue")
+    content = second.spans.get("content")
+    if cue is None or later is None or content is None or "content" in first.spans:
+        return False
+    return cue[0] < later[0] < content[0]
 
 
 def _matched(candidate: Candidate) -> set[int]:

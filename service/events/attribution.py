@@ -36,7 +36,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from service.events.doctext import PARAGRAPH, doc_text
 from service.events.mentions import entity_at
@@ -81,6 +81,9 @@ def attribute(doc: Doc, events: list[Event]) -> list[Event]:
         # a paragraph that opens with a quote and continues no one is the person the paragraph
         # before presents ("X made an emotional appeal outside the station.¶“…”")
         person = None if opens_paragraph and source is not None else _introduced(doc, quote, source)
+        if person is None and source is None and _pronoun_presents(doc, quote):
+            # "“A,” X said.¶He paused.¶“B.”": a reaction told of the speaker goes between
+            source = said.antecedent(quote, reach=2)
         if person is not None:
             carried.append(said.introduced(person, start, end))
         elif source is not None:
@@ -150,23 +153,46 @@ def _introduced(doc: Doc, quote: Quote, source: Event | None) -> Mention | None:
     Mosimane, disagreed. “The better team won.”": Mosimane's): sports and feature copy introduce
     a speaker by a reaction, then quote them. Its subject, or the name in apposition to it, must
     be a PERSON; a pronoun subject goes on with the speaker before."""
+    subject = _presenting_subject(doc, quote)
+    if subject is None or (source is not None and source.end > subject.sent.start_char):
+        return None  # the last statement is in (or after) that sentence: it goes on
+    named = [subject, *(c for c in subject.children if c.dep_ == "appos")]
+    for tok in named:
+        ent = entity_at(doc, tok.i)
+        if ent is not None and ent.label_ == "PERSON":
+            full = _named_before(doc, ent[-1]) if len(ent) == 1 else None
+            return Mention(ent.text, ent.start_char, ent.end_char, resolved=full or ent.text)
+    if subject.pos_ == "PROPN" and (person := _named_before(doc, subject)) is not None:
+        return Mention(subject.text, subject.idx, subject.idx + len(subject), resolved=person)
+    return None
+
+
+def _presenting_subject(doc: Doc, quote: Quote) -> Token | None:
+    """The subject of the sentence right before a quote that stands alone."""
     if not stands_alone(doc, quote):
         return None
     first = doc.char_span(quote[0], quote[0] + 1, alignment_mode="expand")
     if first is None or first.start == 0 or first[0].sent.start == 0:
         return None
     before = doc[first[0].sent.start - 1].sent
-    if source is not None and source.end > before.start_char:
-        return None  # the last statement is in (or after) that sentence: it goes on
-    subject = next((tok for tok in before.root.children if tok.dep_ == "nsubj"), None)
-    if subject is None:
-        return None
-    named = [subject, *(c for c in subject.children if c.dep_ == "appos")]
-    for tok in named:
-        ent = entity_at(doc, tok.i)
-        if ent is not None and ent.label_ == "PERSON":
-            return Mention(ent.text, ent.start_char, ent.end_char, resolved=ent.text)
-    return None
+    return next((tok for tok in before.root.children if tok.dep_ == "nsubj"), None)
+
+
+def _named_before(doc: Doc, surname: Token) -> str | None:
+    """The full name of the person an earlier PERSON entity names whose last word is `surname`
+    ("Senator Grace Okonkwo … Okonkwo was unrepentant."), the latest one."""
+    people = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= surname.i and len(e) > 1]
+    return next((e.text for e in reversed(people) if e[-1].text == surname.text), None)
+
+
+_PRESENTING_PRONOUNS = frozenset({"he", "she"})
+
+
+def _pronoun_presents(doc: Doc, quote: Quote) -> bool:
+    """The sentence right before a quote that stands alone tells of "he" or "she" ("He paused,
+    visibly emotional."): the person quoted last goes on speaking."""
+    subject = _presenting_subject(doc, quote)
+    return subject is not None and subject.lower_ in _PRESENTING_PRONOUNS
 
 
 _INTERVIEWER_PREPS = frozenset({"to", "with", "by"})
@@ -231,8 +257,9 @@ class _Said:
                 return True
         return False
 
-    def antecedent(self, quote: Quote) -> Event | None:
-        """The statement whose speaker the quote continues, if any (see the module docstring)."""
+    def antecedent(self, quote: Quote, reach: int = 1) -> Event | None:
+        """The statement whose speaker the quote continues, if any (see the module docstring), at
+        most `reach` paragraphs before it."""
         while self._before < len(self._by_start) and self._by_start[self._before].start < quote[0]:
             self._admit(self._by_start[self._before])
             self._before += 1
@@ -248,7 +275,7 @@ class _Said:
         if not stands_alone(self.doc, quote):
             return None
         gap = self._paragraph(quote[0]) - self._paragraph(_content_end(source) - 1)
-        return source if gap <= 1 else None
+        return source if gap <= reach else None
 
     def _admit(self, event: Event) -> None:
         """Take part in the latest-ending statement with a speaker (the first of equals stays).

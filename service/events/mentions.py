@@ -73,12 +73,35 @@ def entity_at(doc: Doc, i: int) -> Span | None:
     return Span(doc, start, end, label=doc[i].ent_type_)
 
 
-def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None) -> Mention:
-    """The mention of `doc[start:end]`; given the pack's `words`, with its name resolved."""
+def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None, actor: bool = False) -> Mention:
+    """The mention of `doc[start:end]`; given the pack's `words`, with its name resolved (as the
+    doer of a violent act when `actor`: `actor_antecedent`)."""
     span = doc[start:end]
     label = entity_label(span)
-    resolved = resolve_name(doc, span, label, words).strip() if words is not None else ""
+    resolved = ""
+    if words is not None:
+        resolved = (actor and actor_antecedent(doc, span, words)) or resolve_name(doc, span, label, words).strip()
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
+
+
+_ACTOR_WINDOW = 80
+"""Tokens back (about three sentences) to the group a "they" who attacks goes on with."""
+
+
+def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The group a "they" that attacks or kills goes on with: the latest plural subject of a verb
+    that reports no speech ("Police said gunmen stormed the church. They shot the priest": the
+    gunmen, not the police who told of them; "Residents said armed men arrived at dusk. They
+    shot five farmers"). Empty when the span is no "they" or no such subject is near."""
+    if span.text.lower() != "they":
+        return ""
+    for i in range(span.start - 1, max(0, span.start - _ACTOR_WINDOW) - 1, -1):
+        tok = doc[i]
+        if tok.dep_ != "nsubj" or tok.tag_ not in {"NNS", "NNPS"} or tok.head.pos_ != "VERB":
+            continue
+        if tok.head.lemma_.lower() not in words.speaker_speech_verbs:
+            return doc[tok.left_edge.i : tok.i + 1].text
+    return ""
 
 
 def _reports_speech(ent: Span, words: EngineLexicons) -> bool:

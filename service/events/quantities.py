@@ -115,13 +115,28 @@ def _dozen(words: list[str]) -> int | None:
     return None if times is None or times[1] else times[0] * 12
 
 
+_FRACTIONS = {"half": 2, "quarter": 4}
+
+
+def _fraction(words: list[str]) -> int | None:
+    """ "half a million", "a quarter of a million": a part of a scale word (text2num reads "half
+    a million" as a million)."""
+    if words[:1] == ["a"]:
+        words = words[1:]
+    if len(words) < 3 or words[0] not in _FRACTIONS or words[-1] not in _SCALES:
+        return None
+    if words[1:-1] not in (["a"], ["of", "a"]):
+        return None
+    return _SCALES[words[-1]] // _FRACTIONS[words[0]]
+
+
 def _value(words: list[str]) -> tuple[int, bool] | None:
     """One count; the flag says it is vague (no upper bound)."""
     if not words:
         return None
     if (vague := _vague(words)) is not None:
         return vague, True
-    for read in (_scaled, _dozen, _words):
+    for read in (_scaled, _dozen, _fraction, _words):
         if (value := read(words)) is not None:
             return value, False
     return None
