@@ -66,7 +66,7 @@ def test_reload_between_token_only_and_parser_packs_switches_components(tmp_path
     with run_server(rules, "--poll-interval", "0.5", log_dir=tmp_path) as server:
         pruned = _rule_set(server).pipeline
         assert list(pruned.active_components) == ["sitrep_sentencizer", "sitrep_paragraphs"]
-        assert set(pruned.disabled_components) == STATISTICAL
+        assert set(pruned.disabled_components) == STATISTICAL | {"sitrep_dateline_nouns"}
         assert _events(server) == [("token.casualty.count_victims_kind", 1)]
 
         _swap(rules, PARSER_PACK)

@@ -109,10 +109,11 @@ def plan(nlp: Language, attrs: Iterable[str]) -> PipelinePlan:
     """Keep only the components that produce `attrs`, plus what those listen to.
 
     Components this module does not know (custom ones) are kept: pruning must never change
-    results. The sentencizer runs exactly when the parser does not.
+    results. The sentencizer runs exactly when the parser does not, `dateline_nouns` whenever
+    the tagger runs.
     """
     needed = components_for(attrs)
-    known = {"tagger", "attribute_ruler", "lemmatizer", "parser", "ner", SENTENCIZER}
+    known = {"tagger", "attribute_ruler", "lemmatizer", "parser", "ner", SENTENCIZER, DATELINE_NOUNS}
     for name in nlp.pipe_names:
         listeners = getattr(nlp.get_pipe(name), "listening_components", None)
         if listeners is not None:
@@ -122,6 +123,8 @@ def plan(nlp: Language, attrs: Iterable[str]) -> PipelinePlan:
     needed |= {name for name in nlp.pipe_names if name not in known}
     if "parser" not in needed:
         needed.add(SENTENCIZER)
+    if "tagger" in needed:
+        needed.add(DATELINE_NOUNS)  # it corrects tags: without them it has nothing to do
     active = tuple(name for name in nlp.pipe_names if name in needed)
     disabled = tuple(name for name in nlp.pipe_names if name not in needed)
     return PipelinePlan(active, disabled)
