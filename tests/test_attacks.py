@@ -237,3 +237,9 @@ def test_a_they_who_attacks_goes_on_with_the_group_that_acted_not_the_one_that_s
     second = text.index("They")
     later = [e for e in _attacks(nlp, compiled, text) if e.start >= second and "attacker" in e.roles]
     assert later and all(e.roles["attacker"].resolved == attacker for e in later)
+
+
+def test_an_agent_that_names_no_one_is_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    for text in ("The bombing was not claimed by any group.", "The ambush has not been claimed by any faction."):
+        attacks = _attacks(nlp, compiled, text)
+        assert attacks and all("attacker" not in e.roles for e in attacks), attacks
