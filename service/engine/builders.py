@@ -728,14 +728,13 @@ def _attack(
         roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
     attacker = roles.get("attacker")
     span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand") if attacker is not None else None
-    if span is not None and span[0].lower_ in _NO_ONE:
+    if attacker is None or span is None:
+        return
+    if span[0].lower_ in _NO_ONE:
         del roles["attacker"]  # "not claimed by any group", "by no one": nobody is named
-        attacker = None
-    if attacker is not None and "weapon" not in roles:
-        span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand")
-        if span is not None and span.root.lemma_.lower() in words.instrument_nouns:
-            roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
-            del roles["attacker"]
+    elif "weapon" not in roles and span.root.lemma_.lower() in words.instrument_nouns:
+        roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
+        del roles["attacker"]
 
 
 _NO_ONE = frozenset({"any", "no", "none", "nobody", "anyone", "anybody"})

@@ -39,7 +39,7 @@ from dataclasses import replace
 from spacy.tokens import Doc, Token
 
 from service.events.doctext import PARAGRAPH, doc_text
-from service.events.mentions import entity_at
+from service.events.mentions import entity_at, full_name_before
 from service.events.model import Event, Mention
 from service.events.quotes import Quote, inner, is_open, is_title, neighbour, quote_at, quote_spans, stands_alone
 from service.events.ranges import merged
@@ -160,9 +160,9 @@ def _introduced(doc: Doc, quote: Quote, source: Event | None) -> Mention | None:
     for tok in named:
         ent = entity_at(doc, tok.i)
         if ent is not None and ent.label_ == "PERSON":
-            full = _named_before(doc, ent[-1]) if len(ent) == 1 else None
+            full = full_name_before(doc, ent[-1]) if len(ent) == 1 else None
             return Mention(ent.text, ent.start_char, ent.end_char, resolved=full or ent.text)
-    if subject.pos_ == "PROPN" and (person := _named_before(doc, subject)) is not None:
+    if subject.pos_ == "PROPN" and (person := full_name_before(doc, subject)) is not None:
         return Mention(subject.text, subject.idx, subject.idx + len(subject), resolved=person)
     return None
 
@@ -176,13 +176,6 @@ def _presenting_subject(doc: Doc, quote: Quote) -> Token | None:
         return None
     before = doc[first[0].sent.start - 1].sent
     return next((tok for tok in before.root.children if tok.dep_ == "nsubj"), None)
-
-
-def _named_before(doc: Doc, surname: Token) -> str | None:
-    """The full name of the person an earlier PERSON entity names whose last word is `surname`
-    ("Senator Grace Okonkwo … Okonkwo was unrepentant."), the latest one."""
-    people = [e for e in doc.ents if e.label_ == "PERSON" and e.end <= surname.i and len(e) > 1]
-    return next((e.text for e in reversed(people) if e[-1].text == surname.text), None)
 
 
 _PRESENTING_PRONOUNS = frozenset({"he", "she"})

@@ -694,6 +694,13 @@ def _person_names(doc: Doc, first: bool = False) -> dict[str, list[tuple[int, in
     return kept
 
 
+def full_name_before(doc: Doc, surname: Token) -> str | None:
+    """The full name of the latest person named before `surname` in more than one word that ends
+    with it ("Senator Grace Okonkwo … Okonkwo was unrepentant.")."""
+    named = _person_names(doc).get(surname.text, [])
+    return next((text for start, end, text in reversed(named) if end <= surname.i and end - start > 1), None)
+
+
 def _hyphen_end(doc: Doc, end: int) -> int:
     """The end of a name the model cut inside a hyphenated word ("Park Min" of "Park Min-soo")."""
     while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_:
