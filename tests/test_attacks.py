@@ -88,6 +88,9 @@ def test_a_participle_modifier_is_not_the_trigger_of_its_head(nlp: Language, com
     [
         ("Masked men broke into the clinic at dawn and shot two nurses.", "shot", "Masked men"),
         ("The raiders crossed the river, looted the market and torched the granary.", "torched", "The raiders"),
+        # a support verb acts out its attack noun ("opened fire"); a participle continues its clause
+        ("Masked men forced the gate of the depot and opened fire on the guards.", "fire", "Masked men"),
+        ("Fighters overran the outpost at dawn, firing rockets into the barracks.", "firing", "Fighters"),
     ],
 )
 def test_a_coordinated_attack_verb_shares_the_first_verbs_subject(
@@ -95,6 +98,11 @@ def test_a_coordinated_attack_verb_shares_the_first_verbs_subject(
 ) -> None:
     events = [e for e in _attacks(nlp, compiled, text) if e.roles["trigger"].text == trigger]
     assert [_roles(e).get("attacker") for e in events] == [attacker]
+
+
+def test_a_heard_attack_noun_takes_no_subject_as_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = _attacks(nlp, compiled, "The guard woke at midnight and heard gunfire near the depot.")
+    assert all("attacker" not in e.roles for e in events)
 
 
 def test_a_passive_conjunct_shares_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:

@@ -413,6 +413,9 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
          "Minister", "Grace Lim"),
         ("Federation of Merchants' Associations president Jimmy Ong told reporters that prices would rise.",
          "Federation of Merchants' Associations", "Jimmy Ong"),
+        # a time between the long title's name and the verb
+        ("Minister for Sustainability and the Environment Grace Lim on Monday said the levy would start in April.",
+         "Minister", "Grace Lim"),
         ("The port will reopen next week, said Federation of Shipping Agents president Jimmy Ong.",
          "Federation of Shipping Agents", "Jimmy Ong"),
         # initials of a title, whatever its case
@@ -432,6 +435,9 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         # an age with more description after it
         ("Tomas Reyes, 44, lost his boat in the storm. “We start again,” the 44-year-old veteran fisherman said.",
          "the 44-year-old veteran fisherman", "Tomas Reyes"),
+        # a figure the model takes for a name is no antecedent of "he"
+        ("Tariq Anwar Khan, the power minister, spoke on Monday. The debt was cut by Rs320bn. "
+         "He said the tariff would not rise.", "He", "Tariq Anwar Khan"),
         # a name's first word: a family name written first, a given name
         ("Vice Health Minister Park Min-soo said the plan would be reviewed. “We cannot wait,” Park said.",
          "Park", "Park Min-soo"),
@@ -772,6 +778,25 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
             "Ana Ruiz",
         ),
         ("Ana Ruiz praised Mia Holt after the game. “She was brilliant,” the coach said.", "the coach"),
+        (  # a surname, a courtesy title and the name in full are one person
+            "Lena Hartwig Osei bought the mill in 1990. Ms Osei, the owner, spoke to the panel.\n\n"
+            "“I kept every loom running,” the 70-year-old said.",
+            "Lena Hartwig Osei",
+        ),
+        (  # a name the model may tag as an organisation, beside the subject, then its surname
+            "One neighbour, Corwin Faulke of Dunmore, said he heard nothing. Faulke, who drove a "
+            "bus for 30 years, still lives there.\n\n“The street was silent,” the retired driver said.",
+            "Corwin Faulke",
+        ),
+        (  # the same title before the name: the description is hers
+            "The assembly censured Wanjiku Amollo Rotich on Tuesday. Governor Rotich called it a stunt.\n\n"
+            "“I have nothing to hide,” the first-term governor said.",
+            "Wanjiku Amollo Rotich",
+        ),
+        (  # another title of the document's: not her
+            "Chief Minister Kavita Rao toured the dam. “We will rebuild,” the prime minister said.",
+            "the prime minister",
+        ),
     ],
 )
 def test_an_epithet_takes_the_one_person_named_just_before(

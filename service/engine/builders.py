@@ -717,7 +717,10 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
-    if "attacker" not in roles and (shared := _shared_subject(doc[anchor])) is not None:
+    if (
+        "attacker" not in roles
+        and (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
+    ):
         roles["attacker"] = mention(doc, *shared, words, actor=True)
     for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
         if (mentioned := roles.get(role)) is not None and (antecedent := _relative_antecedent(doc, mentioned)):
@@ -760,6 +763,15 @@ def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | 
             return grow(verb.doc, (subject.i,), "phrase") if subject.dep_ == "nsubj" and not datelined else None
         verb = head
     return None
+
+
+def _acting_verb(trigger: Token, words: EngineLexicons) -> Token:
+    """The verb that tells the act: the trigger, or the support verb whose object a noun trigger
+    is ("stormed the centre and opened fire on patients": opened; not "heard gunfire")."""
+    head = trigger.head
+    if trigger.pos_ == "NOUN" and trigger.dep_ == "dobj" and head.lemma_.lower() in words.act_support_verbs:
+        return head
+    return trigger
 
 
 def _after_comma(verb: Token) -> bool:

@@ -35,6 +35,7 @@ class EngineLexicons:
     company_nouns: frozenset[str]  # lemmas: "the company said" takes the organisation the story named last
     written_documents: frozenset[str]  # lemmas: "a statement from the palace said" speaks for the palace
     instrument_nouns: frozenset[str]  # lemmas: an attack's subject that is a munition is its weapon, not its attacker
+    act_support_verbs: frozenset[str]  # lemmas: "opened fire": the verb acts out its attack-noun object
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

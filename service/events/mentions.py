@@ -107,6 +107,8 @@ def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
 def _reports_speech(ent: Span, words: EngineLexicons) -> bool:
     """The entity is the subject of a speech verb that has reported or quoted content."""
     root = ent.root
+    if root.dep_ == "appos":  # "Another customer, Tyrone Bexley, said"
+        root = root.head
     verb = root.head
     if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
         return False
@@ -147,8 +149,8 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
         if len(ent) == 1:  # "“…,” Deshmukh said" after "Arjun Deshmukh": the surname of a speaker
             return _reports_speech(ent, words) and _ends_earlier_name(ent, words)
         return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
-    if ent.label_ != "PERSON":
-        return False
+    if ent.label_ != "PERSON" or any(ch.isdigit() for ch in ent.text):
+        return False  # "Rs320bn", "F-16": a figure or a model the model took for a name
     root = ent.root
     if root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps:
         return root.head.head.lower_ == "according" or (len(ent) > 1 and ent[0].lower_ in given)
@@ -192,6 +194,7 @@ def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[
 
 _PEOPLE = "sitrep.people"
 _NAMES = "sitrep.person_names"
+_TITLES = "sitrep.person_titles"
 _BODY_ENTITIES = 200
 """Entities `_named_body` looks back over: a story's own organisations are near."""
 _COMPANY_ENTITIES = 40  # entities back to the organisation "the company" calls back
@@ -294,7 +297,7 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         beside = _apposed(doc, span, _NAMED_LABELS)
         if beside is not None:
             return str(beside.text)
-        if aged := _aged_person(doc, span):
+        if aged := _aged_person(doc, span) or (_ageing(span) and _epithet_person(doc, span, words)):
             return aged  # "the 35-year-old" (a DATE to the model)
         if ent is not None:
             return ""  # "One of them" (CARDINAL), "12:15 p.m." (TIME): no one's name
@@ -380,18 +383,19 @@ def _name_after_title(doc: Doc, span: Span, words: EngineLexicons) -> str:
     verb = root.head
     if root.dep_ != "nsubj" or verb.lemma_.lower() not in words.speaker_speech_verbs:
         return ""
-    # before the verb the title runs up to it; after it ("…, said Minister of State for Manpower
-    # Lim Wei Ming on Monday") to the end of the subject's phrase
-    last = verb.i - 1 if verb.i >= span.end else root.right_edge.i
-    if last < span.end:
-        return ""
-    name = entity_at(doc, last)
-    if name is None or name.label_ != "PERSON" or name.start < span.end:
-        return ""
-    between = doc[span.end : name.start]  # a bracketed abbreviation may sit in the title: "(UPA)"
-    if doc[name.start - 1].pos_ in _NOT_TITLE_END or any(tok.is_punct and tok.text not in "()" for tok in between):
-        return ""
-    return str(name.text)
+    # the title runs to the end of the subject's phrase ("…, said Minister of State for Manpower
+    # Lim Wei Ming on Monday", "Federal Minister for Power Khurram Rashid on Monday claimed"), or
+    # before the verb up to it when the parser ended the phrase early
+    for last in (root.right_edge.i, verb.i - 1) if verb.i >= span.end else (root.right_edge.i,):
+        name = entity_at(doc, last) if last >= span.end else None
+        if name is None or name.label_ != "PERSON" or name.start < span.end:
+            continue
+        between = doc[span.end : name.start]  # a bracketed abbreviation may sit in the title: "(UPA)"
+        if doc[name.start - 1].pos_ not in _NOT_TITLE_END and not any(
+            tok.is_punct and tok.text not in "()" for tok in between
+        ):
+            return str(name.text)
+    return ""
 
 
 def _initialled_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
@@ -583,8 +587,11 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     minister" after a sentence that named them (sports and court copy name someone once, then
     describe them). A definite description of up to five words (not of a body, a firm, a place or
     a group: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`) takes the one person named in its
-    sentence before it and the two sentences before that, by a full name (two words or more), as
-    a subject: with two people named there, or the one named as an object, no one. "" otherwise."""
+    sentence before it and the two sentences before that (a surname counts as the full name it
+    ends, a name the model tagged ORG as a person when it acts like one), as a subject or beside
+    one: with two people named there, or the one named as an object, no one. A description whose
+    head the document uses as a title takes no one of another title ("the prime minister" after
+    "Chief Minister Kavita Rao"). "" otherwise."""
     edge = min(span.root.left_edge.i, span.start - 1) if span.start > 0 else 0
     if span[0].lower_ != "the" and doc[edge].lower_ == "the":
         span = doc[edge : span.end]  # "the Egyptian", "the New Mexico Democrat": the model's NORP is the noun alone
@@ -601,31 +608,91 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         first = doc[first.start - 1].sent
         back += bool(first.text.strip())  # a blank line between paragraphs is no sentence
     people = [
-        ent_span(doc, bound)
+        person
         for bound in ent_bounds(doc)[ents_before(doc, first.start) : ents_before(doc, span.start)]
-        if doc.vocab.strings[bound[2]] == "PERSON"
+        if _named_person(person := ent_span(doc, bound), words)
     ]
-    if len({person.text for person in people}) != 1 or len(people[0]) < 2:
+    # "Dellinger, who missed nine games, insisted …": a surname is the person named in full before
+    names = [_full_name(doc, person, words) for person in people]
+    if len(set(names)) != 1 or len(names[0].split()) < 2:
         return ""
-    subjects = [person for person in people if person.root.dep_ in _SUBJECT_DEPS]
-    if not subjects or (_title_before(doc, subjects[0]) and span.root.ent_type_ != "NORP"):
-        return ""  # "Chief Minister Kavita Rao": taken up by that title (or a party or nation: "the Democrat")
-    return str(subjects[0].text)
+    subjects = [person for person in people if _subject_or_apposed(person)]
+    if not subjects or span.root.ent_type_ == "NORP":
+        return names[0] if subjects else ""  # a party or nation: "the Democrat"
+    title, head = _title_before(doc, subjects[0], words), span.root.lower_
+    if title == head and all(_hyphenated(tok) for tok in span[1:-1]):
+        return names[0]  # "Governor Muthee … the governor", "the first-term governor"
+    if head in _doc_titles(doc, words):
+        return ""  # "The prime minister" after "Chief Minister Kavita Rao" is not her
+    return names[0]  # "Rep. Curtis Vandermeer … the 58-year-old former rancher"
 
 
-def _title_before(doc: Doc, person: Span) -> bool:
-    """A title word right before the name ("Chief Minister Kavita Rao", "Coach Dahl")."""
+def _subject_or_apposed(ent: Span) -> bool:
+    """A subject, or in apposition to one ("Another customer, Tyrone Bexley, said")."""
+    root = ent.root
+    return root.dep_ in _SUBJECT_DEPS or (root.dep_ == "appos" and root.head.dep_ in _SUBJECT_DEPS)
+
+
+def _named_person(ent: Span, words: EngineLexicons) -> bool:
+    """A PERSON, or a person's name the model tagged ORG: one that reports speech or a lone word
+    that ends an earlier personal name ("Bexley, who spent 27 years with the fire department")."""
+    if ent.label_ == "PERSON":
+        return True
+    return ent.label_ == "ORG" and (is_person(ent, words) or (len(ent) == 1 and _ends_earlier_name(ent, words)))
+
+
+def _doc_titles(doc: Doc, words: EngineLexicons) -> frozenset[str]:
+    """The words the document uses as titles right before a name ("Chief Minister Kavita Rao":
+    minister), lower case, worked out once."""
+    kept = doc.user_data.get(_TITLES)
+    if not isinstance(kept, frozenset):
+        kept = doc.user_data[_TITLES] = frozenset(
+            title
+            for bound in ent_bounds(doc)
+            if doc.vocab.strings[bound[2]] == "PERSON" and (title := _title_before(doc, ent_span(doc, bound), words))
+        )
+    return kept
+
+
+def _full_name(doc: Doc, person: Span, words: EngineLexicons) -> str:
+    """A person's name as the full name it takes up: a lone surname ("Vandermeer") the latest
+    longer name ending with it (a PERSON, or shaped like a name whatever the model's label), or
+    the one longer name it begins ("Marcus"); else as written."""
+    if len(person) - _leading_titles(person, words) != 1:  # "Ms Kamau" names one word
+        return str(person.text)
+    for bound in reversed(ent_bounds(doc)[: ents_before(doc, person.start)]):
+        name = ent_span(doc, bound)
+        shaped = name.label_ == "PERSON" or _name_shaped(name, words)
+        if len(name) > 1 and name[-1].text == person[-1].text and shaped and not _leading_titles(name, words):
+            return str(name.text)
+    return _first_named(doc, person) or str(person.text)
+
+
+def _hyphenated(tok: Token) -> bool:
+    """The token is part of a word written with hyphens ("first-term")."""
+    doc = tok.doc
+    joined_next = tok.i + 1 < len(doc) and doc[tok.i + 1].text == "-" and not tok.whitespace_
+    joined_before = tok.i > 0 and doc[tok.i - 1].text == "-" and not doc[tok.i - 1].whitespace_
+    return "-" in tok.text or joined_next or joined_before
+
+
+def _title_before(doc: Doc, person: Span, words: EngineLexicons) -> str:
+    """The title word right before the name ("Chief Minister Kavita Rao", "Coach Dahl"), lower
+    case; "" when there is none or it is a courtesy title ("Ms Kamau", "Dr Lee"), which no
+    description takes up."""
     before = doc[person.start - 1] if person.start > 0 else None
-    return before is not None and before.is_title and before.dep_ in _TITLE_DEPS and before.ent_type_ != "PERSON"
+    if before is None or not before.is_title or before.dep_ not in _TITLE_DEPS or before.ent_type_ == "PERSON":
+        return ""
+    return "" if before.lower_.rstrip(".") in _titles(words) else before.lower_
 
 
 def _aged_person(doc: Doc, span: Span) -> str:
     """The person "the 35-year-old" or "the 58-year-old former rancher" takes up: the latest
     PERSON given that age before it, after the name ("Mary Atieno, 35,") or before it
     ("35-year-old Mary Atieno"). "" otherwise."""
-    words = [tok.lower_ for tok in span]
-    if len(words) < 2 or words[0] != "the" or not words[1].endswith("-year-old") or not words[1][0].isdigit():
+    if not _ageing(span):
         return ""
+    words = [tok.lower_ for tok in span]
     age = words[1].split("-", 1)[0]
     for bound in reversed(ent_bounds(doc)[: ents_before(doc, span.start)]):
         if doc.vocab.strings[bound[2]] != "PERSON":
@@ -635,6 +702,12 @@ def _aged_person(doc: Doc, span: Span) -> str:
         if after == [",", age] or (start > 0 and doc[start - 1].lower_ == words[1]):
             return str(ent_span(doc, bound).text)
     return ""
+
+
+def _ageing(span: Span) -> bool:
+    """A description by age: "the 35-year-old", "the 58-year-old former rancher"."""
+    words = [tok.lower_ for tok in span]
+    return len(words) >= 2 and words[0] == "the" and words[1].endswith("-year-old") and words[1][0].isdigit()
 
 
 _NAMED_LABELS = frozenset({"PERSON", "ORG"})
