@@ -797,6 +797,10 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
             "Chief Minister Kavita Rao toured the dam. “We will rebuild,” the prime minister said.",
             "the prime minister",
         ),
+        (  # nor any other noun: a body
+            "Chief Minister Kavita Rao opened the depot. “It is a stunt,” the opposition said.",
+            "the opposition",
+        ),
     ],
 )
 def test_an_epithet_takes_the_one_person_named_just_before(

@@ -589,9 +589,10 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     a group: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`) takes the one person named in its
     sentence before it and the two sentences before that (a surname counts as the full name it
     ends, a name the model tagged ORG as a person when it acts like one), as a subject or beside
-    one: with two people named there, or the one named as an object, no one. A description whose
-    head the document uses as a title takes no one of another title ("the prime minister" after
-    "Chief Minister Kavita Rao"). "" otherwise."""
+    one: with two people named there, or the one named as an object, no one. A person with a
+    title of office is taken up by that title or by an age ("Governor Muthee … the first-term
+    governor", "Rep. Curtis Vandermeer … the 58-year-old"), not by another noun ("the prime
+    minister", "the opposition" after "Chief Minister Kavita Rao"). "" otherwise."""
     edge = min(span.root.left_edge.i, span.start - 1) if span.start > 0 else 0
     if span[0].lower_ != "the" and doc[edge].lower_ == "the":
         span = doc[edge : span.end]  # "the Egyptian", "the New Mexico Democrat": the model's NORP is the noun alone
@@ -622,9 +623,9 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     title, head = _title_before(doc, subjects[0], words), span.root.lower_
     if title == head and all(_hyphenated(tok) for tok in span[1:-1]):
         return names[0]  # "Governor Muthee … the governor", "the first-term governor"
-    if head in _doc_titles(doc, words):
-        return ""  # "The prime minister" after "Chief Minister Kavita Rao" is not her
-    return names[0]  # "Rep. Curtis Vandermeer … the 58-year-old former rancher"
+    if head in _doc_titles(doc, words) or (title and not _ageing(span)):
+        return ""  # "The prime minister" or "the opposition" after "Chief Minister Kavita Rao" is not her
+    return names[0]  # "Vandermeer … the retired rancher", "Rep. Curtis Vandermeer … the 58-year-old"
 
 
 def _subject_or_apposed(ent: Span) -> bool:
