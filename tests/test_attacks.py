@@ -100,6 +100,26 @@ def test_a_coordinated_attack_verb_shares_the_first_verbs_subject(
     assert [_roles(e).get("attacker") for e in events] == [attacker]
 
 
+@pytest.mark.parametrize(
+    ("text", "attacker"),
+    [
+        ("Raiders killed four herders in a dawn raid on the camp.", "Raiders"),
+        ("The militia torched 30 homes during an assault on the village.", "The militia"),
+        ("The garrison lost nine soldiers in an ambush near the river.", None),
+    ],
+)
+def test_an_attack_noun_under_in_takes_the_subject_of_the_harm_done_by_it(
+    nlp: Language, compiled: CompiledRuleSet, text: str, attacker: str | None
+) -> None:
+    nouns = [e for e in _attacks(nlp, compiled, text) if e.roles["trigger"].text in {"raid", "assault", "ambush"}]
+    assert [_roles(e).get("attacker") for e in nouns] == [attacker]
+
+
+def test_an_airstrike_on_a_market_is_no_figure_of_speech(nlp: Language, compiled: CompiledRuleSet) -> None:
+    (event,) = _attacks(nlp, compiled, "Nine people died in an airstrike on the market in Sheva.")
+    assert _roles(event).get("target") == "the market"
+
+
 def test_a_heard_attack_noun_takes_no_subject_as_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
     events = _attacks(nlp, compiled, "The guard woke at midnight and heard gunfire near the depot.")
     assert all("attacker" not in e.roles for e in events)

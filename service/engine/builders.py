@@ -717,9 +717,9 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
-    if (
-        "attacker" not in roles
-        and (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
+    if "attacker" not in roles and (
+        (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
+        or (shared := _means_subject(doc[anchor], words)) is not None
     ):
         roles["attacker"] = mention(doc, *shared, words, actor=True)
     for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
@@ -772,6 +772,27 @@ def _acting_verb(trigger: Token, words: EngineLexicons) -> Token:
     if trigger.pos_ == "NOUN" and trigger.dep_ == "dobj" and head.lemma_.lower() in words.act_support_verbs:
         return head
     return trigger
+
+
+_MEANS_PREPS = frozenset({"in", "during"})
+
+
+def _means_subject(trigger: Token, words: EngineLexicons) -> tuple[int, int] | None:
+    """The subject of the harm an attack noun was the means of: "Bandits killed seven people in
+    a raid on the village" (the noun under "in" or "during" of an active verb of harm with an
+    object, `harm_act_verbs`; its own subject or the one it shares). None otherwise."""
+    prep = trigger.head
+    if trigger.dep_ != "pobj" or prep.dep_ != "prep" or prep.lower_ not in _MEANS_PREPS:
+        return None
+    verb = prep.head
+    if verb.pos_ != "VERB" or verb.lemma_.lower() not in words.harm_act_verbs:
+        return None
+    if not any(c.dep_ == "dobj" for c in verb.children) or any(c.dep_ == "auxpass" for c in verb.children):
+        return None
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return _shared_subject(verb, participle=True)
+    return grow(verb.doc, (subject.i,), "phrase")
 
 
 def _after_comma(verb: Token) -> bool:

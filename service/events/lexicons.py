@@ -36,6 +36,7 @@ class EngineLexicons:
     written_documents: frozenset[str]  # lemmas: "a statement from the palace said" speaks for the palace
     instrument_nouns: frozenset[str]  # lemmas: an attack's subject that is a munition is its weapon, not its attacker
     act_support_verbs: frozenset[str]  # lemmas: "opened fire": the verb acts out its attack-noun object
+    harm_act_verbs: frozenset[str]  # lemmas: "killed seven people in a raid": the raid's attacker is the subject
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
