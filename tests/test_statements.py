@@ -801,6 +801,10 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
             "Chief Minister Kavita Rao opened the depot. “It is a stunt,” the opposition said.",
             "the opposition",
         ),
+        (  # a bare office is someone the story has not named
+            "Oren Basri said the ruling was unfair.\n\n“The law is clear,” the judge said.",
+            "the judge",
+        ),
     ],
 )
 def test_an_epithet_takes_the_one_person_named_just_before(
@@ -810,6 +814,27 @@ def test_an_epithet_takes_the_one_person_named_just_before(
     the description takes no one."""
     quoted = [e for e in _statements(nlp, compiled, text) if e.attrs.get("kind") == "DIRECT"]
     assert [_speaker(e) for e in quoted] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        (  # a pronoun after someone the story did not name is theirs, not the last named speaker's
+            "Inspector Rhys Morgan said two men had been held. A neighbour said she heard shouting.\n\n"
+            "“The door was kicked in,” she said.",
+            ["Rhys Morgan", "A neighbour", "A neighbour"],
+        ),
+        (  # a named speaker after them is nearer again
+            "Mayor Ines Carvalho said the pier would reopen. A fisherman said the work was slow. "
+            "Carvalho said she understood.\n\n“We are doing our best,” she said.",
+            ["Ines Carvalho", "A fisherman", "Ines Carvalho", "Ines Carvalho"],
+        ),
+    ],
+)
+def test_a_pronoun_after_an_unnamed_speaker_is_that_speakers(
+    nlp: Language, compiled: CompiledRuleSet, text: str, speakers: list[str]
+) -> None:
+    assert [_speaker(e) for e in _statements(nlp, compiled, text)] == speakers
 
 
 def test_speech_inside_a_quotation_is_the_quotations_not_its_own(nlp: Language, compiled: CompiledRuleSet) -> None:

@@ -443,17 +443,25 @@ def _titled_first_name(doc: Doc, span: Span, words: EngineLexicons) -> str:
 
 
 def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons) -> str:
-    """The name a he/she takes: the nearest earlier person that agrees, skipping people named
-    inside a quote when the pronoun is narration ("“…, Dad said,” she says": Dad is the quote's),
-    and preferring a subject to a nearer non-subject in the same stretch of text (from the
-    sentence before the pronoun's): "Quiroga learned the dish from Celestina Ruiz. She says …" is
-    Quiroga, as centering predicts. "" when no person agrees."""
+    """The name a he/she takes: the nearest earlier person that agrees (`_named_antecedent`),
+    unless a speaker the story did not name spoke after that person ("A witness said she saw a
+    man running. “He had blood on his hands,” she said": the witness)."""
+    name, start = _named_antecedent(doc, span, pronoun, words)
+    return _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words) or name
+
+
+def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons) -> tuple[str, int]:
+    """The nearest earlier person that agrees, and where it starts, skipping people named inside
+    a quote when the pronoun is narration ("“…, Dad said,” she says": Dad is the quote's), and
+    preferring a subject to a nearer non-subject in the same stretch of text (from the sentence
+    before the pronoun's): "Quiroga learned the dish from Celestina Ruiz. She says …" is Quiroga,
+    as centering predicts. ("", -1) when no person agrees."""
     persons, genders, names = _people(doc, words)
     quotes = quote_spans(doc_text(doc))
     narrated = quote_at(quotes, span.start_char) is None
     sentence = span.sent
     window = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
-    nearest = ""
+    nearest: tuple[str, int] = ("", -1)
     for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
         start, end = persons[i][0], persons[i][1]
         if narrated and quote_at(quotes, doc[start].idx) is not None:
@@ -461,11 +469,44 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
         if not _agrees(pronoun, genders[start]):
             continue
         if start < window:
-            return nearest or names[i]
+            return nearest if nearest[0] else (names[i], start)
         if _is_subject(doc[start:end], sentence.start):
-            return names[i]
-        nearest = nearest or names[i]
+            return names[i], start
+        nearest = nearest if nearest[0] else (names[i], start)
     return nearest
+
+
+def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: EngineLexicons) -> str:
+    """The latest one person the story did not name who spoke between token `stop` and the
+    pronoun, as a subject of a speech verb outside quotes: "a witness", "a spokesman for the
+    trust" (an indefinite common noun in the singular that agrees with the pronoun, not a body,
+    a firm, a place, a group or a document; a definite one takes up someone named); the name it
+    resolves to, or its own words. "" otherwise."""
+    bodies = (words.speaking_bodies - words.individual_speakers) | words.company_nouns | words.place_nouns
+    bodies |= words.collective_nouns | words.written_documents
+    quotes = quote_spans(doc_text(doc))
+    for tok in reversed(doc[stop : pronoun.start]):
+        if tok.ent_type_ == "PERSON" and quote_at(quotes, tok.idx) is None:
+            return ""  # "A resident said … When I asked Lopez, she …": a named person is nearer
+        if tok.dep_ != "nsubj" or tok.head.lemma_.lower() not in words.speaker_speech_verbs:
+            continue
+        if quote_at(quotes, tok.idx) is not None:
+            continue
+        if tok.pos_ == "PROPN":
+            return ""  # "A resident said … Lopez said …": a named speaker is nearer
+        if tok.tag_ != "NN" or tok.ent_type_ or tok.lemma_.lower() in bodies:
+            continue
+        if not any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
+            continue  # "the judge", "her client" take up someone named; "a witness" is someone new
+        lemma = tok.lemma_.lower()
+        gender = "M" if lemma in words.gender_nouns_male else "F" if lemma in words.gender_nouns_female else ""
+        if not _agrees(word, gender):
+            return ""  # "A council spokesman said … she said": someone else
+        phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
+        if len(phrase) > 10 or any(t.is_punct for t in phrase):
+            phrase = doc[tok.left_edge.i : tok.i + 1]
+        return resolve_name(doc, phrase, "", words) or str(phrase.text)
+    return ""
 
 
 def _is_subject(ent: Span, sentence_start: int) -> bool:
@@ -585,14 +626,19 @@ _EPITHET_SENTENCES = 2
 def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     """The one person an epithet takes up: "the Egyptian", "the 23-year-old", "the former prime
     minister" after a sentence that named them (sports and court copy name someone once, then
-    describe them). A definite description of up to five words (not of a body, a firm, a place or
-    a group: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`) takes the one person named in its
+    describe them). A definite description of up to five words (not of a body, a firm, a place, a
+    group or a document: `speaking_bodies`, `company_nouns`, `place_nouns`, `collective_nouns`,
+    `written_documents`) takes the one person named in its
     sentence before it and the two sentences before that (a surname counts as the full name it
     ends, a name the model tagged ORG as a person when it acts like one), as a subject or beside
     one: with two people named there, or the one named as an object, no one. A person with a
     title of office is taken up by that title or by an age ("Governor Muthee … the first-term
     governor", "Rep. Curtis Vandermeer … the 58-year-old"), not by another noun ("the prime
-    minister", "the opposition" after "Chief Minister Kavita Rao"). "" otherwise."""
+    minister", "the opposition" after "Chief Minister Kavita Rao"). Other than an age, a nation or
+    the person's own title, a bare office after that person spoke ("Sarah Penn said … The judge
+    said") is someone the story has not named; a description with a word that describes ("the
+    retired firefighter", "the former minister") or after a sentence that only told of them
+    ("Sandvik was more blunt. … the goalkeeper told") takes them. "" otherwise."""
     edge = min(span.root.left_edge.i, span.start - 1) if span.start > 0 else 0
     if span[0].lower_ != "the" and doc[edge].lower_ == "the":
         span = doc[edge : span.end]  # "the Egyptian", "the New Mexico Democrat": the model's NORP is the noun alone
@@ -601,9 +647,15 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     lemma = span.root.lemma_.lower()
     if any(
         lemma in nouns
-        for nouns in (words.speaking_bodies, words.company_nouns, words.place_nouns, words.collective_nouns)
+        for nouns in (
+            words.speaking_bodies,
+            words.company_nouns,
+            words.place_nouns,
+            words.collective_nouns,
+            words.written_documents,
+        )
     ):
-        return ""  # "the ministry", "the club", "the town", "the crew": no person
+        return ""  # "the ministry", "the club", "the town", "the crew", "the recall notice": no person
     first, back = span[0].sent, 0
     while back < _EPITHET_SENTENCES and first.start > 0:
         first = doc[first.start - 1].sent
@@ -625,6 +677,9 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         return names[0]  # "Governor Muthee … the governor", "the first-term governor"
     if head in _doc_titles(doc, words) or (title and not _ageing(span)):
         return ""  # "The prime minister" or "the opposition" after "Chief Minister Kavita Rao" is not her
+    described = _ageing(span) or any(tok.dep_ == "amod" and tok.tag_ in {"JJ", "VBN"} for tok in span[1:-1])
+    if not described and _reports_speech(subjects[-1], words):
+        return ""  # a bare office after a speaker ("Sarah Penn said … The judge said"): someone else
     return names[0]  # "Vandermeer … the retired rancher", "Rep. Curtis Vandermeer … the 58-year-old"
 
 
