@@ -118,4 +118,4 @@ k8s-rules-yaml:
 	@kubectl create configmap sitrep-rules --from-file=rules/ --dry-run=client -o yaml
 
 k8s-rules:
-	$(MAKE) -s k8s-rules-yaml | kubectl apply -n $(NAMESPACE) -f -
+	$(MAKE) -s k8s-rules-yaml | kubectl apply --server-side -n $(NAMESPACE) -f -

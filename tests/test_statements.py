@@ -805,6 +805,10 @@ def test_a_quotation_over_paragraphs_keeps_its_speaker(
             "Oren Basri said the ruling was unfair.\n\n“The law is clear,” the judge said.",
             "the judge",
         ),
+        (  # a nation's man, whatever the model's label; a name inside the quote is not narration
+            "Didier Marchal said the engine had failed twice. “Marco drove a perfect race,” the Frenchman said.",
+            "Didier Marchal",
+        ),
     ],
 )
 def test_an_epithet_takes_the_one_person_named_just_before(

@@ -307,8 +307,10 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         )  # fmt: skip
     if ent.label_ != "PERSON" and (person := _apposed(doc, span, _PERSON_LABEL)) is not None:
         return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
-    if ent.label_ == "NORP":
-        return _epithet_person(doc, span, words) or str(ent.text)  # "the Egyptian": who, if one was named
+    if ent.label_ == "NORP" or (len(ent) == 1 and _demonym(ent[0], words)):
+        return _epithet_person(doc, span, words) or str(
+            ent.text
+        )  # "the Egyptian", "the Frenchman": who, if one was named
     return str(ent.text)
 
 
@@ -660,17 +662,22 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     while back < _EPITHET_SENTENCES and first.start > 0:
         first = doc[first.start - 1].sent
         back += bool(first.text.strip())  # a blank line between paragraphs is no sentence
+    quotes = quote_spans(doc_text(doc))
+    narrated = quote_at(quotes, span.start_char) is None
     people = [
         person
         for bound in ent_bounds(doc)[ents_before(doc, first.start) : ents_before(doc, span.start)]
         if _named_person(person := ent_span(doc, bound), words)
+        and not (
+            narrated and quote_at(quotes, person.start_char) is not None
+        )  # "“Lewis deserved more,” the Monegasque said"
     ]
     # "Dellinger, who missed nine games, insisted …": a surname is the person named in full before
     names = [_full_name(doc, person, words) for person in people]
     if len(set(names)) != 1 or len(names[0].split()) < 2:
         return ""
     subjects = [person for person in people if _subject_or_apposed(person)]
-    if not subjects or span.root.ent_type_ == "NORP":
+    if not subjects or span.root.ent_type_ == "NORP" or _demonym(span.root, words):
         return names[0] if subjects else ""  # a party or nation: "the Democrat"
     title, head = _title_before(doc, subjects[0], words), span.root.lower_
     if title == head and all(_hyphenated(tok) for tok in span[1:-1]):
@@ -681,6 +688,15 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if not described and _reports_speech(subjects[-1], words):
         return ""  # a bare office after a speaker ("Sarah Penn said … The judge said"): someone else
     return names[0]  # "Vandermeer … the retired rancher", "Rep. Curtis Vandermeer … the 58-year-old"
+
+
+def _demonym(tok: Token, words: EngineLexicons) -> bool:
+    """A capitalised word after "the" that names a man or woman of a nation, whatever the
+    model's label: "the Frenchman", "the Dutchwoman" (not a role: "the Chairman", lexicons
+    `gender_nouns_*`)."""
+    before = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
+    roles = words.gender_nouns_male | words.gender_nouns_female
+    return before == "the" and tok.is_title and tok.lower_.endswith(("man", "woman")) and tok.lower_ not in roles
 
 
 def _subject_or_apposed(ent: Span) -> bool:
