@@ -36,6 +36,7 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span, Token
 
@@ -131,12 +132,21 @@ def _ends_earlier_name(ent: Span, words: EngineLexicons) -> bool:
     word = ent[0]
     if word.pos_ != "PROPN" or word.text.isupper() or word.lower_ in words.org_name_words:
         return False
-    doc = ent.doc
-    earlier = (ent_span(doc, bound) for bound in ent_bounds(doc)[: ents_before(doc, ent.start)])
-    return any(
-        len(name) > 1 and name[-1].text == word.text and (name.label_ == "PERSON" or _name_shaped(name, words))
-        for name in earlier
-    )
+    return next(_earlier_names_ending(ent, words), None) is not None
+
+
+def _earlier_names_ending(person: Span, words: EngineLexicons) -> Iterator[Span]:
+    """The personal names of more than one word before `person` that end with its last word (a
+    PERSON, or shaped like a name whatever the model's label), latest first."""
+    doc = person.doc
+    for bound in reversed(ent_bounds(doc)[: ents_before(doc, person.start)]):
+        name = ent_span(doc, bound)
+        if (
+            len(name) > 1
+            and name[-1].text == person[-1].text
+            and (name.label_ == "PERSON" or _name_shaped(name, words))
+        ):
+            yield name
 
 
 def is_person(ent: Span, words: EngineLexicons) -> bool:
@@ -308,9 +318,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
     if ent.label_ != "PERSON" and (person := _apposed(doc, span, _PERSON_LABEL)) is not None:
         return str(person.text)  # "the Ceann Comhairle, Seán Ó Murchú," (a title the model tags ORG)
     if ent.label_ == "NORP" or (len(ent) == 1 and _demonym(ent[0], words)):
-        return _epithet_person(doc, span, words) or str(
-            ent.text
-        )  # "the Egyptian", "the Frenchman": who, if one was named
+        # "the Egyptian", "the Frenchman": who, if one was named
+        return _epithet_person(doc, span, words) or str(ent.text)
     return str(ent.text)
 
 
@@ -715,15 +724,18 @@ def _named_person(ent: Span, words: EngineLexicons) -> bool:
 
 def _doc_titles(doc: Doc, words: EngineLexicons) -> frozenset[str]:
     """The words the document uses as titles right before a name ("Chief Minister Kavita Rao":
-    minister), lower case, worked out once."""
+    minister), lower case, worked out once per document and lexicons (as `_people`: which titles
+    are courtesy ones is the lexicons')."""
     kept = doc.user_data.get(_TITLES)
-    if not isinstance(kept, frozenset):
-        kept = doc.user_data[_TITLES] = frozenset(
+    if not (isinstance(kept, tuple) and kept[0] is words):
+        titles = frozenset(
             title
             for bound in ent_bounds(doc)
             if doc.vocab.strings[bound[2]] == "PERSON" and (title := _title_before(doc, ent_span(doc, bound), words))
         )
-    return kept
+        kept = doc.user_data[_TITLES] = (words, titles)
+    found: frozenset[str] = kept[1]
+    return found
 
 
 def _full_name(doc: Doc, person: Span, words: EngineLexicons) -> str:
@@ -732,12 +744,8 @@ def _full_name(doc: Doc, person: Span, words: EngineLexicons) -> str:
     the one longer name it begins ("Marcus"); else as written."""
     if len(person) - _leading_titles(person, words) != 1:  # "Ms Kamau" names one word
         return str(person.text)
-    for bound in reversed(ent_bounds(doc)[: ents_before(doc, person.start)]):
-        name = ent_span(doc, bound)
-        shaped = name.label_ == "PERSON" or _name_shaped(name, words)
-        if len(name) > 1 and name[-1].text == person[-1].text and shaped and not _leading_titles(name, words):
-            return str(name.text)
-    return _first_named(doc, person) or str(person.text)
+    full = next((name for name in _earlier_names_ending(person, words) if not _leading_titles(name, words)), None)
+    return str(full.text) if full is not None else _first_named(doc, person) or str(person.text)
 
 
 def _hyphenated(tok: Token) -> bool:
