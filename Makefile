@@ -111,11 +111,15 @@ image: $(RUNTIME)
 image-test: $(STAMP) $(GEN)
 	SITREP_IMAGE=$(IMAGE) $(BIN)/python -m pytest -q -s -m image tests/test_image.py
 
-# The sitrep-rules ConfigMap, rendered from rules/ at deploy time (nothing is copied into the
-# repository), for overlays with k8s/components/rules-configmap; see docs/operations.md.
+# One ConfigMap per rule file (sitrep-rules-<file stem>), rendered from rules/ at deploy time
+# (nothing is copied into the repository), for overlays with k8s/components/rules-configmap,
+# which projects them all into one directory; see docs/operations.md.
 NAMESPACE ?= sitrep
 k8s-rules-yaml:
-	@kubectl create configmap sitrep-rules --from-file=rules/ --dry-run=client -o yaml
+	@for f in rules/*.yaml rules/*.yml; do \
+	  [ -f "$$f" ] || continue; n=$$(basename "$$f"); echo ---; \
+	  kubectl create configmap "sitrep-rules-$${n%.*}" --from-file="$$f" --dry-run=client -o yaml || exit 1; \
+	done
 
 k8s-rules:
 	$(MAKE) -s k8s-rules-yaml | kubectl apply --server-side -n $(NAMESPACE) -f -

@@ -70,7 +70,7 @@ METRICS_PORT = 9464
 DEFAULT_GRACE_PERIOD_S = 20
 HEALTH_SERVICES = {"", "sitrep.v1.ExtractionService"}
 RUN_AS = 10001
-RULES_CONFIGMAP = "sitrep-rules"
+RULES_CONFIGMAP_PREFIX = "sitrep-rules-"  # one ConfigMap per rule file: sitrep-rules-<file stem>
 CONTAINER = "sitrep"
 CONFIGMAP_MAX_BYTES = 1024 * 1024  # etcd/API server limit for one object
 
@@ -281,7 +281,9 @@ def test_kustomization_renders_expected_objects(name: str) -> None:
     assert len(kinds) == len(set(kinds)), f"duplicate objects: {kinds}"
     if name == "dev":
         assert not objects(docs, "HorizontalPodAutoscaler"), "dev runs one fixed replica"
-    assert ("ConfigMap", RULES_CONFIGMAP) not in kinds, "the rules ship in the image"
+    assert not [n for k, n in kinds if k == "ConfigMap" and n.startswith(RULES_CONFIGMAP_PREFIX)], (
+        "the rules ship in the image"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
@@ -473,11 +475,13 @@ def test_rules_component_mounts_the_configmap_as_a_directory_at_the_rules_flag(t
     assert flag_value(container(render(name)), "--rules") == IMAGE_RULES, "only the component changes it"
 
     volumes = {v["name"]: v for v in pod["volumes"]}
-    rule_volumes = [n for n, v in volumes.items() if v.get("configMap", {}).get("name") == RULES_CONFIGMAP]
-    assert len(rule_volumes) == 1, f"expected one volume from ConfigMap {RULES_CONFIGMAP}"
-    volume = volumes[rule_volumes[0]]
-    assert "items" not in volume["configMap"], "project every rule file, not a selection"
-    assert not volume["configMap"].get("optional"), "the rules must exist"
+    rule_volumes = [n for n, v in volumes.items() if rule_configmaps(v)]
+    assert len(rule_volumes) == 1, f"expected one volume projecting the {RULES_CONFIGMAP_PREFIX}* ConfigMaps"
+    sources = rule_configmaps(volumes[rule_volumes[0]])
+    assert sorted(s["name"] for s in sources) == sorted(configmap_names(RULES_SRC)), "one source per rule file"
+    for source in sources:
+        assert "items" not in source, "project every key of a rule ConfigMap, not a selection"
+        assert not source.get("optional"), "the rules must exist"
 
     mounts = [m for m in ctr["volumeMounts"] if m["name"] == rule_volumes[0]]
     assert len(mounts) == 1
@@ -635,25 +639,38 @@ def rule_sources(root: Path) -> dict[str, Path]:
     return {str(path.relative_to(root)): path for path in discover(root)}
 
 
-def test_rules_configmap_rendered_at_deploy_time_equals_rules() -> None:
-    """`make k8s-rules` applies exactly this: every rule file of rules/, byte for byte, under
-    its name (a subdirectory in rules/ would be left out by kubectl: this test would fail)."""
+def configmap_names(root: Path) -> dict[str, str]:
+    """The ConfigMap `make k8s-rules` renders for each rule file: its name -> the file's key."""
+    return {RULES_CONFIGMAP_PREFIX + Path(key).stem: key for key in rule_sources(root)}
+
+
+def rule_configmaps(volume: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rule ConfigMaps a pod volume projects (empty for any other volume)."""
+    sources = [s["configMap"] for s in volume.get("projected", {}).get("sources", []) if "configMap" in s]
+    return [s for s in sources if s["name"].startswith(RULES_CONFIGMAP_PREFIX)]
+
+
+def test_rules_configmaps_rendered_at_deploy_time_equal_rules() -> None:
+    """`make k8s-rules` applies exactly this: one ConfigMap per rule file of rules/, holding
+    that file byte for byte under its name (a subdirectory in rules/ would be left out: this
+    test would fail), each well under the API server's 1 MiB per object."""
     proc = subprocess.run(
         ["make", "-s", "k8s-rules-yaml"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    configmap = yaml.safe_load(proc.stdout)
-    assert (configmap["kind"], configmap["metadata"]["name"]) == ("ConfigMap", RULES_CONFIGMAP)
-    data = configmap.get("data") or {}
-    expected = rule_sources(RULES_SRC)
-    assert expected and sorted(data) == sorted(expected)
-    for key, path in expected.items():
-        assert data[key] == path.read_text(encoding="utf-8")
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
-    # the API server refuses a ConfigMap over 1 MiB; keep 5% for the object's metadata and the
-    # next rules (docs/operations.md: at 0.91 of the limit in the sixteenth round, split by file
-    # before it grows much further)
-    assert size < CONFIGMAP_MAX_BYTES * 0.95, f"rule pack is {size} bytes; ConfigMap limit is 1 MiB"
+    configmaps = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(proc.stdout) if doc}
+    expected = configmap_names(RULES_SRC)
+    assert expected and sorted(configmaps) == sorted(expected)
+    sources = rule_sources(RULES_SRC)
+    for name, key in expected.items():
+        assert configmaps[name]["kind"] == "ConfigMap"
+        data = configmaps[name].get("data") or {}
+        assert list(data) == [key]
+        assert data[key] == sources[key].read_text(encoding="utf-8")
+        size = len(key.encode()) + len(data[key].encode())
+        # keep a quarter for the object's metadata and the file's growth; split a file that
+        # nears it (docs/operations.md)
+        assert size < CONFIGMAP_MAX_BYTES * 0.75, f"{key} is {size} bytes; a ConfigMap holds at most 1 MiB"
 
 
 def test_no_copy_of_the_rules_in_the_repository() -> None:
