@@ -238,7 +238,19 @@ ONE_BY_ONE_SENTENCES = [
     ('Artillery fire killed a family of five near the river crossing.', 5),
     ('A family of four was killed when the roof of their house fell in.', 4),
     ('Raiders killed a couple at their farm outside the village.', None),
+    # a plural's apposition that names more people than its number is the list's middle item
+    ('The dead were two guards, a cook and three porters.', 6),
+    ('At least nine people, among them four women and a boy, were killed.', 9),
+    # a lower bound in one conjunct makes the sum a lower bound (test below)
+    ('Gunmen killed four soldiers and at least three civilians at the market.', 7),
 ]  # fmt: skip
+
+
+def test_a_sum_with_a_lower_bound_is_a_lower_bound(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Gunmen killed four soldiers and at least three civilians at the market."
+    (event,) = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    count = event.quantities["count"]
+    assert (count.min, count.max, count.qualifier) == (7, None, "AT_LEAST")
 
 
 @pytest.mark.parametrize(("text", "expected"), ONE_BY_ONE_SENTENCES)

@@ -435,6 +435,14 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         # an age with more description after it
         ("Tomas Reyes, 44, lost his boat in the storm. “We start again,” the 44-year-old veteran fisherman said.",
          "the 44-year-old veteran fisherman", "Tomas Reyes"),
+        # a story that names no one: he/she take the person a definite description made a subject
+        ("The captain thanked the travelling fans on Sunday. He said the draw felt like a win.",
+         "He", "The captain"),
+        ("The head teacher wrote to parents on Monday. She said lessons would resume on Thursday.",
+         "She", "The head teacher"),
+        # places joined before one organisation word name one body
+        ("Avon and Somerset Constabulary said two men had been charged.",
+         "Avon and Somerset Constabulary", "Avon and Somerset Constabulary"),
         # a figure the model takes for a name is no antecedent of "he"
         ("Tariq Anwar Khan, the power minister, spoke on Monday. The debt was cut by Rs320bn. "
          "He said the tariff would not rise.", "He", "Tariq Anwar Khan"),

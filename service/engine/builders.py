@@ -232,8 +232,16 @@ def _casualty(
     count, victims = quantities.get("count"), roles.get("victims")
     if count is not None and victims is not None and count.start <= victims.start and victims.end <= count.end:
         del roles["victims"]  # "injuring more than two dozen": the count's noun names nobody
-    elif victims is not None and (people := _people_named(doc, victims, count, words)):
-        quantities["count"] = Quantity(people, people, "EXACT", victims.text, victims.start, victims.end)
+    elif victims is not None and (named := _people_named(doc, victims, count, words))[0]:
+        people, bounded = named  # "three soldiers and at least two civilians": at least five
+        quantities["count"] = Quantity(
+            people,
+            None if bounded else people,
+            "AT_LEAST" if bounded else "EXACT",
+            victims.text,
+            victims.start,
+            victims.end,
+        )
 
 
 _RELATIVES = frozenset({"who", "whom", "that", "which"})
@@ -257,36 +265,40 @@ _SINGLE_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 
 
-def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons) -> int:
+def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons) -> tuple[int, bool]:
     """How many people a victims phrase names one by one or group by group: "a police officer",
     "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two, "four
     policemen and a customer" five, "the village head, his wife and three grandchildren" five, "a
-    family of five" five (`_group_of`). 0
+    family of five" five (`_group_of`); and whether that is a lower bound ("three soldiers and
+    at least two civilians": at least five). 0
     for a plural without a number, a group named in the singular ("the crew", "a family":
     `collective_nouns`), a bare noun ("police") or anything else, and when the rule's own count
     already says it all (one phrase, or a count that is not one conjunct's number)."""
+    none = (0, False)
     span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
     if span is None:
-        return 0
+        return none
     listed = [span.root, *(c for c in span.root.children if list_middle(c))]  # "a nurse, a teacher and …"
     heads = [*dict.fromkeys(t for tok in listed for t in (tok, *tok.conjuncts) if span.start <= t.i < span.end)]
     numbers = [
         next((c for c in tok.children if c.dep_ == "nummod" and not AGE_COMPOUND.match(c.text)), None) for tok in heads
     ]
-    if count is not None and (len(heads) == 1 or count.start not in {n.idx for n in numbers if n is not None}):
-        return 0
-    total = 0
+    starts = {idx for n in numbers if n is not None for idx in (n.idx, n.left_edge.idx)}
+    if count is not None and (len(heads) == 1 or count.start not in starts):
+        return none
+    total, bounded = 0, False
     for tok, number in zip(heads, numbers, strict=True):
-        exact = _quantity(doc, number.i, number.i + 1) if number is not None else None
-        if exact is not None and exact.qualifier == "EXACT" and exact.min == exact.max:
+        exact = _quantity(doc, number.left_edge.i, number.i + 1) if number is not None else None
+        if exact is not None and exact.qualifier in {"EXACT", "AT_LEAST"} and exact.min is not None:
             total += exact.min
+            bounded = bounded or exact.qualifier == "AT_LEAST" or exact.max != exact.min
         elif number is None and _one_person(tok, words):
             total += 1
         elif number is None and (members := _group_of(doc, tok, words)):
             total += members
         else:
-            return 0
-    return total
+            return none
+    return total, bounded
 
 
 def _group_of(doc: Doc, tok: Token, words: EngineLexicons) -> int:
@@ -731,13 +743,37 @@ def _attack(
         roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
     attacker = roles.get("attacker")
     span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand") if attacker is not None else None
-    if attacker is None or span is None:
-        return
-    if span[0].lower_ in _NO_ONE:
-        del roles["attacker"]  # "not claimed by any group", "by no one": nobody is named
-    elif "weapon" not in roles and span.root.lemma_.lower() in words.instrument_nouns:
-        roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
-        del roles["attacker"]
+    if attacker is not None and span is not None:
+        if span[0].lower_ in _NO_ONE:
+            del roles["attacker"]  # "not claimed by any group", "by no one": nobody is named
+        elif span.root.lemma_.lower() in words.instrument_nouns:
+            user = _weapon_user(span.root, words)
+            if "weapon" not in roles:  # "Russian missiles hit the centre": the missiles are the weapon
+                roles["weapon"] = Mention(attacker.text, attacker.start, attacker.end)
+                del roles["attacker"]
+            if user is not None:  # "a drone flown by the rebels dropped …": the rebels
+                roles["attacker"] = mention(doc, *user, words, actor=True)
+    weapon = roles.get("weapon")
+    span = doc.char_span(weapon.start, weapon.end, alignment_mode="expand") if weapon is not None else None
+    if "attacker" not in roles and span is not None and (user := _weapon_user(span.root, words)) is not None:
+        roles["attacker"] = mention(doc, *user, words, actor=True)
+
+
+def _weapon_user(weapon: Token, words: EngineLexicons) -> tuple[int, int] | None:
+    """Who used a weapon, named in the agent of a participle of use on it ("shells fired by M23
+    rebels", "a bomb planted by militants"; `weapon_use_verbs`: not "rockets supplied by Iran")."""
+    for participle in weapon.children:
+        if (
+            participle.dep_ != "acl"
+            or participle.tag_ != "VBN"
+            or participle.lemma_.lower() not in words.weapon_use_verbs
+        ):
+            continue
+        for agent in participle.children:
+            user = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent.dep_ == "agent" else None
+            if user is not None and user.lemma_.lower() not in words.instrument_nouns and user.lower_ not in _NO_ONE:
+                return grow(weapon.doc, (user.i,), "phrase")
+    return None
 
 
 _NO_ONE = frozenset({"any", "no", "none", "nobody", "anyone", "anybody"})

@@ -17,6 +17,7 @@ from service.engine.anchored import AnchoredMatcher
 from service.engine.depmatch import BoundedDependencyMatcher
 from service.engine.pipeline import PipelinePlan, plan
 from service.engine.regex import bound_pattern
+from service.engine.syntax_tests import register as register_syntax_tests
 from service.rules.schema import RuleSetSpec, RuleSpec
 
 
@@ -41,6 +42,7 @@ class CompiledRuleSet:
 
 def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:
     """Build the matchers for every active and shadow rule of `spec`."""
+    register_syntax_tests()  # before any matcher reads a rule's `_: {sitrep_own_subject: ...}`
     rules = spec.runnable
     attrs: set[str] = set().union(*(rule.attrs for rule in rules))
     return CompiledRuleSet(spec, plan(nlp, attrs), *_matchers(rules, nlp))

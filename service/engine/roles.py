@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Token
 
 from service.events.mentions import entity_at
 from service.events.quantities import MAX_WORDS as QUANTITY_WINDOW
-from service.events.quantities import phrase_bounds
+from service.events.quantities import parse_quantity, phrase_bounds
 from service.rules.schema import Expansion
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
@@ -102,14 +102,36 @@ def _listed(rest: list[Token]) -> bool:
 def list_middle(appos: Token) -> bool:
     """An apposition that is the middle item of a list (see `_listed`): after one thing in the
     singular ("a nurse, a teacher and three pupils"); after a plural it names its members ("two
-    passers-by, a man and a boy")."""
-    return (
-        appos.dep_ == "appos"
-        and appos.head.tag_ in {"NN", "NNP"}
-        and any(
-            c.dep_ == "conj" and any(d.dep_ in {"det", "nummod", "poss"} for d in c.children) for c in appos.children
-        )
-    )
+    passers-by, a man and a boy"), unless they are not as many as the plural's number ("two
+    teachers, a nurse and four pupils" are seven)."""
+    if appos.dep_ != "appos" or not any(
+        c.dep_ == "conj" and any(d.dep_ in {"det", "nummod", "poss"} for d in c.children) for c in appos.children
+    ):
+        return False
+    if appos.head.tag_ in {"NN", "NNP"}:
+        return True
+    if any(c.dep_ == "prep" and c.i < appos.i for c in appos.children):
+        return False  # "16 people, among them six women and four children": members
+    number = _exact_number(appos.head)
+    members = [
+        _exact_number(item) if item.tag_ in {"NNS", "NNPS"} else _one(item) for item in (appos, *appos.conjuncts)
+    ]
+    return number is not None and None not in members and sum(m for m in members if m is not None) != number
+
+
+def _exact_number(noun: Token) -> int | None:
+    """The exact number a plural noun is counted with ("four pupils": 4), None without one."""
+    number = next((c for c in noun.children if c.dep_ == "nummod"), None)
+    if number is None or any(True for _ in number.children):
+        return None  # none, or qualified ("at least 16")
+    parsed = parse_quantity(number.text)
+    return parsed.min if parsed is not None and parsed.qualifier == "EXACT" and parsed.max == parsed.min else None
+
+
+def _one(noun: Token) -> int | None:
+    """1 for a singular noun phrase that is determined ("a nurse", "his driver"), else None."""
+    determined = any(c.dep_ in {"det", "poss"} for c in noun.children)
+    return 1 if noun.tag_ in {"NN", "NNP"} and determined else None
 
 
 def _in_name(prep: Token) -> bool:

@@ -37,6 +37,8 @@ class EngineLexicons:
     instrument_nouns: frozenset[str]  # lemmas: an attack's subject that is a munition is its weapon, not its attacker
     act_support_verbs: frozenset[str]  # lemmas: "opened fire": the verb acts out its attack-noun object
     harm_act_verbs: frozenset[str]  # lemmas: "killed seven people in a raid": the raid's attacker is the subject
+    weapon_use_verbs: frozenset[str]  # lemmas: "shells fired by rebels": the agent is the attacker
+    people: frozenset[str]  # lemmas of person nouns: "The captain apologised. He said …": the captain
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

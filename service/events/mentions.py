@@ -282,6 +282,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         return body.text if body is not None else ""
     if span.root.lemma_.lower() in words.written_documents and (author := _document_author(doc, span, words)):
         return author
+    if _joint_body_name(span, words):
+        return span.text
     # unlabelled: an unfamiliar surname the model missed ("Keely said"); a lone word the model
     # mislabels ("Cole" PRODUCT, "Yunus" GPE) is a surname all the same when a name ended with it
     if label in {"PERSON", ""} or (len(span) == 1 and span[0].pos_ == "PROPN"):
@@ -321,6 +323,20 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         # "the Egyptian", "the Frenchman": who, if one was named
         return _epithet_person(doc, span, words) or str(ent.text)
     return str(ent.text)
+
+
+def _joint_body_name(span: Span, words: EngineLexicons) -> bool:
+    """Names joined by "and" before one organisation word name one body ("Devon and Cornwall
+    Police", "Avon and Somerset Constabulary"): the model tags the first name a person or a place
+    and the rest an organisation, and the parse makes them two."""
+    joins = [tok for tok in span if tok.lower_ in {"and", "&"}]
+    return (
+        len(span) >= 4
+        and len(joins) == 1
+        and span[-1].lower_ in words.org_name_words
+        and joins[0].i not in {span.start, span.end - 2}
+        and all(tok.pos_ == "PROPN" and tok.text[:1].isupper() for tok in span if tok.i != joins[0].i)
+    )
 
 
 _AUTHOR_PREPS = frozenset({"from", "by"})
@@ -458,7 +474,45 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
     unless a speaker the story did not name spoke after that person ("A witness said she saw a
     man running. “He had blood on his hands,” she said": the witness)."""
     name, start = _named_antecedent(doc, span, pronoun, words)
-    return _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words) or name
+    unnamed = _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words)
+    return unnamed or name or _described_subject(doc, span, pronoun, words)
+
+
+def _not_one_person(words: EngineLexicons) -> frozenset[str]:
+    """Lemmas of nouns that name no one person: bodies, firms, places, groups, documents."""
+    bodies = (words.speaking_bodies - words.individual_speakers) | words.company_nouns | words.place_nouns
+    return bodies | words.collective_nouns | words.written_documents
+
+
+def _described_subject(doc: Doc, pronoun: Span, word: str, words: EngineLexicons) -> str:
+    """In a story that names no one the pronoun could be and where no one spoke before, the person
+    (`people`) a definite description made the subject of the pronoun's or the previous sentence,
+    whatever its verb: "The captain apologised to the fans. He said …" is the captain (or the
+    name the description takes up). "" when there is none, or when an earlier speaker may be the
+    one who speaks again ("The minister said … The suspect was held. “…,” he told reporters")."""
+    speakers = [
+        t.i for t in doc[: pronoun.start] if t.dep_ == "nsubj" and t.head.lemma_.lower() in words.speaker_speech_verbs
+    ]
+    sentence = pronoun.sent
+    start = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    quotes = quote_spans(doc_text(doc))
+    not_one = _not_one_person(words)
+    for tok in reversed(doc[start : pronoun.start]):
+        if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.tag_ != "NN" or tok.ent_type_:
+            continue
+        if quote_at(quotes, tok.idx) is not None or tok.lemma_.lower() in not_one:
+            continue
+        if tok.lemma_.lower() not in words.people:
+            continue
+        if not any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ == "the") for c in tok.children):
+            continue
+        lemma = tok.lemma_.lower()
+        gender = "M" if lemma in words.gender_nouns_male else "F" if lemma in words.gender_nouns_female else ""
+        if not _agrees(word, gender) or any(i != tok.i for i in speakers):
+            return ""
+        phrase = doc[tok.left_edge.i : tok.i + 1]
+        return resolve_name(doc, phrase, "", words) or str(phrase.text)
+    return ""
 
 
 def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons) -> tuple[str, int]:
@@ -493,8 +547,7 @@ def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: Engin
     trust" (an indefinite common noun in the singular that agrees with the pronoun, not a body,
     a firm, a place, a group or a document; a definite one takes up someone named); the name it
     resolves to, or its own words. "" otherwise."""
-    bodies = (words.speaking_bodies - words.individual_speakers) | words.company_nouns | words.place_nouns
-    bodies |= words.collective_nouns | words.written_documents
+    bodies = _not_one_person(words)
     quotes = quote_spans(doc_text(doc))
     for tok in reversed(doc[stop : pronoun.start]):
         if tok.ent_type_ == "PERSON" and quote_at(quotes, tok.idx) is None:

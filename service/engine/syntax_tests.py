@@ -1,0 +1,24 @@
+"""Token tests the rules may name that spaCy's token attributes cannot express.
+
+spaCy's patterns constrain a token and, in a DependencyMatcher, the relations to other matched
+tokens, but cannot say that a relation is absent. A death joined to a harm verb ("was wounded
+and died") shares the harm verb's subject only when it has none of its own ("Nine were hurt, and
+one of them died"); the rules tell the two apart with `_: {sitrep_own_subject: false}`.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+
+
+def _own_subject(token: Token) -> bool:
+    """Whether the token governs a subject of its own."""
+    return any(child.dep_ in SUBJECT_DEPS for child in token.children)
+
+
+def register() -> None:
+    """Register the extensions once per process (spaCy's Token extensions are global)."""
+    if not Token.has_extension("sitrep_own_subject"):
+        Token.set_extension("sitrep_own_subject", getter=_own_subject)
