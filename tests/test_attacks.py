@@ -241,6 +241,9 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         ),
         # a "when" clause tells how the deaths came about, and where
         ("Seven people were killed when a bomber blew himself up at a checkpoint in Lakki.", "casualty", "Lakki"),
+        # a place noun with the place it belongs to, whatever the model tags the owner
+        ("A gunman opened fire on a crowd in Dorrance's east side on Sunday.", "attack", "Dorrance's east side"),
+        ("Arsonists torched shops in Kalipur's Sonadanga upazila.", "attack", "Kalipur's Sonadanga upazila"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -271,3 +274,45 @@ def test_an_agent_that_names_no_one_is_no_attacker(nlp: Language, compiled: Comp
     for text in ("The bombing was not claimed by any group.", "The ambush has not been claimed by any faction."):
         attacks = _attacks(nlp, compiled, text)
         assert attacks and all("attacker" not in e.roles for e in attacks), attacks
+
+
+@pytest.mark.parametrize(
+    ("text", "pronoun", "stands_for"),
+    [
+        # a plural subject before it, not the unit named in its "of" phrase
+        ("Troops of the 3rd Rifle Company were clearing a track when insurgents opened fire on them.",
+         "them", "Troops of the 3rd Rifle Company"),
+        # an object before a place passed by
+        ("Bandits stopped a relief lorry near the ford and opened fire on it.", "it", "a relief lorry"),
+        # a person the story did not name
+        ("A 52-year-old farmer was tending his goats when he was shot in the leg.", "he", "A 52-year-old farmer"),
+    ],
+)  # fmt: skip
+def test_a_pronoun_target_resolves_to_what_it_stands_for(
+    nlp: Language, compiled: CompiledRuleSet, text: str, pronoun: str, stands_for: str
+) -> None:
+    attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+    targets = [(e.roles["target"].text, e.roles["target"].resolved) for e in attacks if "target" in e.roles]
+    assert (pronoun, stands_for) in targets, attacks
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("A suicide bomber blew himself up at a crowded bus depot in the town.", "a crowded bus depot"),
+        ("A gunman opened fire inside a packed nightclub before dawn.", "a packed nightclub"),
+        ("A device went off outside the main gate of the barracks.", "the main gate of the barracks"),
+    ],
+)
+def test_an_act_without_an_object_targets_what_it_was_done_at(
+    nlp: Language, compiled: CompiledRuleSet, text: str, target: str
+) -> None:
+    attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+    assert [e.roles["target"].text for e in attacks if "target" in e.roles] == [target], attacks
+
+
+def test_a_date_is_no_target(nlp: Language, compiled: CompiledRuleSet) -> None:
+    attacks = [
+        e for e in extract(nlp, compiled, ["The gunmen opened fire on Monday."]).docs[0].events if e.type == "attack"
+    ]
+    assert attacks and all("target" not in e.roles for e in attacks), attacks

@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -20,7 +21,7 @@ from service.events.datelines import dateline_ranges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
-from service.events.mentions import entity_at, mention
+from service.events.mentions import entity_at, mention, target_antecedent
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import Quote, holds_quote, neighbour, quote_at, quote_for_cue, quote_spans
@@ -65,6 +66,8 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
+    if _is_place_noun(token, words) and (owner := _place_owner(doc, token)) is not None:
+        return owner.start, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
     if _is_place_noun(token, words):  # "Reasi district", "the Russia-Ukraine border": the name and its noun
         names = [(c, e) for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
         if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
@@ -74,6 +77,15 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
         if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
             return ent.start, ent.end
         return token.left_edge.i, token.i + 1
+    return None
+
+
+def _place_owner(doc: Doc, token: Token) -> Span | None:
+    """The named place a place noun belongs to ("Akron's west side": Akron), or None."""
+    for child in token.children:
+        ent = entity_at(doc, child.i) if child.dep_ == "poss" else None
+        if ent is not None and ent.label_ in PLACE_LABELS:
+            return ent
     return None
 
 
@@ -89,8 +101,11 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
         if (found := _named_place(doc, tok, words)) is not None:
             return found
     if common and _is_place_noun(obj, words):
+        owner = next((c for c in obj.children if c.dep_ == "poss"), None)
+        if owner is not None and owner.pos_ == "PROPN":
+            return owner.left_edge.i, obj.i + 1  # "Kurigram's Ulipur upazila" (the model tags the owner a person)
         start = obj.left_edge.i
-        while start < obj.i and doc[start].dep_ in {"det", "poss"}:
+        while start < obj.i and doc[start].dep_ in {"det", "poss", "case"}:
             start += 1
         return start, obj.i + 1
     return None
@@ -232,16 +247,9 @@ def _casualty(
     count, victims = quantities.get("count"), roles.get("victims")
     if count is not None and victims is not None and count.start <= victims.start and victims.end <= count.end:
         del roles["victims"]  # "injuring more than two dozen": the count's noun names nobody
-    elif victims is not None and (named := _people_named(doc, victims, count, words))[0]:
-        people, bounded = named  # "three soldiers and at least two civilians": at least five
-        quantities["count"] = Quantity(
-            people,
-            None if bounded else people,
-            "AT_LEAST" if bounded else "EXACT",
-            victims.text,
-            victims.start,
-            victims.end,
-        )
+    elif victims is not None and (named := _people_named(doc, victims, count, words)) is not None:
+        low, high, qualifier = named  # "three soldiers and at least two civilians": at least five
+        quantities["count"] = Quantity(low, high, qualifier, victims.text, victims.start, victims.end)
 
 
 _RELATIVES = frozenset({"who", "whom", "that", "which"})
@@ -265,19 +273,21 @@ _SINGLE_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "another"})
 
 
-def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons) -> tuple[int, bool]:
+def _people_named(
+    doc: Doc, victims: Mention, count: Quantity | None, words: EngineLexicons
+) -> tuple[int, int | None, str] | None:
     """How many people a victims phrase names one by one or group by group: "a police officer",
     "the driver", "he", "Juan Perez", "a 17-year-old" are one, "a woman and her son" two, "four
     policemen and a customer" five, "the village head, his wife and three grandchildren" five, "a
-    family of five" five (`_group_of`); and whether that is a lower bound ("three soldiers and
-    at least two civilians": at least five). 0
+    family of five" five (`_group_of`), as (min, max, qualifier): a qualified number keeps its
+    qualifier alone ("about 20 wounded people") and makes a sum a lower bound ("three soldiers
+    and at least two civilians": at least five). None
     for a plural without a number, a group named in the singular ("the crew", "a family":
     `collective_nouns`), a bare noun ("police") or anything else, and when the rule's own count
     already says it all (one phrase, or a count that is not one conjunct's number)."""
-    none = (0, False)
     span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
     if span is None:
-        return none
+        return None
     listed = [span.root, *(c for c in span.root.children if list_middle(c))]  # "a nurse, a teacher and …"
     heads = [*dict.fromkeys(t for tok in listed for t in (tok, *tok.conjuncts) if span.start <= t.i < span.end)]
     numbers = [
@@ -285,20 +295,31 @@ def _people_named(doc: Doc, victims: Mention, count: Quantity | None, words: Eng
     ]
     starts = {idx for n in numbers if n is not None for idx in (n.idx, n.left_edge.idx)}
     if count is not None and (len(heads) == 1 or count.start not in starts):
-        return none
-    total, bounded = 0, False
+        return None
+    total, exact_only, qualifier = 0, True, "EXACT"
     for tok, number in zip(heads, numbers, strict=True):
-        exact = _quantity(doc, number.left_edge.i, number.i + 1) if number is not None else None
-        if exact is not None and exact.qualifier in {"EXACT", "AT_LEAST"} and exact.min is not None:
-            total += exact.min
-            bounded = bounded or exact.qualifier == "AT_LEAST" or exact.max != exact.min
+        parsed = _quantity(doc, number.left_edge.i, number.i + 1) if number is not None else None
+        if parsed is not None and parsed.min is not None and parsed.qualifier in _LOWER_BOUNDED:
+            total += parsed.min
+            exact_only = exact_only and parsed.qualifier == "EXACT" and parsed.max == parsed.min
+            qualifier = parsed.qualifier
         elif number is None and _one_person(tok, words):
             total += 1
         elif number is None and (members := _group_of(doc, tok, words)):
             total += members
         else:
-            return none
-    return total, bounded
+            return None
+    if not total:
+        return None
+    if exact_only:
+        return total, total, "EXACT"
+    if len(heads) == 1:
+        return total, None if qualifier != "APPROXIMATE" else total, qualifier  # "about 20 wounded people"
+    return total, None, "AT_LEAST"
+
+
+_LOWER_BOUNDED = frozenset({"EXACT", "AT_LEAST", "MORE_THAN", "APPROXIMATE"})
+"""Qualifiers whose number can open a sum of people (a lower bound, or about that many)."""
 
 
 def _group_of(doc: Doc, tok: Token, words: EngineLexicons) -> int:
@@ -729,6 +750,15 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
+    if "target" not in roles and (struck := _struck_at(doc, doc[anchor])) is not None:
+        roles["target"] = mention(doc, *grow(doc, (struck.i,), "phrase"))
+        place = roles.get("location")
+        if place is not None and roles["target"].start <= place.start and place.end <= roles["target"].end:
+            inside = _place_of(doc, struck, False, words)  # "at a market in Kano": Kano
+            if inside is not None and doc[inside[0]].idx > struck.idx:
+                roles["location"] = mention(doc, *inside)
+            else:
+                del roles["location"]
     if "attacker" not in roles and (
         (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
         or (shared := _means_subject(doc[anchor], words)) is not None
@@ -739,8 +769,18 @@ def _attack(
             roles[role] = mention(doc, *antecedent, words if role in RESOLVED_ROLES else None, role in ACTOR_ROLES)
     target = roles.get("target")
     span = doc.char_span(target.start, target.end) if target is not None else None
-    if span is not None and len(span) > 1 and span[0].lower_ == "dead":
+    if span is not None and span.root.ent_type_ in {"DATE", "TIME"}:
+        del roles["target"]  # "opened fire on Monday": when, not on whom
+    elif span is not None and len(span) > 1 and span[0].lower_ == "dead":
         roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
+    elif (
+        target is not None
+        and span is not None
+        and len(span) == 1
+        and not target.resolved
+        and (stands_for := target_antecedent(doc, span, words, _spans_of(grown, "attacker", "trigger")))
+    ):
+        roles["target"] = replace(target, resolved=stands_for)  # "opened fire on them": on whom
     attacker = roles.get("attacker")
     span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand") if attacker is not None else None
     if attacker is not None and span is not None:
@@ -774,6 +814,38 @@ def _weapon_user(weapon: Token, words: EngineLexicons) -> tuple[int, int] | None
             if user is not None and user.lemma_.lower() not in words.instrument_nouns and user.lower_ not in _NO_ONE:
                 return grow(weapon.doc, (user.i,), "phrase")
     return None
+
+
+_AT_PREPS = frozenset({"at", "near", "outside", "inside", "beside", "opposite", "on"})
+_NO_OBJECT = frozenset({"fire", "himself", "herself", "themselves"})
+"""Objects that leave an act without a thing acted on ("opened fire", "blew himself up")."""
+
+
+def _struck_at(doc: Doc, trigger: Token) -> Token | None:
+    """What an act without an object was done at: the thing a bomb went off or a bomber blew
+    himself up at, near, outside or inside ("blew himself up at a crowded market", "went off
+    outside the main gate of the academy", "opened fire inside a church", "in front of the
+    court"); a common noun, never a named place (that is where, not what). None for a noun
+    trigger or a verb with an object of its own."""
+    objects = [c for c in trigger.children if c.dep_ in {"dobj", "nsubjpass"}]
+    if trigger.pos_ != "VERB" or any(c.lower_ not in _NO_OBJECT for c in objects):
+        return None
+    for prep in trigger.children:
+        if prep.dep_ != "prep":
+            continue
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is not None and prep.lower_ == "in" and obj.lower_ == "front":  # "in front of X"
+            of = next((c for c in obj.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        elif prep.lower_ not in _AT_PREPS:
+            continue
+        if obj is not None and obj.pos_ == "NOUN" and not obj.ent_type_:
+            return obj
+    return None
+
+
+def _spans_of(grown: Grown, *roles: str) -> list[tuple[int, int]]:
+    return [grown.spans[role] for role in roles if role in grown.spans]
 
 
 _NO_ONE = frozenset({"any", "no", "none", "nobody", "anyone", "anybody"})

@@ -36,7 +36,7 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -103,6 +103,58 @@ def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
         if tok.head.lemma_.lower() not in words.speaker_speech_verbs:
             return doc[tok.left_edge.i : tok.i + 1].text
     return ""
+
+
+_THING_PRONOUNS: dict[str, tuple[str, ...]] = {"it": ("NN", "NNP"), "them": ("NNS", "NNPS")}
+_OBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "appos"})
+
+
+def target_antecedent(doc: Doc, span: Span, words: EngineLexicons, skip: Sequence[tuple[int, int]] = ()) -> str:
+    """What a pronoun that is attacked stands for, so the target names it: he/him/she/her the
+    person (`resolve_name`), else the latest person noun (`people`) before it; "it" the latest
+    noun in the singular and "them" the latest plural or group noun (`_noun_before`). Empty when
+    nothing fits."""
+    word = span.text.lower()
+    if word in {"he", "him", "she", "her"}:
+        pronoun = "he" if word in MALE_PRONOUNS else "she"
+        return _person_antecedent(doc, span, pronoun, words) or _noun_before(
+            doc, span, ("NN", "NNP"), words, skip, True
+        )
+    tags = _THING_PRONOUNS.get(word)
+    return _noun_before(doc, span, tags, words, skip, False) if tags is not None else ""
+
+
+def _noun_before(
+    doc: Doc, span: Span, tags: tuple[str, ...], words: EngineLexicons, skip: Sequence[tuple[int, int]], person: bool
+) -> str:
+    """The latest noun with one of `tags` (for "them" also a group noun) that is a subject, an
+    object or in apposition in the pronoun's sentence or the one before, outside `skip` (the
+    attacker, the trigger), the words the pronoun hangs from and "of" phrases; not a time, a
+    number or a body that speaks, and a subject or an object before the object of a preposition;
+    with `person`, a person noun ("A 41-year-old man was walking home when he was shot"):
+    "Gunmen stopped a convoy of trucks near the border and opened fire on it" is the convoy of
+    trucks."""
+    sentence = span.sent
+    start = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    governors = {tok.i for tok in span[0].ancestors}
+    fallback = ""
+    for tok in reversed(doc[start : span.start]):
+        if any(lo <= tok.i < hi for lo, hi in skip) or tok.i in governors:
+            continue
+        if tok.dep_ not in _OBJECT_DEPS or tok.pos_ not in {"NOUN", "PROPN"} or tok.head.lower_ == "of":
+            continue
+        lemma = tok.lemma_.lower()
+        if lemma in words.speaking_bodies or (person and lemma not in words.people):
+            continue
+        if tok.tag_ not in tags and not (tags[0] == "NNS" and lemma in words.collective_nouns):
+            continue
+        if tok.ent_type_ in {"DATE", "TIME", "CARDINAL", "ORDINAL"}:
+            continue
+        end = next((c.right_edge.i + 1 for c in tok.rights if c.dep_ == "prep" and c.lower_ == "of"), tok.i + 1)
+        if tok.dep_ != "pobj":
+            return doc[tok.left_edge.i : end].text
+        fallback = fallback or doc[tok.left_edge.i : end].text  # "near the border": a place passed by
+    return fallback
 
 
 def _reports_speech(ent: Span, words: EngineLexicons) -> bool:
