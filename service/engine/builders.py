@@ -769,8 +769,8 @@ def _attack(
             roles[role] = mention(doc, *antecedent, words if role in RESOLVED_ROLES else None, role in ACTOR_ROLES)
     target = roles.get("target")
     span = doc.char_span(target.start, target.end) if target is not None else None
-    if span is not None and span.root.ent_type_ in {"DATE", "TIME"}:
-        del roles["target"]  # "opened fire on Monday": when, not on whom
+    if span is not None and span.root.ent_type_ in {"DATE", "TIME"} and span.root.pos_ in {"PROPN", "NUM"}:
+        del roles["target"]  # "opened fire on Monday": when, not on whom (not "the airbase" in a TIME)
     elif span is not None and len(span) > 1 and span[0].lower_ == "dead":
         roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
     elif (
