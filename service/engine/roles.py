@@ -160,14 +160,23 @@ EDGE_PUNCT = frozenset({",", ";", ":", "-", "–", "—", "/"})
 
 
 def trim_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Drop clause punctuation (`,;:` and dashes), dangling conjunctions and a final possessive
-    left at the edges of a span, e.g. after `separate` cut it just before another role
-    ("Y, X said" → "Y")."""
-    while end - start > 1 and (doc[end - 1].text in EDGE_PUNCT or doc[end - 1].dep_ in {"cc", "case"}):
+    """Drop clause punctuation (`,;:` and dashes), dangling conjunctions, a final possessive and a
+    final preposition whose object lies outside, left at the edges of a span, e.g. after
+    `separate` cut it just before another role ("Y, X said" → "Y"; "accused the alliance of the
+    ambush" → "the alliance", not "the alliance of")."""
+    while end - start > 1 and (
+        doc[end - 1].text in EDGE_PUNCT or doc[end - 1].dep_ in {"cc", "case"} or _dangling(doc, end)
+    ):
         end -= 1  # also a possessive ending the span: "Northern Ireland's" → "Northern Ireland"
     while end - start > 1 and (doc[start].text in EDGE_PUNCT or doc[start].dep_ == "cc"):
         start += 1
     return start, end
+
+
+def _dangling(doc: Doc, end: int) -> bool:
+    """The span's last word is a preposition with its object after the span."""
+    last = doc[end - 1]
+    return last.dep_ == "prep" and any(True for _ in last.children) and all(c.i >= end for c in last.children)
 
 
 def separate(doc: Doc, spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:
