@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from service.engine.builders import build_event
 from service.engine.matching import Candidate
 from service.engine.resolve import Grown, is_negated
-from service.engine.roles import grow
+from service.engine.roles import grow, trim_edges
 from service.events.lexicons import EngineLexicons
 from service.events.quantities import Parsed, parse_quantity
 from service.events.quotes import inner, quote_spans
@@ -148,3 +148,16 @@ def test_locations_from_a_locative_preposition_or_the_target() -> None:
          ("Orlo", 2, "pobj", "PROPN"), ("in", 1, "prep", "ADP"), ("Varna", 4, "pobj", "PROPN")],
         ents=((3, 4, "PERSON"), (5, 6, "GPE")), trigger=1,
     ) == "Varna"  # fmt: skip
+
+
+def test_a_span_never_ends_on_a_preposition_whose_object_lies_outside() -> None:
+    # "accused the alliance of the ambush": a role cut before the attack noun keeps "the alliance"
+    parsed = doc(
+        [
+            ("Police", 1, "nsubj", "NOUN"), ("accused", 1, "ROOT", "VERB"), ("the", 3, "det", "DET"),
+            ("alliance", 1, "dobj", "NOUN"), ("of", 3, "prep", "ADP"), ("the", 6, "det", "DET"),
+            ("ambush", 4, "pobj", "NOUN"), (".", 1, "punct", "PUNCT"),
+        ]
+    )  # fmt: skip
+    assert trim_edges(parsed, 2, 5) == (2, 4)
+    assert trim_edges(parsed, 2, 7) == (2, 7)  # its object inside: kept
