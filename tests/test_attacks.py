@@ -244,6 +244,9 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a place noun with the place it belongs to, whatever the model tags the owner
         ("A gunman opened fire on a crowd in Dorrance's east side on Sunday.", "attack", "Dorrance's east side"),
         ("Arsonists torched shops in Kalipur's Sonadanga upazila.", "attack", "Kalipur's Sonadanga upazila"),
+        # a one-word name the model tags no place after near/at; a named place that is struck
+        ("Insurgents ambushed a supply boat near Kolofata, killing four soldiers.", "attack", "Kolofata"),
+        ("Artillery units shelled Dnipro overnight.", "attack", "Dnipro"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(

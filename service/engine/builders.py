@@ -80,6 +80,26 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     return None
 
 
+_NAME_PREPS = frozenset({"near", "in", "outside"})
+
+
+def _unlabelled_place_name(doc: Doc, obj: Token) -> bool:
+    """A proper noun after near/in/outside that the model tags as no entity or as a person of that
+    one word, or after "near" as an organisation of that one word, is a place name ("near
+    Ngouboua"): people are not where things happen, and nobody is near a firm ("at Facebook" is
+    a workplace, so not after "at")."""
+    if obj.pos_ != "PROPN" or obj.dep_ != "pobj" or obj.head.lower_ not in _NAME_PREPS:
+        return False
+    if not (obj.is_title and obj.is_alpha) or any(c.dep_ == "det" for c in obj.children):
+        return False  # not a headline in capitals, nor "the Sykes-Picot Agreement"
+    if obj.head.i > 0 and not doc[obj.head.i - 1].whitespace_:
+        return False  # "Commander-in-Chief"
+    ent = entity_at(doc, obj.i)
+    if ent is None or ent.label_ == "PERSON":
+        return ent is None or (ent.start == obj.i and ent.end == obj.i + 1)
+    return ent.label_ == "ORG" and obj.head.lower_ == "near" and ent.start == obj.i and ent.end == obj.i + 1
+
+
 def _place_owner(doc: Doc, token: Token) -> Span | None:
     """The named place a place noun belongs to ("Akron's west side": Akron), or None."""
     for child in token.children:
@@ -93,6 +113,8 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     """The place a locative object stands for: a named place inside its phrase (the first that
     is not a modifier: "the port city of Mariupol" → Mariupol), else with `common` the object
     itself when it is a place noun ("across the city")."""
+    if _unlabelled_place_name(doc, obj):
+        return obj.left_edge.i, obj.i + 1  # "ambushed a boat near Ngouboua" (the model tags no place)
     for tok in obj.subtree:
         if tok.i != obj.i and tok.dep_ in _MODIFIERS:
             ent = entity_at(doc, tok.i)
@@ -741,6 +763,10 @@ def _place(
             roles["location"] = mention(doc, *name)
     elif place := _location(doc, anchor, words, grown.spans.get("target"), grown.spans.get("target")):
         roles["location"] = place
+    elif (target := roles.get("target")) is not None and (span := doc.char_span(target.start, target.end)) is not None:
+        ent = entity_at(doc, span.root.i)
+        if ent is not None and ent.label_ in {"GPE", "LOC"} and ent.start >= span.start and ent.end <= span.end:
+            roles["location"] = mention(doc, ent.start, ent.end)  # "shelled Kherson": the place it struck
 
 
 def _attack(
