@@ -66,9 +66,9 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
-    if _is_place_noun(token, words) and (owner := _place_owner(doc, token)) is not None:
-        return owner.start, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
     if _is_place_noun(token, words):  # "Reasi district", "the Russia-Ukraine border": the name and its noun
+        if (owner := _place_owner(doc, token)) is not None:
+            return owner.start, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
         names = [(c, e) for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
         if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
             return min(names[0][1].start, names[0][0].left_edge.i), token.i + 1

@@ -134,8 +134,7 @@ def _noun_before(
     with `person`, a person noun ("A 41-year-old man was walking home when he was shot"):
     "Gunmen stopped a convoy of trucks near the border and opened fire on it" is the convoy of
     trucks."""
-    sentence = span.sent
-    start = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    start = _previous_sentence_start(span)
     governors = {tok.i for tok in span[0].ancestors}
     fallback = ""
     for tok in reversed(doc[start : span.start]):
@@ -530,6 +529,17 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
     return unnamed or name or _described_subject(doc, span, pronoun, words)
 
 
+def _previous_sentence_start(span: Span) -> int:
+    """Where the sentence before the span's begins (the span's own at the document's start)."""
+    sentence = span.sent
+    return span.doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+
+
+def _noun_gender(lemma: str, words: EngineLexicons) -> str:
+    """ "M" or "F" for a gendered role noun ("spokesman", "mother"), "" for any other."""
+    return "M" if lemma in words.gender_nouns_male else "F" if lemma in words.gender_nouns_female else ""
+
+
 def _not_one_person(words: EngineLexicons) -> frozenset[str]:
     """Lemmas of nouns that name no one person: bodies, firms, places, groups, documents."""
     bodies = (words.speaking_bodies - words.individual_speakers) | words.company_nouns | words.place_nouns
@@ -542,25 +552,21 @@ def _described_subject(doc: Doc, pronoun: Span, word: str, words: EngineLexicons
     whatever its verb: "The captain apologised to the fans. He said …" is the captain (or the
     name the description takes up). "" when there is none, or when an earlier speaker may be the
     one who speaks again ("The minister said … The suspect was held. “…,” he told reporters")."""
-    speakers = [
-        t.i for t in doc[: pronoun.start] if t.dep_ == "nsubj" and t.head.lemma_.lower() in words.speaker_speech_verbs
-    ]
-    sentence = pronoun.sent
-    start = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    start = _previous_sentence_start(pronoun)
     quotes = quote_spans(doc_text(doc))
     not_one = _not_one_person(words)
     for tok in reversed(doc[start : pronoun.start]):
         if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.tag_ != "NN" or tok.ent_type_:
             continue
-        if quote_at(quotes, tok.idx) is not None or tok.lemma_.lower() in not_one:
-            continue
-        if tok.lemma_.lower() not in words.people:
+        lemma = tok.lemma_.lower()
+        if quote_at(quotes, tok.idx) is not None or lemma in not_one or lemma not in words.people:
             continue
         if not any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ == "the") for c in tok.children):
             continue
-        lemma = tok.lemma_.lower()
-        gender = "M" if lemma in words.gender_nouns_male else "F" if lemma in words.gender_nouns_female else ""
-        if not _agrees(word, gender) or any(i != tok.i for i in speakers):
+        if not _agrees(word, _noun_gender(lemma, words)) or any(
+            t.i != tok.i and t.dep_ == "nsubj" and t.head.lemma_.lower() in words.speaker_speech_verbs
+            for t in doc[: pronoun.start]
+        ):
             return ""
         phrase = doc[tok.left_edge.i : tok.i + 1]
         return resolve_name(doc, phrase, "", words) or str(phrase.text)
@@ -577,7 +583,7 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
     quotes = quote_spans(doc_text(doc))
     narrated = quote_at(quotes, span.start_char) is None
     sentence = span.sent
-    window = doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    window = _previous_sentence_start(span)
     nearest: tuple[str, int] = ("", -1)
     for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
         start, end = persons[i][0], persons[i][1]
@@ -614,9 +620,7 @@ def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: Engin
             continue
         if not any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
             continue  # "the judge", "her client" take up someone named; "a witness" is someone new
-        lemma = tok.lemma_.lower()
-        gender = "M" if lemma in words.gender_nouns_male else "F" if lemma in words.gender_nouns_female else ""
-        if not _agrees(word, gender):
+        if not _agrees(word, _noun_gender(tok.lemma_.lower(), words)):
             return ""  # "A council spokesman said … she said": someone else
         phrase = doc[tok.left_edge.i : tok.right_edge.i + 1]
         if len(phrase) > 10 or any(t.is_punct for t in phrase):
