@@ -247,6 +247,16 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a one-word name the model tags no place after near/at; a named place that is struck
         ("Insurgents ambushed a supply boat near Kolofata, killing four soldiers.", "attack", "Kolofata"),
         ("Artillery units shelled Dnipro overnight.", "attack", "Dnipro"),
+        # a place noun whose owner the model tags a firm, or is itself a place noun
+        ("Gunmen ambushed a bus carrying traders in northern Mali's Kidal region.", "attack", "Mali's Kidal region"),
+        (
+            "Mortar rounds fell on a camp in the capital's southern suburbs, wounding nine people.",
+            "casualty",
+            "the capital's southern suburbs",
+        ),
+        # a place on a verb coordinated with the trigger, or on the verb a participle goes on with
+        ("A boy was stabbed and robbed outside a cinema in Ruiru's market area.", "attack", "Ruiru's market area"),
+        ("Militants raided a farm in Kwara's Ifelodun district, killing six workers.", "casualty", "Ifelodun district"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -271,6 +281,27 @@ def test_a_they_who_attacks_goes_on_with_the_group_that_acted_not_the_one_that_s
     second = text.index("They")
     later = [e for e in _attacks(nlp, compiled, text) if e.start >= second and "attacker" in e.roles]
     assert later and all(e.roles["attacker"].resolved == attacker for e in later)
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [
+        ("The air force said its jets struck a convoy of fuel trucks near the river.", "The air force"),
+        ("Al-Qassam Brigades said its fighters attacked an armoured column east of the town.", "Al-Qassam Brigades"),
+        ("The Houthis said their naval forces targeted a tanker in the Gulf of Aden.", "The Houthis"),
+    ],
+)
+def test_an_attackers_units_resolve_to_the_body_that_sent_them(
+    nlp: Language, compiled: CompiledRuleSet, text: str, owner: str
+) -> None:
+    attackers = [e.roles["attacker"] for e in _attacks(nlp, compiled, text) if "attacker" in e.roles]
+    assert attackers and attackers[0].text.split()[0] in {"its", "their"} and attackers[0].resolved == owner
+
+
+def test_attackers_no_unit_of_anyones_stay_unresolved(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Villagers said their attackers arrived on motorcycles and opened fire."
+    attackers = [e.roles["attacker"] for e in _attacks(nlp, compiled, text) if "attacker" in e.roles]
+    assert attackers and all(not a.resolved or a.resolved == a.text for a in attackers), attackers
 
 
 def test_an_agent_that_names_no_one_is_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:

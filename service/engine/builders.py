@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from service.engine.pipeline import AGE_COMPOUND
 from service.engine.resolve import Grown
 from service.engine.roles import grow, list_middle, trim_edges
+from service.engine.syntax_tests import own_subject
 from service.events.datelines import dateline_ranges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
@@ -67,9 +68,10 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     if ent is not None and ent.label_ in PLACE_LABELS:
         return ent.start, ent.end
     if _is_place_noun(token, words):  # "Reasi district", "the Russia-Ukraine border": the name and its noun
-        if (owner := _place_owner(doc, token)) is not None:
-            return owner.start, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
         names = [(c, e) for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
+        owner = _place_owner(doc, token, words, common=not names)
+        if owner is not None:
+            return owner, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
         if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
             return min(names[0][1].start, names[0][0].left_edge.i), token.i + 1
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
@@ -100,12 +102,22 @@ def _unlabelled_place_name(doc: Doc, obj: Token) -> bool:
     return ent.label_ == "ORG" and obj.head.lower_ == "near" and ent.start == obj.i and ent.end == obj.i + 1
 
 
-def _place_owner(doc: Doc, token: Token) -> Span | None:
-    """The named place a place noun belongs to ("Akron's west side": Akron), or None."""
+def _place_owner(doc: Doc, token: Token, words: EngineLexicons, common: bool) -> int | None:
+    """Where the place a place noun belongs to starts ("Akron's west side": Akron), or None. The
+    owner is a named place, a one-word proper noun that is no person's full name (the small model
+    tags many towns and regions as firms or products: "Niger's Tillaberi region", "Pattani's Nong
+    Chik district"), or with `common` itself a place noun ("the city's outskirts"; not "his
+    country's Darfur region", which has a name of its own)."""
     for child in token.children:
-        ent = entity_at(doc, child.i) if child.dep_ == "poss" else None
+        if child.dep_ != "poss":
+            continue
+        ent = entity_at(doc, child.i)
         if ent is not None and ent.label_ in PLACE_LABELS:
-            return ent
+            return ent.start
+        if child.pos_ == "PROPN" and child.is_title and (ent is None or ent.label_ != "PERSON" or len(ent) == 1):
+            return child.left_edge.i
+        if common and child.pos_ == "NOUN" and _is_place_noun(child, words):
+            return child.left_edge.i
     return None
 
 
@@ -123,9 +135,6 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
         if (found := _named_place(doc, tok, words)) is not None:
             return found
     if common and _is_place_noun(obj, words):
-        owner = next((c for c in obj.children if c.dep_ == "poss"), None)
-        if owner is not None and owner.pos_ == "PROPN":
-            return owner.left_edge.i, obj.i + 1  # "Kurigram's Ulipur upazila" (the model tags the owner a person)
         start = obj.left_edge.i
         while start < obj.i and doc[start].dep_ in {"det", "poss", "case"}:
             start += 1
@@ -183,7 +192,7 @@ def _location(
     return None
 
 
-def _clause_place(doc: Doc, verb: Token, words: EngineLexicons) -> Mention | None:
+def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = True) -> Mention | None:
     """3. Failing those, for a verb, the first named place a locative preposition introduces
     anywhere in its clause, outside relative and reported clauses: "gunmen attacked a bus carrying
     pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road). Not for a noun
@@ -192,8 +201,8 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons) -> Mention | Non
     stack = deque(verb.children)
     while stack:
         tok = stack.popleft()
-        if tok.dep_ in _OWN_CLAUSES:
-            continue
+        if tok.dep_ in _OWN_CLAUSES and not (tok.dep_ == "conj" and tok.pos_ == "VERB" and not own_subject(tok)):
+            continue  # but "was shot and wounded outside a party on Akron's west side": one event
         if tok.dep_ == "prep" and tok.lower_ in words.location_preps:
             for obj in tok.children:
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
@@ -201,8 +210,21 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons) -> Mention | Non
         stack.extend(tok.children)
     for clause in verb.children:  # "were killed when a bomber blew himself up in Bannu": the same event
         marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
-        if clause.dep_ == "advcl" and marks & _EVENT_MARKS and (place := _clause_place(doc, clause, words)):
+        if clause.dep_ == "advcl" and marks & _EVENT_MARKS and (place := _clause_place(doc, clause, words, False)):
             return place
+    if upward and (head := _participle_head(verb)) is not None:  # "ambushed a convoy in Niger, killing 17": there
+        return _clause_place(doc, head, words, False)
+    return None
+
+
+def _participle_head(verb: Token) -> Token | None:
+    """The verb whose event a bare participle clause goes on with ("ambushed ..., killing 17
+    soldiers and wounding 23": ambushed; not "after killing", nor one with a subject of its own)."""
+    while verb.dep_ == "conj" and verb.tag_ == "VBG" and not own_subject(verb):
+        verb = verb.head
+    bare = verb.dep_ == "advcl" and verb.tag_ == "VBG" and not own_subject(verb)
+    if bare and verb.head.pos_ in {"VERB", "AUX"} and not any(c.dep_ == "mark" for c in verb.children):
+        return verb.head
     return None
 
 

@@ -13,7 +13,7 @@ from spacy.tokens import Token
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 
 
-def _own_subject(token: Token) -> bool:
+def own_subject(token: Token) -> bool:
     """Whether the token governs a subject of its own."""
     return any(child.dep_ in SUBJECT_DEPS for child in token.children)
 
@@ -21,4 +21,4 @@ def _own_subject(token: Token) -> bool:
 def register() -> None:
     """Register the extensions once per process (spaCy's Token extensions are global)."""
     if not Token.has_extension("sitrep_own_subject"):
-        Token.set_extension("sitrep_own_subject", getter=_own_subject)
+        Token.set_extension("sitrep_own_subject", getter=own_subject)

@@ -77,12 +77,46 @@ def entity_at(doc: Doc, i: int) -> Span | None:
 def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None, actor: bool = False) -> Mention:
     """The mention of `doc[start:end]`; given the pack's `words`, with its name resolved (as the
     doer of a violent act when `actor`: `actor_antecedent`)."""
+    while end - start > 1 and doc[end - 1].is_space:
+        end -= 1  # a name the model runs on past a line break ("Cabo Delgado\n")
     span = doc[start:end]
     label = entity_label(span)
     resolved = ""
     if words is not None:
-        resolved = (actor and actor_antecedent(doc, span, words)) or resolve_name(doc, span, label, words).strip()
+        resolved = (actor and (actor_antecedent(doc, span, words) or _force_owner(doc, span, words))) or resolve_name(
+            doc, span, label, words
+        ).strip()
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
+
+
+def _agrees_in_number(noun: Token, plural: bool) -> bool:
+    """Whether `noun` can be what its/their (`plural`) stands for: a name in -s goes with either
+    ("The Houthis ... their", the model's NNP; "Al-Qassam Brigades ... its")."""
+    if noun.pos_ == "PROPN" and noun.lower_.endswith("s"):
+        return True
+    return (noun.tag_ in {"NNS", "NNPS"}) == plural
+
+
+def _force_owner(doc: Doc, span: Span, words: EngineLexicons) -> str:
+    """The body whose armed units or craft acted ("Al-Shabaab said its fighters stormed the base",
+    "The army said its aircraft struck": Al-Shabaab, the army), as `its`/`their` stands for it;
+    only for `force_nouns` ("their attackers" are nobody's units)."""
+    first = span[0]
+    owned = first.lower_ in {"its", "their"} and first.dep_ == "poss" and first.head.i == span.root.i
+    if len(span) < 2 or not owned or span.root.lemma_.lower() not in words.force_nouns:
+        return ""
+    plural = first.lower_ == "their"
+    for verb in span.root.ancestors:  # "The Houthis said their naval forces ...": the speaker owns them
+        if verb.pos_ == "VERB" and verb.lemma_.lower() in words.speaker_speech_verbs:
+            subject = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"}), None)
+            if subject is not None and _agrees_in_number(subject, plural):
+                speaker = doc[subject.left_edge.i : subject.i + 1]
+                if subject.lemma_.lower() not in words.written_documents:
+                    return speaker.text
+                if author := _document_author(doc, speaker, words):
+                    return author  # "A statement from the group said its fighters ...": the group
+            break
+    return resolve_name(doc, doc[first.i : first.i + 1], "", words).strip()
 
 
 _ACTOR_WINDOW = 80
