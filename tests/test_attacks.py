@@ -336,6 +336,9 @@ def test_a_pronoun_target_resolves_to_what_it_stands_for(
         ("A suicide bomber blew himself up at a crowded bus depot in the town.", "a crowded bus depot"),
         ("A gunman opened fire inside a packed nightclub before dawn.", "a packed nightclub"),
         ("A device went off outside the main gate of the barracks.", "the main gate of the barracks"),
+        # what its munition was planted in or on, before where it went off
+        ("A device concealed in a vegetable cart went off outside the mosque.", "a vegetable cart"),
+        ("A bomb strapped to a bicycle exploded at the crossroads at dawn.", "a bicycle"),
     ],
 )
 def test_an_act_without_an_object_targets_what_it_was_done_at(

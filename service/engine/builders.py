@@ -798,7 +798,10 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
-    if "target" not in roles and (struck := _struck_at(doc, doc[anchor])) is not None:
+    struck = _struck_at(doc, doc[anchor], words) if "target" not in roles else None
+    if struck is None and _where_it_went_off(doc, grown, anchor):
+        struck = _planted_in(doc[anchor], words)  # "a bomb strapped to a bicycle exploded at the crossroads"
+    if struck is not None:
         roles["target"] = mention(doc, *grow(doc, (struck.i,), "phrase"))
         place = roles.get("location")
         if place is not None and roles["target"].start <= place.start and place.end <= roles["target"].end:
@@ -869,15 +872,18 @@ _NO_OBJECT = frozenset({"fire", "himself", "herself", "themselves"})
 """Objects that leave an act without a thing acted on ("opened fire", "blew himself up")."""
 
 
-def _struck_at(doc: Doc, trigger: Token) -> Token | None:
-    """What an act without an object was done at: the thing a bomb went off or a bomber blew
-    himself up at, near, outside or inside ("blew himself up at a crowded market", "went off
-    outside the main gate of the academy", "opened fire inside a church", "in front of the
-    court"); a common noun, never a named place (that is where, not what). None for a noun
-    trigger or a verb with an object of its own."""
+def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
+    """What an act without an object was done at: the thing its munition was planted on or in
+    ("a bomb hidden on a crowded minibus exploded", `weapon_use_verbs`), or that a bomb went off
+    or a bomber blew himself up at, near, outside or inside ("blew himself up at a crowded
+    market", "went off outside the main gate of the academy", "opened fire inside a church", "in
+    front of the court"); a common noun, never a named place (that is where, not what). None for
+    a noun trigger or a verb with an object of its own."""
     objects = [c for c in trigger.children if c.dep_ in {"dobj", "nsubjpass"}]
     if trigger.pos_ != "VERB" or any(c.lower_ not in _NO_OBJECT for c in objects):
         return None
+    if (planted := _planted_in(trigger, words)) is not None:
+        return planted
     for prep in trigger.children:
         if prep.dep_ != "prep":
             continue
@@ -889,6 +895,38 @@ def _struck_at(doc: Doc, trigger: Token) -> Token | None:
             continue
         if obj is not None and obj.pos_ == "NOUN" and not obj.ent_type_:
             return obj
+    return None
+
+
+def _where_it_went_off(doc: Doc, grown: Grown, anchor: int) -> bool:
+    """Whether the rule's target is the object of a preposition on the trigger ("exploded at the
+    crossroads"): where the munition went off, which what it was planted on outranks."""
+    span = grown.spans.get("target")
+    if span is None:
+        return False
+    head = doc[span[0] : span[1]].root.head
+    return head.dep_ == "prep" and head.head.i == anchor
+
+
+_PLANTED_PREPS = frozenset({"on", "in", "inside", "under", "beneath", "underneath", "aboard", "to"})
+
+
+def _planted_in(trigger: Token, words: EngineLexicons) -> Token | None:
+    """The thing the trigger's subject was planted on, in or under ("a bomb hidden on a minibus",
+    "a device attached to a car"): a common noun after the subject's participle of placing."""
+    for subject in trigger.children:
+        if subject.dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        for participle in subject.children:
+            if participle.dep_ not in {"acl", "amod"} or participle.tag_ != "VBN":
+                continue
+            if participle.lemma_.lower() not in words.weapon_use_verbs:
+                continue
+            for prep in participle.children:
+                if prep.dep_ == "prep" and prep.lower_ in _PLANTED_PREPS:
+                    obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                    if obj is not None and obj.pos_ == "NOUN" and not obj.ent_type_:
+                        return obj
     return None
 
 
