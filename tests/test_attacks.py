@@ -339,6 +339,9 @@ def test_a_pronoun_target_resolves_to_what_it_stands_for(
         # what its munition was planted in or on, before where it went off
         ("A device concealed in a vegetable cart went off outside the mosque.", "a vegetable cart"),
         ("A bomb strapped to a bicycle exploded at the crossroads at dawn.", "a bicycle"),
+        # a munition set off under, among or inside something, or as something passed
+        ("The bomber set off a device among the mourners at the funeral.", "the mourners"),
+        ("Rebels detonated a landmine as an army lorry drove past the checkpoint.", "an army lorry"),
     ],
 )
 def test_an_act_without_an_object_targets_what_it_was_done_at(

@@ -867,7 +867,7 @@ def _weapon_user(weapon: Token, words: EngineLexicons) -> tuple[int, int] | None
     return None
 
 
-_AT_PREPS = frozenset({"at", "near", "outside", "inside", "beside", "opposite", "on"})
+_AT_PREPS = frozenset({"at", "near", "outside", "inside", "beside", "opposite", "on", "under", "beneath", "among"})
 _NO_OBJECT = frozenset({"fire", "himself", "herself", "themselves"})
 """Objects that leave an act without a thing acted on ("opened fire", "blew himself up")."""
 
@@ -880,10 +880,13 @@ def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
     front of the court"); a common noun, never a named place (that is where, not what). None for
     a noun trigger or a verb with an object of its own."""
     objects = [c for c in trigger.children if c.dep_ in {"dobj", "nsubjpass"}]
-    if trigger.pos_ != "VERB" or any(c.lower_ not in _NO_OBJECT for c in objects):
-        return None
+    munition = [c for c in objects if c.dep_ == "dobj" and c.lemma_.lower() in words.instrument_nouns]
+    if trigger.pos_ != "VERB" or any(c.lower_ not in _NO_OBJECT for c in objects if c not in munition):
+        return None  # but "detonated a bomb under a jeep": the jeep
     if (planted := _planted_in(trigger, words)) is not None:
         return planted
+    if (passing := _passing(trigger)) is not None:
+        return passing
     for prep in trigger.children:
         if prep.dep_ != "prep":
             continue
@@ -895,6 +898,23 @@ def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
             continue
         if obj is not None and obj.pos_ == "NOUN" and not obj.ent_type_:
             return obj
+    return None
+
+
+_PASSING_VERBS = frozenset({"pass", "drive", "travel", "approach", "arrive", "cross", "move", "head", "return"})
+
+
+def _passing(trigger: Token) -> Token | None:
+    """Who or what was passing when the act was done ("detonated a roadside bomb as their patrol
+    passed", "opened fire when the convoy approached"): the subject of such a clause."""
+    for clause in trigger.children:
+        marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
+        if clause.dep_ != "advcl" or not marks & {"as", "when", "while"}:
+            continue
+        if clause.lemma_.lower() in _PASSING_VERBS:
+            subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+            if subject is not None and subject.pos_ == "NOUN":
+                return subject
     return None
 
 
