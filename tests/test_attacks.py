@@ -91,6 +91,8 @@ def test_a_participle_modifier_is_not_the_trigger_of_its_head(nlp: Language, com
         # a support verb acts out its attack noun ("opened fire"); a participle continues its clause
         ("Masked men forced the gate of the depot and opened fire on the guards.", "fire", "Masked men"),
         ("Fighters overran the outpost at dawn, firing rockets into the barracks.", "firing", "Fighters"),
+        # a past tense after ", then" that the parser leaves unattached
+        ("The raiders blew up a culvert under the bridge, then opened fire on the escort.", "fire", "The raiders"),
     ],
 )
 def test_a_coordinated_attack_verb_shares_the_first_verbs_subject(

@@ -805,11 +805,10 @@ def _attack(
         roles["target"] = mention(doc, *grow(doc, (struck.i,), "phrase"))
         place = roles.get("location")
         if place is not None and roles["target"].start <= place.start and place.end <= roles["target"].end:
-            inside = _place_of(doc, struck, False, words)  # "at a market in Kano": Kano
+            # "at a market in Kano": Kano; "at a coach station" is both what was struck and where
+            inside = _place_of(doc, struck, False, words)
             if inside is not None and doc[inside[0]].idx > struck.idx:
                 roles["location"] = mention(doc, *inside)
-            else:
-                del roles["location"]
     if "attacker" not in roles and (
         (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
         or (shared := _means_subject(doc[anchor], words)) is not None
@@ -966,8 +965,14 @@ def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | 
     if verb.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ == "auxpass" for c in verb.children):
         return None
     # a participle after a comma continues its clause (", killing 12"); without one it may
-    # describe what is seen ("the video shows militants killing two officers")
-    while verb.dep_ == "conj" or (participle and verb.dep_ == "advcl" and verb.tag_ == "VBG" and _after_comma(verb)):
+    # describe what is seen ("the video shows militants killing two officers"); a past tense the
+    # parser leaves unattached after a comma is a conjunct without its "and" ("set off a bomb,
+    # then opened fire")
+    while (
+        verb.dep_ == "conj"
+        or (participle and verb.dep_ == "advcl" and verb.tag_ == "VBG" and _after_comma(verb))
+        or (verb.dep_ == "dep" and verb.tag_ == "VBD" and _after_comma(verb, skip="then"))
+    ):
         head = verb.head
         if head.pos_ not in {"VERB", "AUX"}:
             return None
@@ -1009,8 +1014,11 @@ def _means_subject(trigger: Token, words: EngineLexicons) -> tuple[int, int] | N
     return grow(verb.doc, (subject.i,), "phrase")
 
 
-def _after_comma(verb: Token) -> bool:
+def _after_comma(verb: Token, skip: str = "") -> bool:
+    """Whether a comma comes just before the verb's phrase (or before `skip`: ", then opened")."""
     first = verb.left_edge.i
+    if skip and first > 0 and verb.doc[first - 1].lower_ == skip:
+        first -= 1
     return first > 0 and verb.doc[first - 1].text == ","
 
 
