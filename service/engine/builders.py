@@ -74,12 +74,31 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
             return owner, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
         if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
             return min(names[0][1].start, names[0][0].left_edge.i), token.i + 1
+        if (named := _proper_compound(doc, token)) is not None:
+            return named, token.i + 1  # "in the Wadajir district" (the model tags Wadajir a person)
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
     if token.pos_ == "PROPN" and of_place:
         if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", ""}:
             return ent.start, ent.end
         return token.left_edge.i, token.i + 1
     return None
+
+
+def _proper_compound(doc: Doc, token: Token) -> int | None:
+    """Where the proper name a place noun is called by starts: title-case proper nouns compounded
+    right before it ("Wadajir district", "Bacho district"), whatever the model tags them; None
+    when a person's full name is among them ("John Smith school" is no place name)."""
+    start = token.i
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == token.i:
+        if doc[start - 1].pos_ != "PROPN" or not doc[start - 1].is_title:
+            break
+        start -= 1
+    if start == token.i:
+        return None
+    ent = entity_at(doc, start)
+    if ent is not None and ent.label_ == "PERSON" and len(ent) > 1:
+        return None
+    return start
 
 
 _NAME_PREPS = frozenset({"near", "in", "outside"})
@@ -208,7 +227,10 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
                     return mention(doc, *found)
         stack.extend(tok.children)
-    for clause in verb.children:  # "were killed when a bomber blew himself up in Bannu": the same event
+    shared = [c for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB" and not own_subject(c)]
+    for clause in [*verb.children, *(c for conj in shared for c in conj.children)]:
+        # "were killed when a bomber blew himself up in Bannu", "was shot and wounded while buying
+        # tea at a market in X": the same event
         marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
         if clause.dep_ == "advcl" and marks & _EVENT_MARKS and (place := _clause_place(doc, clause, words, False)):
             return place
@@ -228,7 +250,7 @@ def _participle_head(verb: Token) -> Token | None:
     return None
 
 
-_EVENT_MARKS = frozenset({"when", "as", "after"})
+_EVENT_MARKS = frozenset({"when", "as", "after", "while"})
 """What opens a clause that tells how the anchor's event happened, and so where."""
 
 
