@@ -74,7 +74,7 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
             return owner, token.i + 1  # "Akron's west side", "Pattani's Nong Chik district"
         if names and names[0][1].label_ in PLACE_LABELS and names[0][1].end == token.i:
             return min(names[0][1].start, names[0][0].left_edge.i), token.i + 1
-        if (named := _proper_compound(doc, token)) is not None:
+        if token.lemma_.lower() in words.area_nouns and (named := _proper_compound(doc, token)) is not None:
             return named, token.i + 1  # "in the Wadajir district" (the model tags Wadajir a person)
     of_place = token.dep_ == "pobj" and token.head.lower_ == "of" and _is_place_noun(token.head.head, words)
     if token.pos_ == "PROPN" and of_place:
@@ -85,9 +85,10 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
 
 
 def _proper_compound(doc: Doc, token: Token) -> int | None:
-    """Where the proper name a place noun is called by starts: title-case proper nouns compounded
-    right before it ("Wadajir district", "Bacho district"), whatever the model tags them; None
-    when a person's full name is among them ("John Smith school" is no place name)."""
+    """Where the proper name an area noun (`area_nouns`) is called by starts: title-case proper
+    nouns compounded right before it ("Wadajir district", "Bacho district"), whatever the model
+    tags them; None when a person's full name is among them. Not for buildings ("Doctors Without
+    Borders hospital in Kunduz" is in Kunduz) nor "Islamic State"."""
     start = token.i
     while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == token.i:
         if doc[start - 1].pos_ != "PROPN" or not doc[start - 1].is_title:
