@@ -336,6 +336,21 @@ def test_a_pronoun_target_resolves_to_what_it_stands_for(
 
 
 @pytest.mark.parametrize(
+    ("text", "pronoun", "stands_for"),
+    [
+        ("A 63-year-old cyclist was riding home when he was stabbed in the arm.", "he", "A 63-year-old cyclist"),
+        ("Bandits stopped two herders near the well. They were shot dead.", "They", "two herders"),
+    ],
+)
+def test_a_pronoun_victim_resolves_to_what_it_stands_for(
+    nlp: Language, compiled: CompiledRuleSet, text: str, pronoun: str, stands_for: str
+) -> None:
+    events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "casualty"]
+    victims = [(e.roles["victims"].text, e.roles["victims"].resolved) for e in events if "victims" in e.roles]
+    assert (pronoun, stands_for) in victims, events
+
+
+@pytest.mark.parametrize(
     ("text", "target"),
     [
         ("A suicide bomber blew himself up at a crowded bus depot in the town.", "a crowded bus depot"),

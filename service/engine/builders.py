@@ -297,6 +297,13 @@ def _casualty(
         roles["victims"] = doer  # "the girl killed herself": she is the victim, and nobody else did it
     elif victims is not None and (antecedent := _relative_antecedent(doc, victims)) is not None:
         roles["victims"] = mention(doc, antecedent[0], antecedent[1])
+    elif (
+        victims is not None
+        and (span := doc.char_span(victims.start, victims.end)) is not None
+        and len(span) == 1
+        and (stands_for := target_antecedent(doc, span, words, _spans_of(grown, "perpetrator", "kind")))
+    ):
+        roles["victims"] = replace(victims, resolved=stands_for)  # "he was shot": the man named before
     kind_token = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind

@@ -139,15 +139,15 @@ def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
     return ""
 
 
-_THING_PRONOUNS: dict[str, tuple[str, ...]] = {"it": ("NN", "NNP"), "them": ("NNS", "NNPS")}
+_THING_PRONOUNS: dict[str, tuple[str, ...]] = {"it": ("NN", "NNP"), "them": ("NNS", "NNPS"), "they": ("NNS", "NNPS")}
 _OBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "appos"})
 
 
 def target_antecedent(doc: Doc, span: Span, words: EngineLexicons, skip: Sequence[tuple[int, int]] = ()) -> str:
     """What a pronoun that is attacked stands for, so the target names it: he/him/she/her the
     person (`resolve_name`), else the latest person noun (`people`) before it; "it" the latest
-    noun in the singular and "them" the latest plural or group noun (`_noun_before`). Empty when
-    nothing fits."""
+    noun in the singular and "them" or "they" the latest plural or group noun (`_noun_before`).
+    Empty when nothing fits."""
     word = span.text.lower()
     if word in {"he", "him", "she", "her"}:
         pronoun = "he" if word in MALE_PRONOUNS else "she"
