@@ -22,7 +22,7 @@ from service.events.datelines import dateline_ranges
 from service.events.doctext import doc_text
 from service.events.kinds import casualty_kind
 from service.events.lexicons import EngineLexicons
-from service.events.mentions import entity_at, mention, target_antecedent
+from service.events.mentions import entity_at, mention, target_antecedent, victim_antecedent
 from service.events.model import Event, Mention, Quantity
 from service.events.quantities import count_prefix, parse_quantity
 from service.events.quotes import Quote, holds_quote, neighbour, quote_at, quote_for_cue, quote_spans
@@ -301,9 +301,9 @@ def _casualty(
         victims is not None
         and (span := doc.char_span(victims.start, victims.end)) is not None
         and len(span) == 1
-        and (stands_for := target_antecedent(doc, span, words, _spans_of(grown, "perpetrator", "kind")))
+        and (stands_for := victim_antecedent(doc, span, words, _spans_of(grown, "perpetrator", "kind")))
     ):
-        roles["victims"] = replace(victims, resolved=stands_for)  # "he was shot": the man named before
+        roles["victims"] = replace(victims, resolved=stands_for)  # "he was shot": the man described before
     kind_token = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind

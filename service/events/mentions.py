@@ -158,6 +158,16 @@ def target_antecedent(doc: Doc, span: Span, words: EngineLexicons, skip: Sequenc
     return _noun_before(doc, span, tags, words, skip, False) if tags is not None else ""
 
 
+def victim_antecedent(doc: Doc, span: Span, words: EngineLexicons, skip: Sequence[tuple[int, int]] = ()) -> str:
+    """What a pronoun victim stands for: he/him/she/her the latest person noun before it in its
+    sentence or the one before ("A 41-year-old man was walking home when he was stabbed"; a name
+    is not guessed: "Giffords was in Congress when she was wounded" has a president named before
+    her), it/them/they as `target_antecedent`."""
+    if span.text.lower() in {"he", "him", "she", "her"}:
+        return _noun_before(doc, span, ("NN", "NNP"), words, skip, True)
+    return target_antecedent(doc, span, words, skip)
+
+
 def _noun_before(
     doc: Doc, span: Span, tags: tuple[str, ...], words: EngineLexicons, skip: Sequence[tuple[int, int]], person: bool
 ) -> str:
