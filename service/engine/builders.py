@@ -204,11 +204,24 @@ def _location(
             return mention(doc, *found)
     if within is not None and (found := _place_of(doc, doc[within[0] : within[1]].root, False, words)) is not None:
         return mention(doc, *found)
-    if doc[anchor].pos_ == "VERB" and (place := _clause_place(doc, doc[anchor], words)) is not None:
+    if (verb := _clause_verb(doc[anchor], words)) is not None and (place := _clause_place(doc, verb, words)):
         return place
     for obj in objects:
         if (found := _place_of(doc, obj, True, words)) is not None:
             return mention(doc, *found)
+    return None
+
+
+def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
+    """The verb whose clause tells where the anchor's event was: a verb anchor's own, or the verb
+    of harm an attack noun is the subject of ("An explosion tore through a mosque in X, killing
+    nine", `harm_act_verbs`); None for another noun ("the attack strengthens the case for
+    cooperation in Europe": the clause is about something else)."""
+    if anchor.pos_ == "VERB":
+        return anchor
+    head = anchor.head
+    if anchor.dep_ == "nsubj" and head.pos_ == "VERB" and head.lemma_.lower() in words.harm_act_verbs:
+        return head
     return None
 
 
