@@ -89,6 +89,23 @@ def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None,
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
+def _speech_subject(verb: Token) -> Token | None:
+    """The noun that speaks through `verb`: its own subject, or for a bare participle the subject
+    of the clause it goes on with ("A group ... claimed the attack, saying its fighters ...")."""
+    for clause in (verb, verb.head if verb.dep_ in {"advcl", "conj"} and verb.tag_ == "VBG" else None):
+        if clause is None:
+            continue
+        subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+        if subject is not None:
+            return subject if subject.pos_ in {"NOUN", "PROPN"} else None
+    return None
+
+
+def _named_in_apposition(subject: Token) -> Token | None:
+    """The name a descriptive subject is given in its own phrase ("a group calling itself X")."""
+    return next((t for t in subject.subtree if t.i > subject.i and t.ent_type_ in {"ORG", "NORP", "PERSON"}), None)
+
+
 def _agrees_in_number(noun: Token, plural: bool) -> bool:
     """Whether `noun` can be what its/their (`plural`) stands for: a name in -s goes with either
     ("The Houthis ... their", the model's NNP; "Al-Qassam Brigades ... its")."""
@@ -108,9 +125,13 @@ def _force_owner(doc: Doc, span: Span, words: EngineLexicons) -> str:
     plural = first.lower_ == "their"
     for verb in span.root.ancestors:  # "The Houthis said their naval forces ...": the speaker owns them
         if verb.pos_ == "VERB" and verb.lemma_.lower() in words.speaker_speech_verbs:
-            subject = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"}), None)
+            subject = _speech_subject(verb)
             if subject is not None and _agrees_in_number(subject, plural):
                 speaker = doc[subject.left_edge.i : subject.i + 1]
+                if (name := _named_in_apposition(subject)) is not None and (ent := entity_at(doc, name.i)):
+                    speaker = doc[
+                        subject.left_edge.i : max(subject.right_edge.i + 1, ent.end)
+                    ]  # "a group calling itself X"
                 if subject.lemma_.lower() not in words.written_documents:
                     return speaker.text
                 if author := _document_author(doc, speaker, words):
