@@ -770,7 +770,6 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if len(span) == 2 and lemma in words.company_nouns:
         bodies = words.speaking_bodies - words.company_nouns
         datelines = dateline_ranges(doc)
-        acted: list[str] = []
         for bound in reversed(bounds[max(0, before - _COMPANY_ENTITIES) : before]):
             ent = ent_span(doc, bound)
             if (
@@ -780,43 +779,7 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
             ):
                 continue  # "told Reuters": an organisation spoken to is not the one spoken of
             if not any(tok.lemma_.lower() in bodies for tok in ent) and not is_person(ent, words):
-                acted.append(str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text))  # not "Acme Corp's"
-        lede = _lede(doc)
-        lede_text = doc_text(doc)[lede[0].start_char : lede[-1].end_char].lower() if lede else ""
-        if chosen := next((name for name in acted if name.lower() in lede_text), acted[0] if acted else ""):
-            return chosen
-        return _lede_subject(doc, lede, span, words)
-    return ""
-
-
-_LEDE_SENTENCES = 2
-
-
-def _lede(doc: Doc) -> list[Span]:
-    """The story's first sentences (a headline and its first paragraph's opening): the company a
-    business story is about is named there, before the analysts and rivals quoted later."""
-    return list(doc.sents)[:_LEDE_SENTENCES]
-
-
-def _lede_subject(doc: Doc, lede: list[Span], before: Span, words: EngineLexicons) -> str:
-    """A name the lede makes the subject and the story names again before `before`, whatever the
-    model tags it ("Telvana, the maker of a budgeting app, said ... Telvana also announced ... The
-    company said": the small model tags many firms as places or people); not a person's name."""
-    given = words.given_names_male | words.given_names_female
-    for sentence in lede:
-        for tok in sentence:
-            if tok.dep_ != "nsubj" or tok.pos_ != "PROPN" or not tok.is_title:
-                continue
-            start = tok.i
-            while start > sentence.start and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN":
-                start -= 1
-            name = doc[start : tok.i + 1]
-            ent = entity_at(doc, tok.i)
-            if name[0].lower_ in given or (ent is not None and ent.label_ == "PERSON" and is_person(ent, words)):
-                continue
-            later = doc_text(doc)[sentence.end_char : before.start_char]
-            if name.text in later:
-                return name.text
+                return str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text)  # not "Acme Corp's"
     return ""
 
 
