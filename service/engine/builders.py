@@ -228,9 +228,10 @@ def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
 def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = True) -> Mention | None:
     """3. Failing those, for a verb, the first named place a locative preposition introduces
     anywhere in its clause, outside relative and reported clauses: "gunmen attacked a bus carrying
-    pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road). Not for a noun
-    ("the attack strengthens the case for cooperation in Europe": the clause is about something
-    else)."""
+    pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road); also in the clauses
+    of a subjectless coordinated verb, of a "when/as/after/while" clause, and (with `upward`,
+    once) of the verb a bare participle goes on with: one event, one place. Nouns come through
+    `_clause_verb` only."""
     stack = deque(verb.children)
     while stack:
         tok = stack.popleft()
@@ -915,19 +916,20 @@ _NO_OBJECT = frozenset({"fire", "himself", "herself", "themselves"})
 
 
 def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
-    """What an act without an object was done at: the thing its munition was planted on or in
-    ("a bomb hidden on a crowded minibus exploded", `weapon_use_verbs`), or that a bomb went off
-    or a bomber blew himself up at, near, outside or inside ("blew himself up at a crowded
-    market", "went off outside the main gate of the academy", "opened fire inside a church", "in
-    front of the court"); a common noun, never a named place (that is where, not what). None for
-    a noun trigger or a verb with an object of its own."""
+    """What an act without an object (or with only its munition as object) was done at: the
+    thing its munition was planted on or in ("a bomb hidden on a crowded minibus exploded",
+    `weapon_use_verbs`), what was passing ("as their patrol passed"), or what a bomb went off or
+    a bomber blew himself up at, near, under or inside ("blew himself up at a crowded market",
+    "went off outside the main gate of the academy", "detonated a bomb under a jeep", "in front
+    of the court"); a common noun, never a named place (that is where, not what). None for a
+    noun trigger or a verb with an object of its own."""
     objects = [c for c in trigger.children if c.dep_ in {"dobj", "nsubjpass"}]
     munition = [c for c in objects if c.dep_ == "dobj" and c.lemma_.lower() in words.instrument_nouns]
     if trigger.pos_ != "VERB" or any(c.lower_ not in _NO_OBJECT for c in objects if c not in munition):
         return None  # but "detonated a bomb under a jeep": the jeep
     if (planted := _planted_in(trigger, words)) is not None:
         return planted
-    if (passing := _passing(trigger)) is not None:
+    if (passing := _passing(trigger, words)) is not None:
         return passing
     for prep in trigger.children:
         if prep.dep_ != "prep":
@@ -943,17 +945,15 @@ def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
     return None
 
 
-_PASSING_VERBS = frozenset({"pass", "drive", "travel", "approach", "arrive", "cross", "move", "head", "return"})
-
-
-def _passing(trigger: Token) -> Token | None:
+def _passing(trigger: Token, words: EngineLexicons) -> Token | None:
     """Who or what was passing when the act was done ("detonated a roadside bomb as their patrol
-    passed", "opened fire when the convoy approached"): the subject of such a clause."""
+    passed", "opened fire when the convoy approached", `passing_verbs`): the subject of such a
+    clause."""
     for clause in trigger.children:
         marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
         if clause.dep_ != "advcl" or not marks & {"as", "when", "while"}:
             continue
-        if clause.lemma_.lower() in _PASSING_VERBS:
+        if clause.lemma_.lower() in words.passing_verbs:
             subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
             if subject is not None and subject.pos_ == "NOUN":
                 return subject

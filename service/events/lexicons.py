@@ -38,6 +38,7 @@ class EngineLexicons:
     act_support_verbs: frozenset[str]  # lemmas: "opened fire": the verb acts out its attack-noun object
     harm_act_verbs: frozenset[str]  # lemmas: "killed seven people in a raid": the raid's attacker is the subject
     weapon_use_verbs: frozenset[str]  # lemmas: "shells fired by rebels": the agent is the attacker
+    passing_verbs: frozenset[str]  # lemmas: "as the patrol passed": the patrol was struck
     area_nouns: frozenset[str]  # lemmas: "fell in a district": where, not what; "the Wadajir district"
     force_nouns: frozenset[str]  # lemmas: "Al-Shabaab said its fighters stormed ...": the attacker is Al-Shabaab
     people: frozenset[str]  # lemmas of person nouns: "The captain apologised. He said …": the captain

@@ -83,9 +83,9 @@ def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None,
     label = entity_label(span)
     resolved = ""
     if words is not None:
-        resolved = (actor and (actor_antecedent(doc, span, words) or _force_owner(doc, span, words))) or resolve_name(
-            doc, span, label, words
-        ).strip()
+        if actor:  # "they" goes on with the group that acted; "its fighters" are the group's
+            resolved = actor_antecedent(doc, span, words) or _force_owner(doc, span, words)
+        resolved = resolved or resolve_name(doc, span, label, words).strip()
     return Mention(span.text, span.start_char, span.end_char, label, resolved)
 
 
@@ -132,9 +132,8 @@ def _force_owner(doc: Doc, span: Span, words: EngineLexicons) -> str:
             if subject is not None and _agrees_in_number(subject, plural):
                 speaker = doc[subject.left_edge.i : subject.i + 1]
                 if (name := _named_in_apposition(subject)) is not None and (ent := entity_at(doc, name.i)):
-                    speaker = doc[
-                        subject.left_edge.i : max(subject.right_edge.i + 1, ent.end)
-                    ]  # "a group calling itself X"
+                    end = max(subject.right_edge.i + 1, ent.end)  # "a group calling itself X"
+                    speaker = doc[subject.left_edge.i : end]
                 if subject.lemma_.lower() not in words.written_documents:
                     return speaker.text
                 if author := _document_author(doc, speaker, words):
