@@ -235,23 +235,36 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
     stack = deque(verb.children)
     while stack:
         tok = stack.popleft()
-        if tok.dep_ in _OWN_CLAUSES and not (tok.dep_ == "conj" and tok.pos_ == "VERB" and not own_subject(tok)):
+        if tok.dep_ in _OWN_CLAUSES and not _subjectless_conjunct(tok):
             continue  # but "was shot and wounded outside a party on Akron's west side": one event
         if tok.dep_ == "prep" and tok.lower_ in words.location_preps:
             for obj in tok.children:
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
                     return mention(doc, *found)
         stack.extend(tok.children)
-    shared = [c for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB" and not own_subject(c)]
+    shared = [c for c in verb.children if _subjectless_conjunct(c)]
     for clause in [*verb.children, *(c for conj in shared for c in conj.children)]:
         # "were killed when a bomber blew himself up in Bannu", "was shot and wounded while buying
         # tea at a market in X": the same event
-        marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
-        if clause.dep_ == "advcl" and marks & _EVENT_MARKS and (place := _clause_place(doc, clause, words, False)):
+        if (
+            clause.dep_ == "advcl"
+            and _clause_marks(clause) & _EVENT_MARKS
+            and (place := _clause_place(doc, clause, words, False))
+        ):
             return place
     if upward and (head := _participle_head(verb)) is not None:  # "ambushed a convoy in Niger, killing 17": there
         return _clause_place(doc, head, words, False)
     return None
+
+
+def _subjectless_conjunct(tok: Token) -> bool:
+    """A verb coordinated with its head that has no subject of its own: the same act goes on."""
+    return tok.dep_ == "conj" and tok.pos_ == "VERB" and not own_subject(tok)
+
+
+def _clause_marks(clause: Token) -> set[str]:
+    """The words that open a clause ("when", "as", "while")."""
+    return {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
 
 
 def _participle_head(verb: Token) -> Token | None:
@@ -311,13 +324,10 @@ def _casualty(
         roles["victims"] = doer  # "the girl killed herself": she is the victim, and nobody else did it
     elif victims is not None and (antecedent := _relative_antecedent(doc, victims)) is not None:
         roles["victims"] = mention(doc, antecedent[0], antecedent[1])
-    elif (
-        victims is not None
-        and (span := doc.char_span(victims.start, victims.end)) is not None
-        and len(span) == 1
-        and (stands_for := victim_antecedent(doc, span, words, _spans_of(grown, "perpetrator", "kind")))
+    elif victims is not None and (
+        resolved := _pronoun_resolved(doc, victims, victim_antecedent, words, _spans_of(grown, "perpetrator", "kind"))
     ):
-        roles["victims"] = replace(victims, resolved=stands_for)  # "he was shot": the man described before
+        roles["victims"] = resolved  # "he was shot": the man described before
     kind_token = doc[grown.spans["kind"][0]] if kind_word else doc[anchor]
     if grown.candidate.rule.casualty_kind:
         attrs["kind"] = grown.candidate.rule.casualty_kind
@@ -867,14 +877,10 @@ def _attack(
         del roles["target"]  # "opened fire on Monday": when, not on whom (not "the airbase" in a TIME)
     elif span is not None and len(span) > 1 and span[0].lower_ == "dead":
         roles["target"] = mention(doc, span.start + 1, span.end)  # "shot dead two poachers": not "dead two poachers"
-    elif (
-        target is not None
-        and span is not None
-        and len(span) == 1
-        and not target.resolved
-        and (stands_for := target_antecedent(doc, span, words, _spans_of(grown, "attacker", "trigger")))
+    elif target is not None and (
+        resolved := _pronoun_resolved(doc, target, target_antecedent, words, _spans_of(grown, "attacker", "trigger"))
     ):
-        roles["target"] = replace(target, resolved=stands_for)  # "opened fire on them": on whom
+        roles["target"] = resolved  # "opened fire on them": on whom
     attacker = roles.get("attacker")
     span = doc.char_span(attacker.start, attacker.end, alignment_mode="expand") if attacker is not None else None
     if attacker is not None and span is not None:
@@ -950,8 +956,7 @@ def _passing(trigger: Token, words: EngineLexicons) -> Token | None:
     passed", "opened fire when the convoy approached", `passing_verbs`): the subject of such a
     clause."""
     for clause in trigger.children:
-        marks = {c.lower_ for c in clause.children if c.dep_ in {"mark", "advmod"}}
-        if clause.dep_ != "advcl" or not marks & {"as", "when", "while"}:
+        if clause.dep_ != "advcl" or not _clause_marks(clause) & {"as", "when", "while"}:
             continue
         if clause.lemma_.lower() in words.passing_verbs:
             subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
@@ -990,6 +995,21 @@ def _planted_in(trigger: Token, words: EngineLexicons) -> Token | None:
                     if obj is not None and obj.pos_ == "NOUN" and not obj.ent_type_:
                         return obj
     return None
+
+
+Antecedent = Callable[[Doc, Span, EngineLexicons, Sequence[tuple[int, int]]], str]
+
+
+def _pronoun_resolved(
+    doc: Doc, role: Mention, antecedent: Antecedent, words: EngineLexicons, skip: Sequence[tuple[int, int]]
+) -> Mention | None:
+    """A one-word role not yet resolved, with what `antecedent` finds it stands for ("them" → the
+    troops named before); None when it is longer, resolved already, or nothing fits."""
+    span = doc.char_span(role.start, role.end)
+    if span is None or len(span) != 1 or role.resolved:
+        return None
+    stands_for = antecedent(doc, span, words, skip)
+    return replace(role, resolved=stands_for) if stands_for else None
 
 
 def _spans_of(grown: Grown, *roles: str) -> list[tuple[int, int]]:

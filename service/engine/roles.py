@@ -176,7 +176,7 @@ def trim_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
 def _dangling(doc: Doc, end: int) -> bool:
     """The span's last word is a preposition with its object after the span."""
     last = doc[end - 1]
-    return last.dep_ == "prep" and any(True for _ in last.children) and all(c.i >= end for c in last.children)
+    return last.dep_ == "prep" and (last.n_lefts + last.n_rights) > 0 and all(c.i >= end for c in last.children)
 
 
 def separate(doc: Doc, spans: dict[str, tuple[int, int]], cores: dict[str, tuple[int, ...]]) -> None:

@@ -92,13 +92,10 @@ def mention(doc: Doc, start: int, end: int, words: EngineLexicons | None = None,
 def _speech_subject(verb: Token) -> Token | None:
     """The noun that speaks through `verb`: its own subject, or for a bare participle the subject
     of the clause it goes on with ("A group ... claimed the attack, saying its fighters ...")."""
-    for clause in (verb, verb.head if verb.dep_ in {"advcl", "conj"} and verb.tag_ == "VBG" else None):
-        if clause is None:
-            continue
-        subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
-        if subject is not None:
-            return subject if subject.pos_ in {"NOUN", "PROPN"} else None
-    return None
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None and verb.dep_ in {"advcl", "conj"} and verb.tag_ == "VBG":
+        subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+    return subject if subject is not None and subject.pos_ in {"NOUN", "PROPN"} else None
 
 
 def _named_in_apposition(subject: Token) -> Token | None:
