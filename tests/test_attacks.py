@@ -262,6 +262,27 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a place noun named by proper nouns the model tags as anything; a "while" clause tells where
         ("A bomber blew himself up outside a bank in the Karan district.", "attack", "Karan district"),
         ("A trader was shot and wounded while closing his shop in Mbare district.", "attack", "Mbare district"),
+        # names the small model tags as people or firms after in/at/near: towns it does not know
+        ("Jets struck a depot in Wadi Sahran overnight, the army said.", "attack", "Wadi Sahran"),
+        ("Militants attacked an army post at Kolamba, killing three soldiers.", "attack", "Kolamba"),
+        ("A sticky bomb struck a minibus in Qala-e-Naw, wounding four people.", "attack", "Qala-e-Naw"),
+        # the proper nouns of a long area name, however the parser chains them
+        ("Bandits stormed a village in the Marwa Local Government Area, killing nine.", "attack", "Marwa Local"),
+        # the scene a "when" clause breaks into: "opened fire" acts its noun out in that clause
+        (
+            "The patrol was searching farms in Kelvaro district when about 20 rebels opened fire on it.",
+            "attack",
+            "Kelvaro district",
+        ),
+        # the whole "X's Y district", not the owner's name alone (the model ends it on "'s")
+        (
+            "Eight pilgrims were killed in a crush at a fair in Madhya Pradesh's Koral district on Sunday.",
+            "casualty",
+            "Madhya Pradesh's Koral district",
+        ),
+        # a casualty of the attack's clause takes the attack's place
+        ("Armed men stormed Dunvale village in Orsk province, killing eleven residents.", "casualty", "Orsk"),
+        ("An assault on an army outpost near Tallava left nine soldiers dead.", "casualty", "Tallava"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -270,6 +291,26 @@ def test_locations_the_parser_hangs_away_from_the_trigger(
     events = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == kind]
     assert events, f"no {kind} event in {text!r}"
     assert place in events[0].roles["location"].text
+
+
+@pytest.mark.parametrize(
+    ("text", "placeless"),
+    [
+        # two reports under two speech verbs are told apart
+        ("Police said the raid in Harwick was over and officials said two people were hurt.", "two people"),
+        # where the wounded were treated is not where the incident was
+        ("A second guard died in the city hospital on Monday, raising the death toll to three.", "toll"),
+        # a person after "at" is no place, nor a firm after "at"
+        ("A man opened fire at Jonas Reuter and at Wexcorp, wounding two people.", "wounding"),
+    ],
+)
+def test_no_place_is_lent_across_reports_from_a_hospital_or_taken_from_a_person(
+    nlp: Language, compiled: CompiledRuleSet, text: str, placeless: str
+) -> None:
+    events = extract(nlp, compiled, [text]).docs[0].events
+    casualties = [e for e in events if e.type == "casualty" and placeless in e.text]
+    assert casualties, f"no casualty with {placeless!r} in {text!r}"
+    assert all("location" not in e.roles for e in casualties), [e.roles["location"] for e in casualties]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from service.engine.matching import Candidate
 from service.engine.resolve import Grown, is_negated
 from service.engine.roles import grow, trim_edges
 from service.events.lexicons import EngineLexicons
+from service.events.places import distance
 from service.events.quantities import Parsed, parse_quantity
 from service.events.quotes import inner, quote_spans
 from service.rules.loader import reserved_defaults
@@ -148,6 +149,23 @@ def test_locations_from_a_locative_preposition_or_the_target() -> None:
          ("Orlo", 2, "pobj", "PROPN"), ("in", 1, "prep", "ADP"), ("Varna", 4, "pobj", "PROPN")],
         ents=((3, 4, "PERSON"), (5, 6, "GPE")), trigger=1,
     ) == "Varna"  # fmt: skip
+
+
+def test_events_of_one_clause_are_near_and_reports_apart() -> None:
+    # "Gunmen stormed Orlo, killing nine": the participle is one arc from the attack verb
+    stormed = doc(
+        [("Gunmen", 1, "nsubj", "NOUN"), ("stormed", 1, "ROOT", "VERB"), ("Orlo", 1, "dobj", "PROPN"),
+         (",", 1, "punct", "PUNCT"), ("killing", 1, "advcl", "VERB"), ("nine", 4, "dobj", "NUM")],
+    )  # fmt: skip
+    assert distance(stormed[1], stormed[4]) == 1
+    # "Police said the raid ended and officials said two died": two reports, never near
+    reports = doc(
+        [("Police", 1, "nsubj", "NOUN"), ("said", 1, "ROOT", "VERB"), ("the", 3, "det", "DET"),
+         ("raid", 4, "nsubj", "NOUN"), ("ended", 1, "ccomp", "VERB"), ("and", 1, "cc", "CCONJ"),
+         ("officials", 7, "nsubj", "NOUN"), ("said", 1, "conj", "VERB"), ("two", 9, "nsubj", "NUM"),
+         ("died", 7, "ccomp", "VERB")],
+    )  # fmt: skip
+    assert distance(reports[3], reports[9]) is None
 
 
 def test_a_span_never_ends_on_a_preposition_whose_object_lies_outside() -> None:

@@ -66,7 +66,10 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
     often tags such names PERSON or ORG)."""
     ent = entity_at(doc, token.i)
     if ent is not None and ent.label_ in PLACE_LABELS:
-        return ent.start, ent.end
+        end = ent.end
+        while end > ent.start + 1 and doc[end - 1].dep_ == "case":
+            end -= 1  # the model's "Madhya Pradesh's": the name, not its possessive ending
+        return ent.start, end
     if _is_place_noun(token, words):  # "Reasi district", "the Russia-Ukraine border": the name and its noun
         names = [(c, e) for c in token.children if c.dep_ == "compound" and (e := entity_at(doc, c.i)) is not None]
         owner = _place_owner(doc, token, words, common=not names)
@@ -90,7 +93,7 @@ def _proper_compound(doc: Doc, token: Token) -> int | None:
     tags them; None when a person's full name is among them. Not for buildings ("Doctors Without
     Borders hospital in Kunduz" is in Kunduz) nor "Islamic State"."""
     start = token.i
-    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == token.i:
+    while start > 0 and doc[start - 1].dep_ == "compound" and start <= doc[start - 1].head.i <= token.i:
         if doc[start - 1].pos_ != "PROPN" or not doc[start - 1].is_title:
             break
         start -= 1
@@ -102,24 +105,53 @@ def _proper_compound(doc: Doc, token: Token) -> int | None:
     return start
 
 
-_NAME_PREPS = frozenset({"near", "in", "outside"})
+_NAME_PREPS = frozenset({"near", "in", "outside", "at"})
+_FIRM_PREPS = frozenset({"near", "in", "outside"})
+"""Before these a one-word organisation is a place ("in Djibo"); after "at" it is a workplace."""
 
 
-def _unlabelled_place_name(doc: Doc, obj: Token) -> bool:
-    """A proper noun after near/in/outside that the model tags as no entity or as a person of that
-    one word, or after "near" as an organisation of that one word, is a place name ("near
-    Ngouboua"): people are not where things happen, and nobody is near a firm ("at Facebook" is
-    a workplace, so not after "at")."""
+def _unlabelled_place_name(doc: Doc, obj: Token, words: EngineLexicons) -> bool:
+    """A proper name after near/in/outside/at that the model tags as no entity, as a person who
+    is nobody's given name ("in Khan Younis", "at Tourou") or, after near/in/outside, as an
+    organisation with no word of an institution ("in Djibo", "in Barangay Carabalan"; not "in
+    Congress", "in Kyiv Post") is a place
+    name: people are not where things happen, and the small model tags most towns it does not
+    know that way. Not after "at" for a firm ("at Facebook" is a workplace); a name is
+    title-case, hyphens allowed ("Tse-Akaa", "Dasht-e-Barchi")."""
     if obj.pos_ != "PROPN" or obj.dep_ != "pobj" or obj.head.lower_ not in _NAME_PREPS:
         return False
-    if not (obj.is_title and obj.is_alpha) or any(c.dep_ == "det" for c in obj.children):
+    if not _proper_word(obj) or any(c.dep_ == "det" for c in obj.children):
         return False  # not a headline in capitals, nor "the Sykes-Picot Agreement"
     if obj.head.i > 0 and not doc[obj.head.i - 1].whitespace_:
         return False  # "Commander-in-Chief"
     ent = entity_at(doc, obj.i)
-    if ent is None or ent.label_ == "PERSON":
-        return ent is None or (ent.start == obj.i and ent.end == obj.i + 1)
-    return ent.label_ == "ORG" and obj.head.lower_ == "near" and ent.start == obj.i and ent.end == obj.i + 1
+    if ent is None:
+        return True
+    if ent.end != obj.i + 1 or ent.start < obj.left_edge.i or not _proper_word(ent[0]):
+        return False
+    if not all(_proper_word(t) or t.text == "-" or (t.is_lower and t.is_alpha and len(t) <= 3) for t in ent):
+        return False  # "Zawtar al-Charkiyeh", "Ciudad de Dios"; not "Jonathan the Great"
+    if ent.label_ == "PERSON":
+        return ent[0].lower_ not in words.given_names_male | words.given_names_female
+    return (
+        ent.label_ == "ORG" and obj.head.lower_ in _FIRM_PREPS
+        and not any(t.lower_ in words.org_name_words for t in ent)
+    )  # fmt: skip
+
+
+def _hyphened_end(doc: Doc, i: int) -> int:
+    """The end of the word at `i` with the pieces hyphens glue to it ("Dasht-e-Barchi", which the
+    tokenizer splits and the parser scatters)."""
+    end = i + 1
+    while end < len(doc) and not doc[end - 1].whitespace_ and "-" in (doc[end].text, doc[end - 1].text):
+        end += 1
+    return end
+
+
+def _proper_word(token: Token) -> bool:
+    """A title-case word of letters, hyphens inside allowed ("Khan", "Tse-Akaa"; not "NATO")."""
+    text = token.text
+    return text[:1].isupper() and not token.is_upper and text.replace("-", "").isalpha()
 
 
 def _place_owner(doc: Doc, token: Token, words: EngineLexicons, common: bool) -> int | None:
@@ -145,9 +177,12 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     """The place a locative object stands for: a named place inside its phrase (the first that
     is not a modifier: "the port city of Mariupol" → Mariupol), else with `common` the object
     itself when it is a place noun ("across the city")."""
-    if _unlabelled_place_name(doc, obj):
-        return obj.left_edge.i, obj.i + 1  # "ambushed a boat near Ngouboua" (the model tags no place)
+    if _unlabelled_place_name(doc, obj, words):
+        return obj.left_edge.i, _hyphened_end(doc, obj.i)  # "ambushed a boat near Ngouboua" (tagged no place)
+    owners = {t.i for tok in obj.subtree if tok.dep_ == "poss" and _is_place_noun(tok.head, words) for t in tok.subtree}
     for tok in obj.subtree:
+        if tok.i in owners:
+            continue  # "Madhya Pradesh's Dewas district": the district says whose it is
         if tok.i != obj.i and tok.dep_ in _MODIFIERS:
             ent = entity_at(doc, tok.i)
             if ent is None or not ent.start <= tok.head.i < ent.end:
@@ -215,13 +250,16 @@ def _location(
 def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
     """The verb whose clause tells where the anchor's event was: a verb anchor's own, or the verb
     of harm an attack noun is the subject of ("An explosion tore through a mosque in X, killing
-    nine", `harm_act_verbs`); None for another noun ("the attack strengthens the case for
+    nine", `harm_act_verbs`), or the verb that acts it out ("opened fire", `act_support_verbs`);
+    None for another noun ("the attack strengthens the case for
     cooperation in Europe": the clause is about something else)."""
     if anchor.pos_ == "VERB":
         return anchor
     head = anchor.head
     if anchor.dep_ == "nsubj" and head.pos_ == "VERB" and head.lemma_.lower() in words.harm_act_verbs:
         return head
+    if anchor.dep_ == "dobj" and head.pos_ == "VERB" and head.lemma_.lower() in words.act_support_verbs:
+        return head  # "opened fire": the verb acts the noun out, its clause is the event's
     return None
 
 
@@ -230,7 +268,8 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
     anywhere in its clause, outside relative and reported clauses: "gunmen attacked a bus carrying
     pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road); also in the clauses
     of a subjectless coordinated verb, of a "when/as/after/while" clause, and (with `upward`,
-    once) of the verb a bare participle goes on with: one event, one place. Nouns come through
+    once) of the verb a bare participle goes on with or a "when/as/while" clause breaks into:
+    one event, one place. Nouns come through
     `_clause_verb` only."""
     stack = deque(verb.children)
     while stack:
@@ -252,8 +291,19 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
             and (place := _clause_place(doc, clause, words, False))
         ):
             return place
-    if upward and (head := _participle_head(verb)) is not None:  # "ambushed a convoy in Niger, killing 17": there
-        return _clause_place(doc, head, words, False)
+    if upward and (head := _participle_head(verb) or _scene_head(verb)) is not None:
+        return _clause_place(doc, head, words, False)  # "ambushed a convoy in Niger, killing 17": there
+    return None
+
+
+_SCENE_MARKS = frozenset({"when", "as", "while"})
+
+
+def _scene_head(verb: Token) -> Token | None:
+    """The verb of the scene a "when/as/while" clause breaks into ("troops were on patrol in X
+    when rebels opened fire on them": the attack was in X); not "after", which may be elsewhere."""
+    if verb.dep_ == "advcl" and _clause_marks(verb) & _SCENE_MARKS and verb.head.pos_ in {"VERB", "AUX"}:
+        return verb.head
     return None
 
 

@@ -39,6 +39,11 @@ class CompiledRuleSet:
         """The event types the pack's rules report: read for every document, worked out once."""
         return frozenset(rule.event for rule in self.spec.rules)
 
+    @cached_property
+    def placed_types(self) -> frozenset[str]:
+        """The types with a `location` role, which events of one clause share (`events.places`)."""
+        return frozenset(name for name, kind in self.spec.types.items() if "location" in kind.roles)
+
 
 def compile_rules(spec: RuleSetSpec, nlp: Language) -> CompiledRuleSet:
     """Build the matchers for every active and shadow rule of `spec`."""

@@ -31,6 +31,7 @@ from service.events.coreference import drop_nonevent_rementions, link_rementions
 from service.events.datelines import clip, dateline_ranges, in_dateline
 from service.events.doctext import doc_text
 from service.events.model import DocResult
+from service.events.places import share_places
 from service.events.quotes import holds_quote, quote_spans, quoted_apart
 
 STAGES = ("nlp", "match", "build")
@@ -136,12 +137,17 @@ def process_doc(
     kept, suppressed = resolve_overlaps(live, doc, keep_vetoes=only_rule is not None)
     _, shadow_suppressed = resolve_overlaps(shadow, doc)
     sentence_starts = [sent.start for sent in doc.sents]
-    events = []
+    built = []
     for grown in kept:
-        if types is not None and grown.candidate.rule.event not in types:
-            continue
         index = bisect.bisect_right(sentence_starts, grown.start) - 1
-        events.append(build_event(doc, grown, max(index, 0), anchor(grown.candidate), compiled.spec.lexicons))
+        at = anchor(grown.candidate)
+        built.append((build_event(doc, grown, max(index, 0), at, compiled.spec.lexicons), at))
+    # places are shared before the type filter: a casualty's place does not depend on whether
+    # the caller asked for the attack that named it
+    events = share_places(
+        doc, [e for e, _ in built], [at for _, at in built], compiled.placed_types, compiled.spec.lexicons
+    )
+    events = [e for e in events if types is None or e.type in types]
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
     if _speech_wanted(compiled, types, only_rule):
         events = attribute(doc, events)  # speaker sources, quotes carried over from their cue

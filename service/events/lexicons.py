@@ -39,6 +39,7 @@ class EngineLexicons:
     harm_act_verbs: frozenset[str]  # lemmas: "killed seven people in a raid": the raid's attacker is the subject
     weapon_use_verbs: frozenset[str]  # lemmas: "shells fired by rebels": the agent is the attacker
     passing_verbs: frozenset[str]  # lemmas: "as the patrol passed": the patrol was struck
+    care_places: frozenset[str]  # lemmas: "died in hospital": where the hurt were treated, lent to no other event
     area_nouns: frozenset[str]  # lemmas: "fell in a district": where, not what; "the Wadajir district"
     force_nouns: frozenset[str]  # lemmas: "Al-Shabaab said its fighters stormed ...": the attacker is Al-Shabaab
     people: frozenset[str]  # lemmas of person nouns: "The captain apologised. He said …": the captain
