@@ -461,6 +461,11 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
         ("Brightfield raised $40 million, according to the company's press release. The release said hiring would start.",
          "The release", "Brightfield"),
         ("A letter signed by 60 residents said the quarry was too noisy.", "A letter", "60 residents"),
+        # the office a title named, abbreviated or with its portfolio, whoever else was named
+        ("Coun. Morag Hendry said the bylaw was rushed. “Residents were told nothing,” the councillor said.",
+         "the councillor", "Morag Hendry"),
+        ("Teodor Lind explained the figures. Minister of Energy Paul Brenner, who toured the plant, "
+         "stressed the cost. “We will pay it,” the minister said.", "the minister", "Paul Brenner"),
     ],
 )  # fmt: skip
 def test_a_description_resolves_to_the_name_the_story_gave(

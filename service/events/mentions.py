@@ -850,19 +850,28 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         person
         for bound in ent_bounds(doc)[ents_before(doc, first.start) : ents_before(doc, span.start)]
         if _named_person(person := ent_span(doc, bound), words)
+        and not _abbreviated_title(doc, person)
         and not (
             narrated and quote_at(quotes, person.start_char) is not None
         )  # "“Lewis deserved more,” the Monegasque said"
     ]
     # "Dellinger, who missed nine games, insisted …": a surname is the person named in full before
     names = [_full_name(doc, person, words) for person in people]
+    head, plain = span.root.lower_, all(_hyphenated(tok) for tok in span[1:-1])
+    titled = {
+        name
+        for person, name in zip(people, names, strict=True)
+        if any(_names_office(title, head) for title in _titles_before(doc, person, words))
+    }
+    if plain and len(titled) == 1 and len(min(titled).split()) >= 2:
+        return min(titled)  # "Coun. Brendan Mulcahy … the councillor", whoever else was named
     if len(set(names)) != 1 or len(names[0].split()) < 2:
         return ""
     subjects = [person for person in people if _subject_or_apposed(person)]
     if not subjects or span.root.ent_type_ == "NORP" or _demonym(span.root, words):
         return names[0] if subjects else ""  # a party or nation: "the Democrat"
-    title, head = _title_before(doc, subjects[0], words), span.root.lower_
-    if title == head and all(_hyphenated(tok) for tok in span[1:-1]):
+    title = _title_before(doc, subjects[0], words)
+    if title and _names_office(title, head) and plain:
         return names[0]  # "Governor Muthee … the governor", "the first-term governor"
     if head in _doc_titles(doc, words) or (title and not _ageing(span)):
         return ""  # "The prime minister" or "the opposition" after "Chief Minister Kavita Rao" is not her
@@ -937,6 +946,62 @@ def _title_before(doc: Doc, person: Span, words: EngineLexicons) -> str:
     if before is None or not before.is_title or before.dep_ not in _TITLE_DEPS or before.ent_type_ == "PERSON":
         return ""
     return "" if before.lower_.rstrip(".") in _titles(words) else before.lower_
+
+
+def _titles_before(doc: Doc, person: Span, words: EngineLexicons) -> frozenset[str]:
+    """All the words of the title before a name, lower case: "Chief Minister Kavita Rao" (chief,
+    minister), "Minister of Housing Nabil Farouk" (minister, housing), "Coun. Brendan Mulcahy"
+    (coun: the tokenizer splits an abbreviation it does not know, and the parser makes it a
+    sentence of its own); none for a courtesy title ("Ms Kamau", "Dr Lee")."""
+    i, found = person.start - 1, set()
+    if i >= 1 and doc[i].text == "." and not doc[i - 1].whitespace_ and doc[i - 1].is_title and doc[i - 1].is_alpha:
+        found.add(doc[i - 1].lower_)
+    else:
+        while i >= 0 and not doc[i].ent_type_ and _in_title_phrase(doc[i], person.root):
+            if doc[i].lower_ not in _TITLE_LINKS and not doc[i].is_title:
+                break
+            found.add(doc[i].lower_.rstrip("."))
+            i -= 1
+    return frozenset(found - _TITLE_LINKS - _titles(words))
+
+
+_TITLE_LINKS = frozenset({"of", "for"})
+
+
+def _in_title_phrase(word: Token, name: Token) -> bool:
+    """`word` (left of the name) is in the name's phrase: a modifier under it ("Chief Minister
+    X") or the office the parser made its head through "of/for" ("Minister of Housing X")."""
+    if name.is_ancestor(word):
+        return word.dep_ in _TITLE_DEPS or word.dep_ in {"pobj", "prep"} or word.lower_ in _TITLE_LINKS
+    head = name
+    while head.dep_ in {"pobj", "prep"} and head.head.i != head.i:
+        head = head.head
+        if head.i == word.i:
+            return True
+    return False
+
+
+def _names_office(title: str, head: str) -> bool:
+    """A title word names the office a description's noun does: the word itself ("Governor
+    Muthee … the governor") or its abbreviation, the office's letters in order from its first
+    ("Coun." councillor, "Cllr" councillor, "Supt" superintendent, "Gov." governor)."""
+    title = title.rstrip(".")
+    if title == head:
+        return True
+    if not 2 <= len(title) <= 4 or title[0] != head[0]:
+        return False
+    letters = iter(head)
+    return all(letter in letters for letter in title)
+
+
+def _abbreviated_title(doc: Doc, ent: Span) -> bool:
+    """A one-word "person" that is the abbreviated title of the name after it ("Coun. Brendan
+    Mulcahy": the model tags "Coun" a person of its own)."""
+    after = ent.end + 1
+    return (
+        len(ent) == 1 and after < len(doc) and doc[ent.end].text == "." and not ent[0].whitespace_
+        and doc[after].ent_type_ == "PERSON"
+    )  # fmt: skip
 
 
 def _aged_person(doc: Doc, span: Span) -> str:
