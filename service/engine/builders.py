@@ -1098,11 +1098,14 @@ def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | 
 
 
 def _acting_verb(trigger: Token, words: EngineLexicons) -> Token:
-    """The verb that tells the act: the trigger, or the support verb whose object a noun trigger
-    is ("stormed the centre and opened fire on patients": opened; not "heard gunfire")."""
+    """The verb that tells the act: the trigger, the support verb whose object a noun trigger is
+    ("stormed the centre and opened fire on patients": opened; not "heard gunfire") or whose
+    complement a gerund trigger is ("began shooting")."""
     head = trigger.head
     if trigger.pos_ == "NOUN" and trigger.dep_ == "dobj" and head.lemma_.lower() in words.act_support_verbs:
         return head
+    if trigger.tag_ == "VBG" and trigger.dep_ == "xcomp" and head.lemma_.lower() in words.act_support_verbs:
+        return head  # "pulled out a handgun and started shooting": started
     return trigger
 
 
