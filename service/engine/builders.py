@@ -89,9 +89,10 @@ def _named_place(doc: Doc, token: Token, words: EngineLexicons) -> tuple[int, in
 
 def _proper_compound(doc: Doc, token: Token) -> int | None:
     """Where the proper name an area noun (`area_nouns`) is called by starts: title-case proper
-    nouns compounded right before it ("Wadajir district", "Bacho district"), whatever the model
-    tags them; None when a person's full name is among them. Not for buildings ("Doctors Without
-    Borders hospital in Kunduz" is in Kunduz) nor "Islamic State"."""
+    nouns compounded right before it, however the parser chains them ("Wadajir district", "the
+    Maru Local Government Area"), whatever the model tags them; None when a person's full name is
+    among them. Not for buildings ("Doctors Without Borders hospital in Kunduz" is in Kunduz) nor
+    "Islamic State"."""
     start = token.i
     while start > 0 and doc[start - 1].dep_ == "compound" and start <= doc[start - 1].head.i <= token.i:
         if doc[start - 1].pos_ != "PROPN" or not doc[start - 1].is_title:
@@ -114,10 +115,9 @@ def _unlabelled_place_name(doc: Doc, obj: Token, words: EngineLexicons) -> bool:
     """A proper name after near/in/outside/at that the model tags as no entity, as a person who
     is nobody's given name ("in Khan Younis", "at Tourou") or, after near/in/outside, as an
     organisation with no word of an institution ("in Djibo", "in Barangay Carabalan"; not "in
-    Congress", "in Kyiv Post") is a place
-    name: people are not where things happen, and the small model tags most towns it does not
-    know that way. Not after "at" for a firm ("at Facebook" is a workplace); a name is
-    title-case, hyphens allowed ("Tse-Akaa", "Dasht-e-Barchi")."""
+    Congress", "in Kyiv Post") is a place name: people are not where things happen, and the
+    small model tags most towns it does not know that way. Not after "at" for a firm ("at
+    Facebook" is a workplace); a name is title-case, hyphens allowed ("Tse-Akaa")."""
     if obj.pos_ != "PROPN" or obj.dep_ != "pobj" or obj.head.lower_ not in _NAME_PREPS:
         return False
     if not _proper_word(obj) or any(c.dep_ == "det" for c in obj.children):
@@ -251,8 +251,8 @@ def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
     """The verb whose clause tells where the anchor's event was: a verb anchor's own, or the verb
     of harm an attack noun is the subject of ("An explosion tore through a mosque in X, killing
     nine", `harm_act_verbs`), or the verb that acts it out ("opened fire", `act_support_verbs`);
-    None for another noun ("the attack strengthens the case for
-    cooperation in Europe": the clause is about something else)."""
+    None for another noun ("the attack strengthens the case for cooperation in Europe": the
+    clause is about something else)."""
     if anchor.pos_ == "VERB":
         return anchor
     head = anchor.head
@@ -269,8 +269,7 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
     pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road); also in the clauses
     of a subjectless coordinated verb, of a "when/as/after/while" clause, and (with `upward`,
     once) of the verb a bare participle goes on with or a "when/as/while" clause breaks into:
-    one event, one place. Nouns come through
-    `_clause_verb` only."""
+    one event, one place. Nouns come through `_clause_verb` only."""
     stack = deque(verb.children)
     while stack:
         tok = stack.popleft()

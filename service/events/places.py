@@ -18,6 +18,7 @@ the event it repeats (`events.coreference`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -45,8 +46,6 @@ def _up(token: Token) -> list[Token]:
 def distance(first: Token, second: Token) -> int | None:
     """Dependency arcs between two tokens of one sentence through their lowest common ancestor,
     or None when they are in different sentences or an arc on the way is in `_APART`."""
-    if first.sent.start != second.sent.start:
-        return None
     left, right = _up(first), _up(second)
     right_at = {tok.i: depth for depth, tok in enumerate(right)}
     for depth, tok in enumerate(left):
@@ -57,6 +56,7 @@ def distance(first: Token, second: Token) -> int | None:
 
 
 def _lendable(doc: Doc, place: Mention, words: EngineLexicons) -> bool:
+    """Not where the hurt were treated: "died in hospital" is that death's place, no one else's."""
     span = doc.char_span(place.start, place.end, alignment_mode="expand")
     return span is not None and span.root.lemma_.lower() not in words.care_places
 
@@ -65,18 +65,19 @@ def share_places(
     doc: Doc, events: Sequence[Event], anchors: Sequence[int], placed_types: frozenset[str], words: EngineLexicons
 ) -> list[Event]:
     """`events` with a location lent to each one of `placed_types` (the types with a `location`
-    role) that has none of its own; `anchors` holds each event's anchor token index."""
-    lenders = [
-        i
-        for i, event in enumerate(events)
-        if "location" in event.roles and _lendable(doc, event.roles["location"], words)
-    ]
+    role) that has none of its own; `anchors` holds each event's anchor token index. Lenders are
+    looked up per sentence, so a long document costs no more than its sentences."""
+    sentences = [doc[at].sent.start for at in anchors]
+    lenders: dict[int, list[int]] = defaultdict(list)
+    for i, event in enumerate(events):
+        if "location" in event.roles and _lendable(doc, event.roles["location"], words):
+            lenders[sentences[i]].append(i)
     shared: list[Event] = []
     for i, event in enumerate(events):
         if "location" not in event.roles and event.type in placed_types and not set(event.roles) <= {"trigger"}:
             near = [
                 (d, abs(anchors[j] - anchors[i]), j)
-                for j in lenders
+                for j in lenders.get(sentences[i], ())
                 if (d := distance(doc[anchors[i]], doc[anchors[j]])) is not None and d <= MAX_PATH
             ]
             if near:
