@@ -466,6 +466,9 @@ def test_the_title_of_a_named_person_resolves_to_that_person(nlp: Language, comp
          "the councillor", "Morag Hendry"),
         ("Teodor Lind explained the figures. Minister of Energy Paul Brenner, who toured the plant, "
          "stressed the cost. “We will pay it,” the minister said.", "the minister", "Paul Brenner"),
+        # a thing that "would add" something is no unnamed speaker a pronoun could take up
+        ("Rail minister Anton Brell replied that a new training programme would add 140 drivers. "
+         "“I will take no lectures,” he told the House.", "he", "Anton Brell"),
     ],
 )  # fmt: skip
 def test_a_description_resolves_to_the_name_the_story_gave(

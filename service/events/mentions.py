@@ -666,7 +666,7 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
 def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: EngineLexicons) -> str:
     """The latest one person the story did not name who spoke between token `stop` and the
     pronoun, as a subject of a speech verb outside quotes: "a witness", "a spokesman for the
-    trust" (an indefinite common noun in the singular that agrees with the pronoun, not a body,
+    trust" (an indefinite person noun, `_person_noun`, in the singular that agrees with the pronoun, not a body,
     a firm, a place, a group or a document; a definite one takes up someone named); the name it
     resolves to, or its own words. "" otherwise."""
     bodies = _not_one_person(words)
@@ -680,8 +680,8 @@ def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: Engin
             continue
         if tok.pos_ == "PROPN":
             return ""  # "A resident said … Lopez said …": a named speaker is nearer
-        if tok.tag_ != "NN" or tok.ent_type_ or tok.lemma_.lower() in bodies:
-            continue
+        if tok.tag_ != "NN" or tok.ent_type_ or tok.lemma_.lower() in bodies or not _person_noun(tok, words):
+            continue  # "a new training programme would add 140 drivers": no one speaks
         if not any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
             continue  # "the judge", "her client" take up someone named; "a witness" is someone new
         if not _agrees(word, _noun_gender(tok.lemma_.lower(), words)):
@@ -691,6 +691,13 @@ def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: Engin
             phrase = doc[tok.left_edge.i : tok.i + 1]
         return resolve_name(doc, phrase, "", words) or str(phrase.text)
     return ""
+
+
+def _person_noun(tok: Token, words: EngineLexicons) -> bool:
+    """A noun that names a person: the pack's people, a gendered role noun ("spokeswoman") or
+    one of the speakers that name one person ("witness")."""
+    lemma = tok.lemma_.lower()
+    return lemma in words.people or lemma in words.individual_speakers or _noun_gender(lemma, words) != ""
 
 
 def _is_subject(ent: Span, sentence_start: int) -> bool:
