@@ -280,6 +280,9 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
             "casualty",
             "Madhya Pradesh's Koral district",
         ),
+        # a region that frames the sentence gives way to the spot inside it
+        ("In Velmora Oblast, drones struck a depot in the village of Dunlo, injuring two.", "attack", "Dunlo"),
+        ("In Velmora Oblast, drones struck a depot in the village of Dunlo, injuring two.", "casualty", "Dunlo"),
         # a casualty of the attack's clause takes the attack's place
         ("Armed men stormed Dunvale village in Orsk province, killing eleven residents.", "casualty", "Orsk"),
         ("An assault on an army outpost near Tallava left nine soldiers dead.", "casualty", "Tallava"),

@@ -213,7 +213,8 @@ def _location(
        in Syria", "wounding 13 people on a street in Lyon"); the noun a `where` clause describes
        ("at the bus station, where six people were killed").
     2. A named place inside the target phrase ("shelled the outskirts of Kyiv" → Kyiv, "a target
-       inside Russia" → Russia, "a facility in the port city of Mariupol" → Mariupol).
+       inside Russia" → Russia, "a facility in the port city of Mariupol" → Mariupol). A region
+       that frames the sentence ("In Kharkiv Oblast, ...") comes after both.
     3. For a verb, a named place anywhere else in its clause (`_clause_place`); then a common
        place noun of step 1.
     Named places win over common place nouns ("across the city")."""
@@ -234,17 +235,32 @@ def _location(
     clause = chain[-1]
     if clause.dep_ == "relcl" and any(c.dep_ == "advmod" and c.lower_ == "where" for c in clause.children):
         objects.append(clause.head)
+    framed = None  # "In Kherson Oblast, a drone dropped explosives on a car in the village of
+    # Bilozerka": the region frames the sentence, the village is where
     for obj in objects:
         if (found := _place_of(doc, obj, False, words)) is not None:
+            if framed is None and _framing(obj):
+                framed = found
+                continue
             return mention(doc, *found)
     if within is not None and (found := _place_of(doc, doc[within[0] : within[1]].root, False, words)) is not None:
         return mention(doc, *found)
+    if framed is not None:
+        return mention(doc, *framed)
     if (verb := _clause_verb(doc[anchor], words)) is not None and (place := _clause_place(doc, verb, words)):
         return place
     for obj in objects:
         if (found := _place_of(doc, obj, True, words)) is not None:
             return mention(doc, *found)
     return None
+
+
+def _framing(obj: Token) -> bool:
+    """The object of a preposition that opens its sentence and is set off by a comma ("In Donetsk
+    Oblast, artillery shelled ..."): a region the report is framed by, not the spot itself."""
+    prep, last = obj.head, obj.right_edge.i  # the parser hangs the comma on the object or after it
+    comma = obj.doc[last].text == "," or (last + 1 < len(obj.doc) and obj.doc[last + 1].text == ",")
+    return prep.i == prep.sent.start and comma
 
 
 def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
@@ -269,8 +285,9 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
     pilgrims on the road in Reasi" (the parser hangs "in Reasi" on the road); also in the clauses
     of a subjectless coordinated verb, of a "when/as/after/while" clause, and (with `upward`,
     once) of the verb a bare participle goes on with or a "when/as/while" clause breaks into:
-    one event, one place. Nouns come through `_clause_verb` only."""
-    stack = deque(verb.children)
+    one event, one place. A region that frames the sentence ("In Kharkiv Oblast, ...",
+    `_framing`) comes last. Nouns come through `_clause_verb` only."""
+    stack, framed = deque(verb.children), None
     while stack:
         tok = stack.popleft()
         if tok.dep_ in _OWN_CLAUSES and not _subjectless_conjunct(tok):
@@ -278,6 +295,9 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
         if tok.dep_ == "prep" and tok.lower_ in words.location_preps:
             for obj in tok.children:
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
+                    if framed is None and _framing(obj):
+                        framed = mention(doc, *found)  # a region framing the sentence: last
+                        continue
                     return mention(doc, *found)
         stack.extend(tok.children)
     shared = [c for c in verb.children if _subjectless_conjunct(c)]
@@ -290,9 +310,10 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
             and (place := _clause_place(doc, clause, words, False))
         ):
             return place
-    if upward and (head := _participle_head(verb) or _scene_head(verb)) is not None:
-        return _clause_place(doc, head, words, False)  # "ambushed a convoy in Niger, killing 17": there
-    return None
+    head = _participle_head(verb) or _scene_head(verb) if upward else None
+    if head is not None and (place := _clause_place(doc, head, words, False)) is not None:
+        return place  # "ambushed a convoy in Niger, killing 17": there
+    return framed
 
 
 _SCENE_MARKS = frozenset({"when", "as", "while"})
