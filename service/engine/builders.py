@@ -235,8 +235,9 @@ def _location(
     clause = chain[-1]
     if clause.dep_ == "relcl" and any(c.dep_ == "advmod" and c.lower_ == "where" for c in clause.children):
         objects.append(clause.head)
-    framed = None  # "In Kherson Oblast, a drone dropped explosives on a car in the village of
-    # Bilozerka": the region frames the sentence, the village is where
+    # "In Kherson Oblast, a drone dropped explosives on a car in the village of Bilozerka": the
+    # region frames the sentence, the village is where
+    framed = None
     for obj in objects:
         if (found := _place_of(doc, obj, False, words)) is not None:
             if framed is None and _framing(obj):

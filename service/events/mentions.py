@@ -666,9 +666,9 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
 def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: EngineLexicons) -> str:
     """The latest one person the story did not name who spoke between token `stop` and the
     pronoun, as a subject of a speech verb outside quotes: "a witness", "a spokesman for the
-    trust" (an indefinite person noun, `_person_noun`, in the singular that agrees with the pronoun, not a body,
-    a firm, a place, a group or a document; a definite one takes up someone named); the name it
-    resolves to, or its own words. "" otherwise."""
+    trust" (an indefinite person noun, `_person_noun`, in the singular that agrees with the
+    pronoun, not a body, a firm, a place, a group or a document; a definite one takes up someone
+    named); the name it resolves to, or its own words. "" otherwise."""
     bodies = _not_one_person(words)
     quotes = quote_spans(doc_text(doc))
     for tok in reversed(doc[stop : pronoun.start]):
