@@ -13,6 +13,7 @@ from service.engine.matching import Candidate
 from service.engine.resolve import Grown, is_negated
 from service.engine.roles import grow, trim_edges
 from service.events.lexicons import EngineLexicons
+from service.events.mentions import is_person
 from service.events.places import distance
 from service.events.quantities import Parsed, parse_quantity
 from service.events.quotes import inner, quote_spans
@@ -166,6 +167,23 @@ def test_events_of_one_clause_are_near_and_reports_apart() -> None:
          ("died", 7, "ccomp", "VERB")],
     )  # fmt: skip
     assert distance(reports[3], reports[9]) is None
+
+
+def test_a_given_name_the_model_tags_a_place_is_a_person_when_it_speaks() -> None:
+    words = EngineLexicons.from_words({**reserved_defaults(), "given_names_female": ["mira", "victoria"]})
+    # "Mira Kastel say the road shut": the model's FAC speaks, so a he/she may take her up
+    spoke = doc(
+        [("Mira", 1, "compound", "PROPN"), ("Kastel", 2, "nsubj", "PROPN"), ("say", 2, "ROOT", "VERB"),
+         ("the", 4, "det", "DET"), ("road", 5, "nsubj", "NOUN"), ("shut", 2, "ccomp", "VERB")],
+        ents=((0, 2, "FAC"),),
+    )  # fmt: skip
+    assert is_person(spoke.ents[0], words)
+    # "Victoria Falls flooded": a place with a given name that says nothing stays a place
+    flooded = doc(
+        [("Victoria", 1, "compound", "PROPN"), ("Falls", 2, "nsubj", "PROPN"), ("flooded", 2, "ROOT", "VERB")],
+        ents=((0, 2, "LOC"),),
+    )  # fmt: skip
+    assert not is_person(flooded.ents[0], words)
 
 
 def test_a_span_never_ends_on_a_preposition_whose_object_lies_outside() -> None:

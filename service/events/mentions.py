@@ -264,16 +264,24 @@ def _earlier_names_ending(person: Span, words: EngineLexicons) -> Iterator[Span]
             yield name
 
 
+_MISREAD_NAME_LABELS = frozenset({"FAC", "GPE", "LOC", "PRODUCT", "WORK_OF_ART"})
+"""Labels the small model gives names of people it does not know ("Pooja Kulkarni" FAC)."""
+
+
 def is_person(ent: Span, words: EngineLexicons) -> bool:
     """A name "he"/"she" may refer to: a PERSON that is not a place-like prepositional object
     ("near Kyiv", "above Loch Arklet"; but "according to Ann Lee" and a given name make it a
     person) nor a modifier of a common noun ("the Bhumkar Chowk underpass"), or a person's name
-    mis-tagged ORG that reports speech."""
+    mis-tagged ORG, or a place or building, that reports speech."""
     given = words.given_names_male | words.given_names_female
     if ent.label_ == "ORG":
         if len(ent) == 1:  # "“…,” Deshmukh said" after "Arjun Deshmukh": the surname of a speaker
             return _reports_speech(ent, words) and _ends_earlier_name(ent, words)
         return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
+    if ent.label_ in _MISREAD_NAME_LABELS:
+        # "Pooja Kulkarni, a software engineer, said": a given name the model tagged a place or
+        # a building is a person when it speaks ("Victoria Falls" does not)
+        return len(ent) > 1 and ent[0].lower_ in given and _name_shaped(ent, words) and _reports_speech(ent, words)
     if ent.label_ != "PERSON" or any(ch.isdigit() for ch in ent.text):
         return False  # "Rs320bn", "F-16": a figure or a model the model took for a name
     root = ent.root
