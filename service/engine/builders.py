@@ -275,9 +275,16 @@ def _clause_verb(anchor: Token, words: EngineLexicons) -> Token | None:
     head = anchor.head
     if anchor.dep_ == "nsubj" and head.pos_ == "VERB" and head.lemma_.lower() in words.harm_act_verbs:
         return head
-    if anchor.dep_ == "dobj" and head.pos_ == "VERB" and head.lemma_.lower() in words.act_support_verbs:
-        return head  # "opened fire": the verb acts the noun out, its clause is the event's
+    if (support := _support_verb(anchor, words)) is not None and support.pos_ == "VERB":
+        return support  # "opened fire": the verb acts the noun out, its clause is the event's
     return None
+
+
+def _support_verb(word: Token, words: EngineLexicons) -> Token | None:
+    """The verb whose object `word` is and that only acts it out ("opened fire", "carried out
+    raids", `act_support_verbs`), or None."""
+    head = word.head
+    return head if word.dep_ == "dobj" and head.lemma_.lower() in words.act_support_verbs else None
 
 
 def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = True) -> Mention | None:
@@ -1027,7 +1034,7 @@ def _passing(trigger: Token, words: EngineLexicons) -> Token | None:
     passed", "opened fire when the convoy approached", `passing_verbs`): the subject of such a
     clause."""
     for clause in trigger.children:
-        if clause.dep_ != "advcl" or not _clause_marks(clause) & {"as", "when", "while"}:
+        if clause.dep_ != "advcl" or not _clause_marks(clause) & _SCENE_MARKS:
             continue
         if clause.lemma_.lower() in words.passing_verbs:
             subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
@@ -1122,9 +1129,9 @@ def _acting_verb(trigger: Token, words: EngineLexicons) -> Token:
     """The verb that tells the act: the trigger, the support verb whose object a noun trigger is
     ("stormed the centre and opened fire on patients": opened; not "heard gunfire") or whose
     complement a gerund trigger is ("began shooting")."""
+    if trigger.pos_ == "NOUN" and (support := _support_verb(trigger, words)) is not None:
+        return support
     head = trigger.head
-    if trigger.pos_ == "NOUN" and trigger.dep_ == "dobj" and head.lemma_.lower() in words.act_support_verbs:
-        return head
     if trigger.tag_ == "VBG" and trigger.dep_ == "xcomp" and head.lemma_.lower() in words.act_support_verbs:
         return head  # "pulled out a handgun and started shooting": started
     return trigger

@@ -137,16 +137,14 @@ def process_doc(
     kept, suppressed = resolve_overlaps(live, doc, keep_vetoes=only_rule is not None)
     _, shadow_suppressed = resolve_overlaps(shadow, doc)
     sentence_starts = [sent.start for sent in doc.sents]
-    built = []
+    events, anchors = [], []
     for grown in kept:
         index = bisect.bisect_right(sentence_starts, grown.start) - 1
-        at = anchor(grown.candidate)
-        built.append((build_event(doc, grown, max(index, 0), at, compiled.spec.lexicons), at))
+        anchors.append(anchor(grown.candidate))
+        events.append(build_event(doc, grown, max(index, 0), anchors[-1], compiled.spec.lexicons))
     # places are shared before the type filter: a casualty's place does not depend on whether
     # the caller asked for the attack that named it
-    events = share_places(
-        doc, [e for e, _ in built], [at for _, at in built], compiled.placed_types, compiled.spec.lexicons
-    )
+    events = share_places(doc, events, anchors, compiled.placed_types, compiled.spec.lexicons)
     events = [e for e in events if types is None or e.type in types]
     events.sort(key=lambda e: (e.start, e.end, e.rule_id))
     if _speech_wanted(compiled, types, only_rule):

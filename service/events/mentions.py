@@ -969,7 +969,7 @@ def _titles_before(doc: Doc, person: Span, words: EngineLexicons) -> frozenset[s
     (coun: the tokenizer splits an abbreviation it does not know, and the parser makes it a
     sentence of its own); none for a courtesy title ("Ms Kamau", "Dr Lee")."""
     i, found = person.start - 1, set()
-    if i >= 1 and doc[i].text == "." and not doc[i - 1].whitespace_ and doc[i - 1].is_title and doc[i - 1].is_alpha:
+    if i >= 1 and _abbreviation_at(doc, i - 1):
         found.add(doc[i - 1].lower_)
     else:
         while i >= 0 and not doc[i].ent_type_ and _in_title_phrase(doc[i], person.root):
@@ -1013,10 +1013,14 @@ def _abbreviated_title(doc: Doc, ent: Span) -> bool:
     """A one-word "person" that is the abbreviated title of the name after it ("Coun. Brendan
     Mulcahy": the model tags "Coun" a person of its own)."""
     after = ent.end + 1
-    return (
-        len(ent) == 1 and after < len(doc) and doc[ent.end].text == "." and not ent[0].whitespace_
-        and doc[after].ent_type_ == "PERSON"
-    )  # fmt: skip
+    return len(ent) == 1 and _abbreviation_at(doc, ent.start) and after < len(doc) and doc[after].ent_type_ == "PERSON"
+
+
+def _abbreviation_at(doc: Doc, i: int) -> bool:
+    """The word at `i` is written as an abbreviation: a title-case word with a full stop glued
+    to it ("Coun.", which the tokenizer splits off)."""
+    word = doc[i]
+    return i + 1 < len(doc) and doc[i + 1].text == "." and not word.whitespace_ and word.is_title and word.is_alpha
 
 
 def _aged_person(doc: Doc, span: Span) -> str:

@@ -35,18 +35,10 @@ _APART = frozenset({"ccomp", "parataxis", "appos", "csubj", "dep", "meta"})
 """Arcs that lead into another report or an aside: events on either side are told apart."""
 
 
-def _up(token: Token) -> list[Token]:
-    """`token` and its ancestors, nearest first."""
-    chain = [token]
-    while chain[-1].head.i != chain[-1].i:
-        chain.append(chain[-1].head)
-    return chain
-
-
 def distance(first: Token, second: Token) -> int | None:
     """Dependency arcs between two tokens of one sentence through their lowest common ancestor,
     or None when they are in different sentences or an arc on the way is in `_APART`."""
-    left, right = _up(first), _up(second)
+    left, right = [first, *first.ancestors], [second, *second.ancestors]
     right_at = {tok.i: depth for depth, tok in enumerate(right)}
     for depth, tok in enumerate(left):
         if tok.i in right_at:
