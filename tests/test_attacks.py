@@ -286,6 +286,14 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a casualty of the attack's clause takes the attack's place
         ("Armed men stormed Dunvale village in Orsk province, killing eleven residents.", "casualty", "Orsk"),
         ("An assault on an army outpost near Tallava left nine soldiers dead.", "casualty", "Tallava"),
+        # the scene of the verb a subjectless coordinated act goes on from; a compass point's "of"
+        (
+            "Two men boarded a bus at a stop in Korvale, drew pistols and fired at the passengers.",
+            "attack",
+            "Korvale",
+        ),
+        ("Hours later, a jet bombed a village south of Myawaddy, killing three civilians.", "attack", "Myawaddy"),
+        ("Armed men boarded a tanker at anchor off the port of Velmara and opened fire.", "attack", "Velmara"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -420,6 +428,25 @@ def test_an_act_without_an_object_targets_what_it_was_done_at(
 ) -> None:
     attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
     assert [e.roles["target"].text for e in attacks if "target" in e.roles] == [target], attacks
+
+
+@pytest.mark.parametrize(
+    ("text", "weapon"),
+    [
+        ("Gang members attacked the inmates, using rifles, pistols and explosives.", "rifles"),
+        ("Gunmen opened fire on the post with heavy and automatic weapons.", "heavy and automatic weapons"),
+        ("The man attacked his neighbour with a hammer in the stairwell.", "a hammer"),
+        # a companion is no weapon
+        ("Troops raided the village with the help of local guides.", None),
+        ("The rebels stormed the town with other fighters.", None),
+    ],
+)
+def test_what_an_act_was_done_with_is_its_weapon(
+    nlp: Language, compiled: CompiledRuleSet, text: str, weapon: str | None
+) -> None:
+    attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
+    assert attacks, text
+    assert [e.roles["weapon"].text if "weapon" in e.roles else None for e in attacks] == [weapon]
 
 
 def test_a_date_is_no_target(nlp: Language, compiled: CompiledRuleSet) -> None:

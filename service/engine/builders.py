@@ -228,7 +228,7 @@ def _location(
         obj
         for head in heads
         for prep in head.children
-        if prep.dep_ == "prep" and prep.lower_ in words.location_preps
+        if _locative(prep, words)
         for obj in prep.children
         if obj.dep_ == "pobj"
     ]
@@ -254,6 +254,20 @@ def _location(
         if (found := _place_of(doc, obj, True, words)) is not None:
             return mention(doc, *found)
     return None
+
+
+_COMPASS = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"})
+"""The points of the compass (a closed class): "a village south of Myawaddy" is at Myawaddy."""
+
+
+def _locative(prep: Token, words: EngineLexicons) -> bool:
+    """A preposition that attaches where something is: a locative one (`location_preps`), or the
+    "of" of a compass point ("20 km north of Gao")."""
+    if prep.dep_ != "prep":
+        return False
+    if prep.lower_ == "of":
+        return prep.head.lower_.replace("-", "") in _COMPASS
+    return prep.lower_ in words.location_preps
 
 
 def _framing(obj: Token) -> bool:
@@ -300,7 +314,7 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
         tok = stack.popleft()
         if tok.dep_ in _OWN_CLAUSES and not _subjectless_conjunct(tok):
             continue  # but "was shot and wounded outside a party on Akron's west side": one event
-        if tok.dep_ == "prep" and tok.lower_ in words.location_preps:
+        if _locative(tok, words):
             for obj in tok.children:
                 if obj.dep_ == "pobj" and (found := _place_of(doc, obj, False, words)) is not None:
                     if framed is None and _framing(obj):
@@ -318,7 +332,7 @@ def _clause_place(doc: Doc, verb: Token, words: EngineLexicons, upward: bool = T
             and (place := _clause_place(doc, clause, words, False))
         ):
             return place
-    head = _participle_head(verb) or _scene_head(verb) if upward else None
+    head = _participle_head(verb) or _scene_head(verb) or _first_conjunct(verb) if upward else None
     if head is not None and (place := _clause_place(doc, head, words, False)) is not None:
         return place  # "ambushed a convoy in Niger, killing 17": there
     return framed
@@ -333,6 +347,14 @@ def _scene_head(verb: Token) -> Token | None:
     if verb.dep_ == "advcl" and _clause_marks(verb) & _SCENE_MARKS and verb.head.pos_ in {"VERB", "AUX"}:
         return verb.head
     return None
+
+
+def _first_conjunct(verb: Token) -> Token | None:
+    """The verb a subjectless coordinated verb goes on from ("boarded the bus at a stop in X,
+    pulled pistols and fired at passengers": boarded): the same doers, the same scene."""
+    while _subjectless_conjunct(verb) and verb.head.pos_ == "VERB":
+        verb = verb.head
+    return verb if verb.dep_ != "conj" and verb.pos_ == "VERB" else None
 
 
 def _subjectless_conjunct(tok: Token) -> bool:
@@ -944,6 +966,7 @@ def _attack(
     if "attacker" not in roles and (
         (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
         or (shared := _means_subject(doc[anchor], words)) is not None
+        or (shared := _shared_agent(doc[anchor])) is not None
     ):
         roles["attacker"] = mention(doc, *shared, words, actor=True)
     for role in ("target", "attacker"):  # "the geologist who was shot": the geologist
@@ -975,6 +998,35 @@ def _attack(
     span = doc.char_span(weapon.start, weapon.end, alignment_mode="expand") if weapon is not None else None
     if "attacker" not in roles and span is not None and (user := _weapon_user(span.root, words)) is not None:
         roles["attacker"] = mention(doc, *user, words, actor=True)
+    if "weapon" not in roles and (used := _instrument(_acting_verb(doc[anchor], words), words)) is not None:
+        roles["weapon"] = mention(doc, *used)
+    weapon, attacker = roles.get("weapon"), roles.get("attacker")
+    if weapon is not None and attacker is not None and (weapon.start, weapon.end) == (attacker.start, attacker.end):
+        del roles["attacker"]  # "exchanges of fire with heavy weapons": what fired, not who
+
+
+_USE_VERBS = frozenset({"use", "wield", "employ"})
+"""Lemmas of a bare participle that names what an act was done with ("using rifles")."""
+
+
+def _instrument(verb: Token, words: EngineLexicons) -> tuple[int, int] | None:
+    """The weapon the act was done with, when the verb that tells it names one (`armed_weapons`):
+    the object of its "with" ("opened fire with automatic weapons", also where the parser hangs
+    it on the act's object: "on the post with rifles") or of a bare "using" clause ("attacked the
+    inmates, using rifles and explosives"); not a companion ("with other men")."""
+    heads = [verb, *(c for c in verb.children if c.dep_ == "dobj")]
+    heads += [obj for prep in verb.children if prep.dep_ == "prep" for obj in prep.children if obj.dep_ == "pobj"]
+    objects = [
+        obj
+        for head in heads
+        for child in head.children
+        if (child.dep_ == "prep" and child.lower_ == "with")
+        or (child.dep_ == "advcl" and child.tag_ == "VBG" and child.lemma_.lower() in _USE_VERBS)
+        for obj in child.children
+        if obj.dep_ in {"pobj", "dobj"}
+    ]
+    found = next((obj for obj in objects if obj.lemma_.lower() in words.armed_weapons), None)
+    return None if found is None else grow(verb.doc, (found.i,), "phrase")
 
 
 def _weapon_user(weapon: Token, words: EngineLexicons) -> tuple[int, int] | None:
@@ -1122,6 +1174,23 @@ def _shared_subject(verb: Token, participle: bool = False) -> tuple[int, int] | 
             datelined = any(start <= subject.i < end for start, end in dateline_ranges(verb.doc))
             return grow(verb.doc, (subject.i,), "phrase") if subject.dep_ == "nsubj" and not datelined else None
         verb = head
+    return None
+
+
+def _shared_agent(verb: Token) -> tuple[int, int] | None:
+    """The agent of the passive trigger, or of a passive participle coordinated with it when
+    neither has a subject of its own beside the first ("their car was torched by rioters"; "a
+    guard was shot and injured by three robbers": the robbers; "was beaten and shot by
+    soldiers": the soldiers, for "beaten"). None when no such agent."""
+    if verb.tag_ != "VBN":
+        return None
+    partners = [verb, *(c for c in verb.children if c.dep_ == "conj" and c.tag_ == "VBN" and not own_subject(c))]
+    if verb.dep_ == "conj" and verb.head.tag_ == "VBN" and not own_subject(verb):
+        partners.append(verb.head)
+    for partner in partners:
+        for agent in partner.children:
+            if agent.dep_ == "agent" and (obj := next((o for o in agent.children if o.dep_ == "pobj"), None)):
+                return None if obj.lower_ in _NO_ONE else grow(verb.doc, (obj.i,), "phrase")
     return None
 
 

@@ -41,6 +41,7 @@ class EngineLexicons:
     passing_verbs: frozenset[str]  # lemmas: "as the patrol passed": the patrol was struck
     care_places: frozenset[str]  # lemmas: "died in hospital": where the hurt were treated, lent to no other event
     area_nouns: frozenset[str]  # lemmas: "fell in a district": where, not what; "the Wadajir district"
+    armed_weapons: frozenset[str]  # lemmas: "attacked the camp using rifles": what an attack was done with
     force_nouns: frozenset[str]  # lemmas: "Al-Shabaab said its fighters stormed ...": the attacker is Al-Shabaab
     people: frozenset[str]  # lemmas of person nouns: "The captain apologised. He said …": the captain
 
