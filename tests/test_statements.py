@@ -670,6 +670,18 @@ def test_a_person_apposed_to_the_of_object_is_the_speaker(nlp: Language, compile
         ),
         # a title and a surname, as "Mr Sunak" already did
         ("Jacinda Ardern spoke on Monday. Ms Ardern said she was tired.", "Ms Ardern", "Jacinda Ardern"),
+        # "the teenager" takes up a person given an age from 13 to 19
+        (
+            "Aisha Bello, 17, was hurt in the crush. \u201cI could not breathe,\u201d the teenager said.",
+            "the teenager",
+            "Aisha Bello",
+        ),
+        # a setting that opens the sentence is no speaker: the one in apposition to it speaks
+        (
+            "Outside court, the family's solicitor, Grainne Mahon, said they welcomed the ruling.",
+            "the family's solicitor, Grainne Mahon",
+            "Grainne Mahon",
+        ),
     ],
 )
 def test_a_speaker_resolves_to_the_name_the_story_gave(

@@ -602,6 +602,8 @@ def _statement(
         roles["content"] = mention(doc, *own)
     if "content" in roles and (untimed := _after_cue_time(doc, anchor, roles["content"])):
         roles["content"] = mention(doc, *untimed)
+    if "speaker" in roles and (setting := _past_fronted_setting(doc, roles["speaker"], words)):
+        roles["speaker"] = mention(doc, *setting, words)
     if "speaker" in roles and (outside := _speaker_after_quote(doc, anchor, roles["speaker"], quotes)):
         roles["speaker"] = mention(doc, *outside, words)
     if "speaker" in roles and (joint := _joint_speakers(doc, anchor, roles["speaker"])):
@@ -847,6 +849,30 @@ the plans", "analysts polled by Reuters" (an adjective or participle after the n
 own phrase)."""
 _BODY_ENTS = frozenset({"ORG", "GPE", "FAC", "NORP"})
 _WHEN_ENTS = frozenset({"DATE", "TIME", "ORDINAL"})
+
+
+def _past_fronted_setting(doc: Doc, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
+    """The speaker after a setting that opens the sentence, which the parser took for the subject
+    with the speaker in apposition ("Outside court, the family's solicitor, X, said …": the
+    solicitor): a bare common noun in lower case (no article, owner or number), of no person
+    (`people`) and no name, set off by a comma right after it at most two words into its
+    sentence. None otherwise."""
+    span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    if span is None:
+        return None
+    root = span.root
+    set_off = root.i + 1 < len(doc) and doc[root.i + 1].text == ","
+    if not set_off or root.i - root.sent.start > 2 or root.pos_ != "NOUN" or root.ent_type_ or not root.is_lower:
+        return None
+    if root.lemma_.lower() in words.people or any(c.dep_ in {"det", "poss", "nummod"} for c in root.children):
+        return None  # "Her coach, X," / "The studio, X," / "Teck, the mining company," name their speaker
+    appositive = next((c for c in root.children if c.dep_ == "appos" and c.i > root.i + 1), None)
+    if appositive is None:
+        return None
+    end = appositive.right_edge.i + 1
+    while end > appositive.i + 1 and doc[end - 1].is_punct:
+        end -= 1  # "the family's solicitor, X," without the comma that closes the apposition
+    return appositive.left_edge.i, end
 
 
 def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:

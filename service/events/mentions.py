@@ -1026,17 +1026,21 @@ def _abbreviation_at(doc: Doc, i: int) -> bool:
 def _aged_person(doc: Doc, span: Span) -> str:
     """The person "the 35-year-old" or "the 58-year-old former rancher" takes up: the latest
     PERSON given that age before it, after the name ("Mary Atieno, 35,") or before it
-    ("35-year-old Mary Atieno"). "" otherwise."""
-    if not _ageing(span):
-        return ""
+    ("35-year-old Mary Atieno"); "the teenager" takes an age from 13 to 19. "" otherwise."""
     words = [tok.lower_ for tok in span]
-    age = words[1].split("-", 1)[0]
+    if words in (["the", "teenager"], ["the", "teen"]):
+        ages = {str(age) for age in range(13, 20)}  # "Mbeki, 19, … the teenager"
+    elif _ageing(span):
+        ages = {words[1].split("-", 1)[0]}
+    else:
+        return ""
     for bound in reversed(ent_bounds(doc)[: ents_before(doc, span.start)]):
         if doc.vocab.strings[bound[2]] != "PERSON":
             continue
         start, end = bound[0], bound[1]
         after = [tok.text for tok in doc[end : end + 2]]
-        if after == [",", age] or (start > 0 and doc[start - 1].lower_ == words[1]):
+        before = doc[start - 1].lower_ if start > 0 else ""
+        if (after[:1] == [","] and after[1:] and after[1] in ages) or before in {f"{age}-year-old" for age in ages}:
             return str(ent_span(doc, bound).text)
     return ""
 
