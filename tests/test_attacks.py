@@ -294,6 +294,9 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         ),
         ("Hours later, a jet bombed a village south of Myawaddy, killing three civilians.", "attack", "Myawaddy"),
         ("Armed men boarded a tanker at anchor off the port of Velmara and opened fire.", "attack", "Velmara"),
+        # a struck place the model tags a person or a people: the place noun's name, a name after "on"
+        ("Gunmen stormed the hillside community of Morne Lazare, killing six people.", "attack", "Morne Lazare"),
+        ("Aircraft dropped three guided bombs on Beryslav overnight.", "attack", "Beryslav"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -447,6 +450,11 @@ def test_what_an_act_was_done_with_is_its_weapon(
     attacks = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.type == "attack"]
     assert attacks, text
     assert [e.roles["weapon"].text if "weapon" in e.roles else None for e in attacks] == [weapon]
+
+
+def test_a_person_attacked_is_no_place(nlp: Language, compiled: CompiledRuleSet) -> None:
+    attacks = _attacks(nlp, compiled, "The rebels launched an attack on Halvorsen near the fence.")
+    assert attacks and all("Halvorsen" not in e.roles.get("location", e.roles["trigger"]).text for e in attacks)
 
 
 def test_a_date_is_no_target(nlp: Language, compiled: CompiledRuleSet) -> None:

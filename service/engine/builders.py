@@ -106,14 +106,15 @@ def _proper_compound(doc: Doc, token: Token) -> int | None:
     return start
 
 
-_NAME_PREPS = frozenset({"near", "in", "outside", "at"})
+_NAME_PREPS = frozenset({"near", "in", "outside", "at", "on"})
 _FIRM_PREPS = frozenset({"near", "in", "outside"})
 """Before these a one-word organisation is a place ("in Djibo"); after "at" it is a workplace."""
 
 
 def _unlabelled_place_name(doc: Doc, obj: Token, words: EngineLexicons) -> bool:
-    """A proper name after near/in/outside/at that the model tags as no entity, as a person who
-    is nobody's given name ("in Khan Younis", "at Tourou") or, after near/in/outside, as an
+    """A proper name after near/in/outside/at/on that the model tags as no entity ("a raid on Um
+    Sunut"), as a people in the singular ("bombs on Beryslav") or, not after "on", as a person who
+    is nobody's given name ("in Khan Younis", "at Tourou"); after near/in/outside, as an
     organisation with no word of an institution ("in Djibo", "in Barangay Carabalan"; not "in
     Congress", "in Kyiv Post") is a place name: people are not where things happen, and the
     small model tags most towns it does not know that way. Not after "at" for a firm ("at
@@ -129,6 +130,10 @@ def _unlabelled_place_name(doc: Doc, obj: Token, words: EngineLexicons) -> bool:
         return True
     if ent.end != obj.i + 1 or ent.start < obj.left_edge.i or not _proper_word(ent[0]):
         return False
+    if ent.label_ == "NORP":
+        return obj.tag_ == "NNP"  # "bombs on Beryslav": a town, not a people ("on Palestinians")
+    if obj.head.lower_ == "on":
+        return False  # "an attack on Netanyahu", "on Hamas": a person or a body
     if not all(_proper_word(t) or t.text == "-" or (t.is_lower and t.is_alpha and len(t) <= 3) for t in ent):
         return False  # "Zawtar al-Charkiyeh", "Ciudad de Dios"; not "Jonathan the Great"
     if ent.label_ == "PERSON":
