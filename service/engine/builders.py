@@ -1029,11 +1029,20 @@ def _attack(
     span = doc.char_span(weapon.start, weapon.end, alignment_mode="expand") if weapon is not None else None
     if "attacker" not in roles and span is not None and (user := _weapon_user(span.root, words)) is not None:
         roles["attacker"] = mention(doc, *user, words, actor=True)
+    if "attacker" not in roles and span is not None and (nation := _weapon_nation(span)) is not None:
+        roles["attacker"] = mention(doc, nation.i, nation.i + 1)  # "a Russian missile and drone strike"
     if "weapon" not in roles and (used := _instrument(_acting_verb(doc[anchor], words), words)) is not None:
         roles["weapon"] = mention(doc, *used)
     weapon, attacker = roles.get("weapon"), roles.get("attacker")
     if weapon is not None and attacker is not None and (weapon.start, weapon.end) == (attacker.start, attacker.end):
         del roles["attacker"]  # "exchanges of fire with heavy weapons": what fired, not who
+
+
+def _weapon_nation(weapon: Span) -> Token | None:
+    """The nation or people whose weapon it is, told by an adjective on it ("a Russian missile",
+    "Israeli drones"): who fired it, as "a Russian bombardment" names who bombarded."""
+    first = next((t for t in weapon if t.dep_ == "amod" and t.ent_type_ == "NORP"), None)
+    return first if first is not None and first.head.i == weapon.root.i else None
 
 
 _USE_VERBS = frozenset({"use", "wield", "employ"})
