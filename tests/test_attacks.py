@@ -424,6 +424,9 @@ def test_a_pronoun_victim_resolves_to_what_it_stands_for(
         # a munition set off under, among or inside something, or as something passed
         ("The bomber set off a device among the mourners at the funeral.", "the mourners"),
         ("Rebels detonated a landmine as an army lorry drove past the checkpoint.", "an army lorry"),
+        # what a bare "targeting" participle on the act or its noun names
+        ("Warplanes fired several missiles at dawn, targeting a fuel depot near the port.", "a fuel depot"),
+        ("Insurgents set off a roadside blast targeting an army truck.", "an army truck"),
     ],
 )
 def test_an_act_without_an_object_targets_what_it_was_done_at(

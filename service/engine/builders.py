@@ -983,7 +983,7 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
-    struck = _struck_at(doc, doc[anchor], words) if "target" not in roles else None
+    struck = _aimed_at(doc[anchor], words) or _struck_at(doc, doc[anchor], words) if "target" not in roles else None
     if struck is None and _where_it_went_off(doc, grown, anchor):
         struck = _planted_in(doc[anchor], words)  # "a bomb strapped to a bicycle exploded at the crossroads"
     if struck is not None:
@@ -1089,6 +1089,23 @@ def _weapon_user(weapon: Token, words: EngineLexicons) -> tuple[int, int] | None
 _AT_PREPS = frozenset({"at", "near", "outside", "inside", "beside", "opposite", "on", "under", "beneath", "among"})
 _NO_OBJECT = frozenset({"fire", "himself", "herself", "themselves"})
 """Objects that leave an act without a thing acted on ("opened fire", "blew himself up")."""
+
+
+_AIMING_VERBS = frozenset({"target", "aim"})
+"""Lemmas of a bare participle that names what an attack was aimed at ("…, targeting a depot")."""
+
+
+def _aimed_at(trigger: Token, words: EngineLexicons) -> Token | None:
+    """What a bare participle of aiming on the act or on its noun says it was aimed at: "fired
+    several missiles at dawn, targeting a weapons depot", "an IED blast targeting their vehicle"
+    (the object of "targeting"). None otherwise."""
+    for head in (trigger, _acting_verb(trigger, words)):
+        for child in head.children:
+            if child.dep_ in {"advcl", "acl"} and child.tag_ == "VBG" and child.lemma_.lower() in _AIMING_VERBS:
+                obj = next((c for c in child.children if c.dep_ == "dobj"), None)
+                if obj is not None:
+                    return obj
+    return None
 
 
 def _struck_at(doc: Doc, trigger: Token, words: EngineLexicons) -> Token | None:
