@@ -1045,17 +1045,31 @@ def _weapon_nation(weapon: Span) -> Token | None:
     return first if first is not None and first.head.i == weapon.root.i else None
 
 
-_USE_VERBS = frozenset({"use", "wield", "employ"})
-"""Lemmas of a bare participle that names what an act was done with ("using rifles")."""
+_USE_VERBS = frozenset({"use", "wield", "employ", "fire", "hurl", "throw", "lob"})
+"""Lemmas of a bare participle that names what an act was done with ("using rifles", "firing
+rocket-propelled grenades")."""
 
 
 def _instrument(verb: Token, words: EngineLexicons) -> tuple[int, int] | None:
     """The weapon the act was done with, when the verb that tells it names one (`armed_weapons`):
     the object of its "with" ("opened fire with automatic weapons", also where the parser hangs
-    it on the act's object: "on the post with rifles") or of a bare "using" clause ("attacked the
-    inmates, using rifles and explosives"); not a companion ("with other men")."""
-    heads = [verb, *(c for c in verb.children if c.dep_ == "dobj")]
-    heads += [obj for prep in verb.children if prep.dep_ == "prep" for obj in prep.children if obj.dep_ == "pobj"]
+    it on the act's object or a place after it: "on the post with rifles", "struck two sites near
+    the port with guided bombs"), of a bare "using" or "firing" clause ("attacked the inmates,
+    using rifles and explosives", "stormed the base, firing rocket-propelled grenades"), or what
+    its doer was armed with ("a man armed with a knife attacked"); not a companion ("with other
+    men")."""
+    heads = [verb, *(c for c in verb.children if c.dep_ in {"dobj", "nsubj"})]
+    heads += [
+        obj for head in heads[1:] for obj in head.children if obj.dep_ in {"acl", "amod"} and obj.lower_ == "armed"
+    ]
+    heads += [
+        obj
+        for head in list(heads)
+        for prep in head.children
+        if prep.dep_ == "prep"
+        for obj in prep.children
+        if obj.dep_ == "pobj"
+    ]
     objects = [
         obj
         for head in heads
