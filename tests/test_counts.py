@@ -138,6 +138,8 @@ COUNT_SENTENCES = [
     ('The ministry reported 30 deaths overnight in Corran.', '30', 30, 30, "EXACT"),
     ('The attack on the convoy left at least 12 dead.', 'at least 12', 12, None, "AT_LEAST"),
     ('The militants killed eleven, the army said.', 'eleven', 11, 11, "EXACT"),
+    ('Between twenty and twenty-five people were wounded in the blast.', 'Between twenty and twenty-five', 20, 25, "RANGE"),
+    ('Officials put the number of dead at 26 on Friday.', '26', 26, 26, "EXACT"),
 ]  # fmt: skip
 
 
@@ -261,3 +263,9 @@ def test_people_named_one_by_one_are_counted(
     assert len(events) == 1, events
     count = events[0].quantities.get("count")
     assert (count.min if count is not None else None) == expected, events
+
+
+def test_a_third_hurt_after_a_count_is_one_more(nlp: Language, compiled: CompiledRuleSet) -> None:
+    events = extract(nlp, compiled, ["Two guards were killed and a third was wounded."]).docs[0].events
+    counts = {(e.attrs["kind"], e.quantities["count"].min) for e in events if e.type == "casualty"}
+    assert counts == {("KILLED", 2), ("INJURED", 1)}, events

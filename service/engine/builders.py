@@ -538,6 +538,8 @@ def _group_of(doc: Doc, tok: Token, words: EngineLexicons) -> int:
 def _one_person(tok: Token, words: EngineLexicons) -> bool:
     if tok.lower_ in _SINGLE_PRONOUNS:
         return True
+    if tok.ent_type_ == "ORDINAL" and any(c.dep_ == "det" and c.lower_ in {"a", "an"} for c in tok.children):
+        return True  # "two were killed and a third was wounded": one more
     if AGE_COMPOUND.match(tok.text):  # "a 17-year-old"
         return any(c.dep_ == "det" and c.lower_ in _DETERMINERS for c in tok.children)
     if tok.ent_type_ == "PERSON":
