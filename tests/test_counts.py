@@ -269,3 +269,9 @@ def test_a_third_hurt_after_a_count_is_one_more(nlp: Language, compiled: Compile
     events = extract(nlp, compiled, ["Two guards were killed and a third was wounded."]).docs[0].events
     counts = {(e.attrs["kind"], e.quantities["count"].min) for e in events if e.type == "casualty"}
     assert counts == {("KILLED", 2), ("INJURED", 1)}, events
+
+
+def test_one_of_the_injured_is_who_the_apposition_says(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "One of the injured, a 52-year-old baker, died in hospital on Sunday."
+    deaths = [e for e in extract(nlp, compiled, [text]).docs[0].events if e.attrs.get("kind") == "KILLED"]
+    assert [(e.roles["victims"].text, e.quantities["count"].min) for e in deaths] == [("a 52-year-old baker", 1)]

@@ -453,6 +453,29 @@ def _casualty(
     elif victims is not None and (named := _people_named(doc, victims, count, words)) is not None:
         low, high, qualifier = named  # "three soldiers and at least two civilians": at least five
         quantities["count"] = Quantity(low, high, qualifier, victims.text, victims.start, victims.end)
+    victims = roles.get("victims")
+    if victims is not None and (described := _described_among_hurt(doc, victims)) is not None:
+        roles["victims"] = mention(doc, *described)
+
+
+_HURT_WORDS = frozenset({"injured", "wounded", "dead", "hurt"})
+"""Adjectives used as nouns for the casualties already counted ("one of the injured")."""
+
+
+def _described_among_hurt(doc: Doc, victims: Mention) -> tuple[int, int] | None:
+    """Who "one of the injured" was, when the phrase says so in apposition ("One of the injured,
+    a 45-year-old crane operator, died": the crane operator, not "injured"). None otherwise."""
+    span = doc.char_span(victims.start, victims.end, alignment_mode="expand")
+    if span is None or span.root.lower_ not in _HURT_WORDS or span.root.head.lower_ != "of":
+        return None
+    heads = (span.root, span.root.head.head)  # the parser hangs the apposition on either
+    appositive = next((c for head in heads for c in head.children if c.dep_ == "appos"), None)
+    if appositive is None:
+        return None
+    end = appositive.right_edge.i + 1
+    while end > appositive.i + 1 and doc[end - 1].is_punct:
+        end -= 1
+    return appositive.left_edge.i, end
 
 
 _RELATIVES = frozenset({"who", "whom", "that", "which"})
