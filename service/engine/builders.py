@@ -470,12 +470,7 @@ def _described_among_hurt(doc: Doc, victims: Mention) -> tuple[int, int] | None:
         return None
     heads = (span.root, span.root.head.head)  # the parser hangs the apposition on either
     appositive = next((c for head in heads for c in head.children if c.dep_ == "appos"), None)
-    if appositive is None:
-        return None
-    end = appositive.right_edge.i + 1
-    while end > appositive.i + 1 and doc[end - 1].is_punct:
-        end -= 1
-    return appositive.left_edge.i, end
+    return None if appositive is None else grow(doc, (appositive.i,), "subtree")
 
 
 _RELATIVES = frozenset({"who", "whom", "that", "which"})
@@ -897,12 +892,8 @@ def _past_fronted_setting(doc: Doc, speaker: Mention, words: EngineLexicons) -> 
     if root.lemma_.lower() in words.people or any(c.dep_ in {"det", "poss", "nummod"} for c in root.children):
         return None  # "Her coach, X," / "The studio, X," / "Teck, the mining company," name their speaker
     appositive = next((c for c in root.children if c.dep_ == "appos" and c.i > root.i + 1), None)
-    if appositive is None:
-        return None
-    end = appositive.right_edge.i + 1
-    while end > appositive.i + 1 and doc[end - 1].is_punct:
-        end -= 1  # "the family's solicitor, X," without the comma that closes the apposition
-    return appositive.left_edge.i, end
+    # "the family's solicitor, X," without the comma that closes the apposition
+    return None if appositive is None else grow(doc, (appositive.i,), "subtree")
 
 
 def _speaker_for(doc: Doc, cue: int, speaker: Mention, words: EngineLexicons) -> tuple[int, int] | None:
@@ -1008,7 +999,8 @@ def _attack(
     instrument ("A roadside bomb struck a convoy", "Russian missiles hit the centre": the corpora
     annotate the munition as the instrument, and the attacker only when someone is named)."""
     _place(doc, grown, roles, quantities, attrs, anchor, words)
-    struck = _aimed_at(doc[anchor], words) or _struck_at(doc, doc[anchor], words) if "target" not in roles else None
+    acting = _acting_verb(doc[anchor], words)
+    struck = _aimed_at(doc[anchor], acting) or _struck_at(doc, doc[anchor], words) if "target" not in roles else None
     if struck is None and _where_it_went_off(doc, grown, anchor):
         struck = _planted_in(doc[anchor], words)  # "a bomb strapped to a bicycle exploded at the crossroads"
     if struck is not None:
@@ -1020,7 +1012,7 @@ def _attack(
             if inside is not None and doc[inside[0]].idx > struck.idx:
                 roles["location"] = mention(doc, *inside)
     if "attacker" not in roles and (
-        (shared := _shared_subject(_acting_verb(doc[anchor], words), participle=True)) is not None
+        (shared := _shared_subject(acting, participle=True)) is not None
         or (shared := _means_subject(doc[anchor], words)) is not None
         or (shared := _shared_agent(doc[anchor])) is not None
     ):
@@ -1056,7 +1048,7 @@ def _attack(
         roles["attacker"] = mention(doc, *user, words, actor=True)
     if "attacker" not in roles and span is not None and (nation := _weapon_nation(span)) is not None:
         roles["attacker"] = mention(doc, nation.i, nation.i + 1)  # "a Russian missile and drone strike"
-    if "weapon" not in roles and (used := _instrument(_acting_verb(doc[anchor], words), words)) is not None:
+    if "weapon" not in roles and (used := _instrument(acting, words)) is not None:
         roles["weapon"] = mention(doc, *used)
     weapon, attacker = roles.get("weapon"), roles.get("attacker")
     if weapon is not None and attacker is not None and (weapon.start, weapon.end) == (attacker.start, attacker.end):
@@ -1134,11 +1126,11 @@ _AIMING_VERBS = frozenset({"target", "aim"})
 """Lemmas of a bare participle that names what an attack was aimed at ("…, targeting a depot")."""
 
 
-def _aimed_at(trigger: Token, words: EngineLexicons) -> Token | None:
-    """What a bare participle of aiming on the act or on its noun says it was aimed at: "fired
-    several missiles at dawn, targeting a weapons depot", "an IED blast targeting their vehicle"
-    (the object of "targeting"). None otherwise."""
-    for head in (trigger, _acting_verb(trigger, words)):
+def _aimed_at(trigger: Token, acting: Token) -> Token | None:
+    """What a bare participle of aiming on the act (`acting`, `_acting_verb`) or on its noun says
+    it was aimed at: "fired several missiles at dawn, targeting a weapons depot", "an IED blast
+    targeting their vehicle" (the object of "targeting"). None otherwise."""
+    for head in dict.fromkeys((trigger, acting)):
         for child in head.children:
             if child.dep_ in {"advcl", "acl"} and child.tag_ == "VBG" and child.lemma_.lower() in _AIMING_VERBS:
                 obj = next((c for c in child.children if c.dep_ == "dobj"), None)
