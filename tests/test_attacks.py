@@ -297,6 +297,8 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # a struck place the model tags a person or a people: the place noun's name, a name after "on"
         ("Gunmen stormed the hillside community of Morne Lazare, killing six people.", "attack", "Morne Lazare"),
         ("Aircraft dropped three guided bombs on Beryslav overnight.", "attack", "Beryslav"),
+        # an unlabelled name inside the struck phrase, after a coordinated target
+        ("The bandits set fire to a grain store and several houses in Gidan Tsoho.", "attack", "Gidan Tsoho"),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -333,6 +335,11 @@ def test_no_place_is_lent_across_reports_from_a_hospital_or_taken_from_a_person(
         ("Police said four gunmen stormed the chapel on Sunday. They shot the caretaker.", "four gunmen"),
         ("Residents said armed men arrived in the hamlet at dusk. They shot dead three herders.", "armed men"),
         ("Officials said militants raided the post overnight. They burned two trucks, the mayor said.", "militants"),
+        # a collective in the singular with its members: "they" are the members' group
+        (
+            "According to the warden, a gang of prisoners forced a door and attacked the wing. They stabbed two guards.",
+            "a gang of prisoners",
+        ),
     ],
 )
 def test_a_they_who_attacks_goes_on_with_the_group_that_acted_not_the_one_that_spoke(

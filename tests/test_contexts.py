@@ -41,6 +41,19 @@ def test_fiction_in_a_review_is_no_event(nlp: Language, compiled: CompiledRuleSe
     assert _violence(nlp, compiled, plain), plain
 
 
+GAME_REVIEW = (
+    "The new turn-based strategy title puts you in charge of a rifle company in 1916. Shells "
+    "hammer your trench before the first move, and two of your men are killed by the end of the "
+    "turn. The tutorial is thin, but the console edition runs well."
+)
+
+
+def test_a_video_game_review_is_fiction(nlp: Language, compiled: CompiledRuleSet) -> None:
+    assert _violence(nlp, compiled, GAME_REVIEW) == []
+    plain = "Shells hammered the trench at dawn, and two men were killed by the end of the day."
+    assert _violence(nlp, compiled, plain), plain
+
+
 def test_explain_says_how_far_a_document_is_from_a_context(nlp: Language, compiled: CompiledRuleSet) -> None:
     misses = {m.rule_id: m for m in explain(nlp, compiled, NEWS).near_misses}
     miss = misses["attack.not.sports_report"]

@@ -194,6 +194,8 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
                 continue  # "southern Ukraine port city": a modifier, not the place itself
         if (found := _named_place(doc, tok, words)) is not None:
             return found
+        if tok.i != obj.i and tok.head.lower_ in _FIRM_PREPS and _unlabelled_place_name(doc, tok, words):
+            return tok.left_edge.i, _hyphened_end(doc, tok.i)  # "houses in Gidan Tsoho" (tagged a person)
     if common and _is_place_noun(obj, words):
         start = obj.left_edge.i
         while start < obj.i and doc[start].dep_ in {"det", "poss", "case"}:
@@ -1184,13 +1186,14 @@ def _passing(trigger: Token, words: EngineLexicons) -> Token | None:
 
 
 def _where_it_went_off(doc: Doc, grown: Grown, anchor: int) -> bool:
-    """Whether the rule's target is the object of a preposition on the trigger ("exploded at the
-    crossroads"): where the munition went off, which what it was planted on outranks."""
+    """Whether the rule's target is the object of a preposition of place on the trigger ("exploded
+    at the crossroads"): where the munition went off, which what it was planted on outranks; not
+    what it tore through or slammed into (that is what it struck)."""
     span = grown.spans.get("target")
     if span is None:
         return False
     head = doc[span[0] : span[1]].root.head
-    return head.dep_ == "prep" and head.head.i == anchor
+    return head.dep_ == "prep" and head.head.i == anchor and head.lower_ in _AT_PREPS
 
 
 _PLANTED_PREPS = frozenset({"on", "in", "inside", "under", "beneath", "underneath", "aboard", "to"})

@@ -152,11 +152,22 @@ def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
         return ""
     for i in range(span.start - 1, max(0, span.start - _ACTOR_WINDOW) - 1, -1):
         tok = doc[i]
-        if tok.dep_ != "nsubj" or tok.tag_ not in {"NNS", "NNPS"} or tok.head.pos_ != "VERB":
+        members = _members(tok, words)
+        if tok.dep_ != "nsubj" or (tok.tag_ not in {"NNS", "NNPS"} and members is None) or tok.head.pos_ != "VERB":
             continue
         if tok.head.lemma_.lower() not in words.speaker_speech_verbs:
-            return doc[tok.left_edge.i : tok.i + 1].text
+            return doc[tok.left_edge.i : (members if members is not None else tok).i + 1].text
     return ""
+
+
+def _members(group: Token, words: EngineLexicons) -> Token | None:
+    """The plural members a collective noun in the singular names ("a group of inmates", "a gang
+    of youths": "they" goes on with them); None for a bare collective ("the family")."""
+    if group.tag_ != "NN" or group.lemma_.lower() not in words.collective_nouns:
+        return None
+    of = next((c for c in group.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    members = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    return members if members is not None and members.tag_ in {"NNS", "NNPS"} else None
 
 
 _THING_PRONOUNS: dict[str, tuple[str, ...]] = {"it": ("NN", "NNP"), "them": ("NNS", "NNPS"), "they": ("NNS", "NNPS")}
