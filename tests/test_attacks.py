@@ -298,7 +298,20 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         ("Gunmen stormed the hillside community of Morne Lazare, killing six people.", "attack", "Morne Lazare"),
         ("Aircraft dropped three guided bombs on Beryslav overnight.", "attack", "Beryslav"),
         # an unlabelled name inside the struck phrase, after a coordinated target
-        ("The bandits set fire to a grain store and several houses in Gidan Tsoho.", "attack", "Gidan Tsoho"),
+        ("Raiders set fire to a clinic and two shops in Unguwar Rimi.", "attack", "Unguwar Rimi"),
+        # a river or a region gives way to the town named after it
+        ("Gunmen fired on a boat on the Niger River near Niafunké on Tuesday.", "attack", "Niafunké"),
+        (
+            "A man stabbed two shoppers at a market in Vimmerby, a small town in southern Sweden.",
+            "attack",
+            "Vimmerby",
+        ),
+        # a road between two places is the stretch, not one of its ends
+        (
+            "Gunmen ambushed a bus on the highway between Jowhar and Balcad.",
+            "attack",
+            "the highway between Jowhar and Balcad",
+        ),
     ],
 )
 def test_locations_the_parser_hangs_away_from_the_trigger(
@@ -337,8 +350,8 @@ def test_no_place_is_lent_across_reports_from_a_hospital_or_taken_from_a_person(
         ("Officials said militants raided the post overnight. They burned two trucks, the mayor said.", "militants"),
         # a collective in the singular with its members: "they" are the members' group
         (
-            "According to the warden, a gang of prisoners forced a door and attacked the wing. They stabbed two guards.",
-            "a gang of prisoners",
+            "Witnesses said a gang of youths smashed the shutters of the shop. They beat the owner with sticks.",
+            "a gang of youths",
         ),
     ],
 )

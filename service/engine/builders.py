@@ -184,7 +184,10 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
     itself when it is a place noun ("across the city")."""
     if _unlabelled_place_name(doc, obj, words):
         return obj.left_edge.i, _hyphened_end(doc, obj.i)  # "ambushed a boat near Ngouboua" (tagged no place)
+    if _is_place_noun(obj, words) and any(c.dep_ == "prep" and c.lower_ == "between" for c in obj.children):
+        return obj.left_edge.i, obj.right_edge.i + 1  # "the road between Qana and Tyre": the stretch, not one end
     owners = {t.i for tok in obj.subtree if tok.dep_ == "poss" and _is_place_noun(tok.head, words) for t in tok.subtree}
+    feature = None
     for tok in obj.subtree:
         if tok.i in owners:
             continue  # "Madhya Pradesh's Dewas district": the district says whose it is
@@ -193,15 +196,30 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
             if ent is None or not ent.start <= tok.head.i < ent.end:
                 continue  # "southern Ukraine port city": a modifier, not the place itself
         if (found := _named_place(doc, tok, words)) is not None:
+            if found == feature or (feature is None and _natural_feature(doc, found)):
+                feature = found  # "a boat on the Niger River near Niafunké": the town, if one follows
+                continue
             return found
         if tok.i != obj.i and tok.head.lower_ in _FIRM_PREPS and _unlabelled_place_name(doc, tok, words):
             return tok.left_edge.i, _hyphened_end(doc, tok.i)  # "houses in Gidan Tsoho" (tagged a person)
+    if feature is not None:
+        return feature
     if common and _is_place_noun(obj, words):
         start = obj.left_edge.i
         while start < obj.i and doc[start].dep_ in {"det", "poss", "case"}:
             start += 1
         return start, obj.i + 1
     return None
+
+
+def _natural_feature(doc: Doc, place: tuple[int, int]) -> bool:
+    """A place the model tags LOC and names with "the" (a river, a range, a region: "the Niger
+    River", "the Sahel"): a settlement named beside it says better where an act took place. A
+    town the model tags LOC has no article ("in Karlskoga, a town in central Sweden")."""
+    ent = entity_at(doc, place[0])
+    start = doc[place[0]]
+    article = start.lower_ == "the" or (start.i > 0 and doc[start.i - 1].lower_ == "the")
+    return ent is not None and ent.label_ == "LOC" and article
 
 
 _OWN_CLAUSES = frozenset({"relcl", "ccomp", "advcl", "conj", "parataxis"})
@@ -244,13 +262,18 @@ def _location(
         objects.append(clause.head)
     # "In Kherson Oblast, a drone dropped explosives on a car in the village of Bilozerka": the
     # region frames the sentence, the village is where
-    framed = None
+    framed = feature = None
     for obj in objects:
         if (found := _place_of(doc, obj, False, words)) is not None:
             if framed is None and _framing(obj):
                 framed = found
                 continue
+            if feature is None and _natural_feature(doc, found):
+                feature = found  # "on the Niger River near Niafunké": the town, if one follows
+                continue
             return mention(doc, *found)
+    if feature is not None:
+        return mention(doc, *feature)
     if within is not None and (found := _place_of(doc, doc[within[0] : within[1]].root, False, words)) is not None:
         return mention(doc, *found)
     if framed is not None:
