@@ -391,6 +391,12 @@ def test_attackers_no_unit_of_anyones_stay_unresolved(nlp: Language, compiled: C
     assert attackers and all(not a.resolved or a.resolved == a.text for a in attackers), attackers
 
 
+def test_a_subordinating_word_is_no_part_of_the_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = "Two nurses were walking to the clinic when gunmen on a motorcycle opened fire on them."
+    attackers = [e.roles["attacker"].text for e in _attacks(nlp, compiled, text) if "attacker" in e.roles]
+    assert attackers and all(not a.lower().startswith("when") for a in attackers), attackers
+
+
 def test_an_agent_that_names_no_one_is_no_attacker(nlp: Language, compiled: CompiledRuleSet) -> None:
     for text in ("The bombing was not claimed by any group.", "The ambush has not been claimed by any faction."):
         attacks = _attacks(nlp, compiled, text)
@@ -407,6 +413,8 @@ def test_an_agent_that_names_no_one_is_no_attacker(nlp: Language, compiled: Comp
         ("Bandits stopped a relief lorry near the ford and opened fire on it.", "it", "a relief lorry"),
         # a person the story did not name
         ("A 52-year-old farmer was tending his goats when he was shot in the leg.", "he", "A 52-year-old farmer"),
+        # two in the singular, coordinated, are a plural
+        ("Gunmen stopped a trader and a driver at the bridge and shot them.", "them", "a trader and a driver"),
     ],
 )  # fmt: skip
 def test_a_pronoun_target_resolves_to_what_it_stands_for(

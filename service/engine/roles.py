@@ -68,6 +68,8 @@ def _phrase(token: Token, conjuncts: bool) -> tuple[int, int]:
     if token.pos_ in {"VERB", "AUX"}:
         return token.i, token.i + 1
     start = token.left_edge.i
+    while start < token.i and token.doc[start].pos_ == "SCONJ":
+        start += 1  # a broken parse hangs "when" on a noun: "when gunmen on a motorcycle opened fire"
     end = token.i + 1
     rights = list(token.rights)
     for k, child in enumerate(rights):

@@ -220,11 +220,14 @@ def _noun_before(
         lemma = tok.lemma_.lower()
         if lemma in words.speaking_bodies or (person and lemma not in words.people):
             continue
-        if tok.tag_ not in tags and not (tags[0] == "NNS" and lemma in words.collective_nouns):
-            continue
+        plural_by_list = tags[0] == "NNS" and tok.pos_ == "NOUN"
+        joined = [c for c in tok.rights if c.dep_ == "conj" and c.pos_ == "NOUN"] if plural_by_list else []
+        if tok.tag_ not in tags and not joined and not (tags[0] == "NNS" and lemma in words.collective_nouns):
+            continue  # "a woman and her son ... abducted them": two in the singular are a plural
         if tok.ent_type_ in {"DATE", "TIME", "CARDINAL", "ORDINAL"}:
             continue
         end = next((c.right_edge.i + 1 for c in tok.rights if c.dep_ == "prep" and c.lower_ == "of"), tok.i + 1)
+        end = max(end, *(c.i + 1 for c in joined)) if joined else end
         if tok.dep_ != "pobj":
             return doc[tok.left_edge.i : end].text
         fallback = fallback or doc[tok.left_edge.i : end].text  # "near the border": a place passed by
