@@ -179,9 +179,10 @@ def _place_owner(doc: Doc, token: Token, words: EngineLexicons, common: bool) ->
 
 
 def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tuple[int, int] | None:
-    """The place a locative object stands for: a named place inside its phrase (the first that
-    is not a modifier: "the port city of Mariupol" → Mariupol), else with `common` the object
-    itself when it is a place noun ("across the city")."""
+    """The place a locative object stands for: a road between two places as a whole; a named
+    place inside its phrase (the first that is not a modifier: "the port city of Mariupol" →
+    Mariupol; a river or region only when no town follows, `_natural_feature`), else with `common`
+    the object itself when it is a place noun ("across the city")."""
     if _unlabelled_place_name(doc, obj, words):
         return obj.left_edge.i, _hyphened_end(doc, obj.i)  # "ambushed a boat near Ngouboua" (tagged no place)
     if _is_place_noun(obj, words) and any(c.dep_ == "prep" and c.lower_ == "between" for c in obj.children):

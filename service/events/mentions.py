@@ -208,7 +208,8 @@ def _noun_before(
     number or a body that speaks, and a subject or an object before the object of a preposition;
     with `person`, a person noun ("A 41-year-old man was walking home when he was shot"):
     "Gunmen stopped a convoy of trucks near the border and opened fire on it" is the convoy of
-    trucks."""
+    trucks; for "them" and "they", common nouns coordinated count as a plural ("stopped a trader
+    and a driver … shot them": both)."""
     start = _previous_sentence_start(span)
     governors = {tok.i for tok in span[0].ancestors}
     fallback = ""
