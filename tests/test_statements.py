@@ -612,6 +612,16 @@ def test_a_quote_after_a_sentence_presenting_someone_new_is_theirs(nlp: Language
     assert ("Ruth Adeyemi", "I would vote the same way tomorrow.") in said
 
 
+def test_he_after_a_reporter_spoke_to_someone_is_the_one_spoken_to(nlp: Language, compiled: CompiledRuleSet) -> None:
+    text = (
+        "Crews restored power to the city, Ciaran Walsh of the network operator said. Our reporter in"
+        " Mayo spoke to a fisherman near Belmullet who lost his boat overnight. He said the storm was"
+        " the worst he had seen."
+    )
+    said = [(_speaker(e), _content(e)) for e in _statements(nlp, compiled, text)]
+    assert ("a fisherman near Belmullet", "the storm was the worst he had seen") in said, said
+
+
 def test_a_caller_who_asks_for_attacks_gets_no_statements_of_attribution(
     nlp: Language, compiled: CompiledRuleSet
 ) -> None:

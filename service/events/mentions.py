@@ -613,7 +613,37 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
     man running. “He had blood on his hands,” she said": the witness)."""
     name, start = _named_antecedent(doc, span, pronoun, words)
     unnamed = _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words)
+    if not unnamed and start < _previous_sentence_start(span) and (met := _interviewee(doc, span, pronoun, words)):
+        return met  # "Our reporter spoke to a farmer near Athenry. He said …": the farmer
     return unnamed or name or _described_subject(doc, span, pronoun, words)
+
+
+_INTERVIEW_VERBS = frozenset({"speak", "talk", "interview"})
+"""Verbs whose subject asks and whose object (or "to"/"with" object) answers."""
+_INTERVIEWERS = frozenset({"we", "reporter", "correspondent", "journalist"})
+"""The story's own askers ("Our reporter spoke to …", "We spoke to …"): a politician who spoke
+to voters is the one who speaks next."""
+
+
+def _interviewee(doc: Doc, pronoun: Span, word: str, words: EngineLexicons) -> str:
+    """The person the story's own reporter (`_INTERVIEWERS`) spoke to or interviewed in the
+    pronoun's sentence or the one before, when the story names no one nearer: a person noun that agrees, as its phrase
+    without the relative clause ("a farmer near Athenry who lost a roof" → "a farmer near
+    Athenry"). "" otherwise."""
+    for tok in reversed(doc[_previous_sentence_start(pronoun) : pronoun.start]):
+        verb = tok.head
+        via = tok.dep_ == "dobj" or (tok.dep_ == "pobj" and verb.lower_ in {"to", "with"})
+        verb = verb.head if tok.dep_ == "pobj" else verb
+        if not via or verb.lemma_.lower() not in _INTERVIEW_VERBS or tok.pos_ != "NOUN" or tok.ent_type_:
+            continue
+        asker = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if asker is None or asker.lemma_.lower() not in _INTERVIEWERS:
+            continue
+        if not _person_noun(tok, words) or not _agrees(word, _noun_gender(tok.lemma_.lower(), words)):
+            continue
+        end = next((c.left_edge.i for c in tok.rights if c.dep_ in {"relcl", "acl"}), tok.right_edge.i + 1)
+        return doc[tok.left_edge.i : end].text.rstrip(" ,")
+    return ""
 
 
 def _previous_sentence_start(span: Span) -> int:
