@@ -300,7 +300,7 @@ def test_coreferent_of_and_drop_coreferent_through_the_server(stub: pbg.Extracti
         # an unlabelled name inside the struck phrase, after a coordinated target
         ("Raiders set fire to a clinic and two shops in Unguwar Rimi.", "attack", "Unguwar Rimi"),
         # a river or a region gives way to the town named after it
-        ("Gunmen fired on a boat on the Niger River near Niafunké on Tuesday.", "attack", "Niafunké"),
+        ("Gunmen fired on a ferry on the Volta River near Yeji on Tuesday.", "attack", "Yeji"),
         (
             "A man stabbed two shoppers at a market in Vimmerby, a small town in southern Sweden.",
             "attack",

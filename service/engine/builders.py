@@ -198,7 +198,7 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
                 continue  # "southern Ukraine port city": a modifier, not the place itself
         if (found := _named_place(doc, tok, words)) is not None:
             if found == feature or (feature is None and _natural_feature(doc, found)):
-                feature = found  # "a boat on the Niger River near Niafunké": the town, if one follows
+                feature = found  # "a ferry on the Volta River near Yeji": the town, if one follows
                 continue
             return found
         if tok.i != obj.i and tok.head.lower_ in _FIRM_PREPS and _unlabelled_place_name(doc, tok, words):
@@ -216,7 +216,7 @@ def _place_of(doc: Doc, obj: Token, common: bool, words: EngineLexicons) -> tupl
 def _natural_feature(doc: Doc, place: tuple[int, int]) -> bool:
     """A place the model tags LOC and names with "the" (a river, a range, a region: "the Niger
     River", "the Sahel"): a settlement named beside it says better where an act took place. A
-    town the model tags LOC has no article ("in Karlskoga, a town in central Sweden")."""
+    town the model tags LOC has no article ("in Vimmerby, a small town in southern Sweden")."""
     ent = entity_at(doc, place[0])
     start = doc[place[0]]
     article = start.lower_ == "the" or (start.i > 0 and doc[start.i - 1].lower_ == "the")
@@ -270,7 +270,7 @@ def _location(
                 framed = found
                 continue
             if feature is None and _natural_feature(doc, found):
-                feature = found  # "on the Niger River near Niafunké": the town, if one follows
+                feature = found  # "on the Volta River near Yeji": the town, if one follows
                 continue
             return mention(doc, *found)
     if feature is not None:

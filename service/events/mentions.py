@@ -614,7 +614,7 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
     name, start = _named_antecedent(doc, span, pronoun, words)
     unnamed = _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words)
     if not unnamed and start < _previous_sentence_start(span) and (met := _interviewee(doc, span, pronoun, words)):
-        return met  # "Our reporter spoke to a farmer near Athenry. He said …": the farmer
+        return met  # "Our reporter spoke to a fisherman near Belmullet. He said …": the fisherman
     return unnamed or name or _described_subject(doc, span, pronoun, words)
 
 
@@ -628,8 +628,8 @@ to voters is the one who speaks next."""
 def _interviewee(doc: Doc, pronoun: Span, word: str, words: EngineLexicons) -> str:
     """The person the story's own reporter (`_INTERVIEWERS`) spoke to or interviewed in the
     pronoun's sentence or the one before, when the story names no one nearer: a person noun that agrees, as its phrase
-    without the relative clause ("a farmer near Athenry who lost a roof" → "a farmer near
-    Athenry"). "" otherwise."""
+    without the relative clause ("a fisherman near Belmullet who lost his boat" → "a fisherman
+    near Belmullet"). "" otherwise."""
     for tok in reversed(doc[_previous_sentence_start(pronoun) : pronoun.start]):
         verb = tok.head
         via = tok.dep_ == "dobj" or (tok.dep_ == "pobj" and verb.lower_ in {"to", "with"})
