@@ -152,8 +152,10 @@ def actor_antecedent(doc: Doc, span: Span, words: EngineLexicons) -> str:
         return ""
     for i in range(span.start - 1, max(0, span.start - _ACTOR_WINDOW) - 1, -1):
         tok = doc[i]
+        if tok.dep_ != "nsubj" or tok.head.pos_ != "VERB":
+            continue
         members = _members(tok, words)
-        if tok.dep_ != "nsubj" or (tok.tag_ not in {"NNS", "NNPS"} and members is None) or tok.head.pos_ != "VERB":
+        if tok.tag_ not in {"NNS", "NNPS"} and members is None:
             continue
         if tok.head.lemma_.lower() not in words.speaker_speech_verbs:
             return doc[tok.left_edge.i : (members if members is not None else tok).i + 1].text
@@ -627,9 +629,9 @@ to voters is the one who speaks next."""
 
 def _interviewee(doc: Doc, pronoun: Span, word: str, words: EngineLexicons) -> str:
     """The person the story's own reporter (`_INTERVIEWERS`) spoke to or interviewed in the
-    pronoun's sentence or the one before, when the story names no one nearer: a person noun that agrees, as its phrase
-    without the relative clause ("a fisherman near Belmullet who lost his boat" → "a fisherman
-    near Belmullet"). "" otherwise."""
+    pronoun's sentence or the one before, when the story names no one nearer: a person noun that
+    agrees, as its phrase without the relative clause ("a fisherman near Belmullet who lost his
+    boat" → "a fisherman near Belmullet"). "" otherwise."""
     for tok in reversed(doc[_previous_sentence_start(pronoun) : pronoun.start]):
         verb = tok.head
         via = tok.dep_ == "dobj" or (tok.dep_ == "pobj" and verb.lower_ in {"to", "with"})
