@@ -24,6 +24,7 @@ FAMILY_FILES = {
     "casualties.yaml": "casualty",
     "statements.yaml": "statement",
     "attacks.yaml": "attack",
+    "attack-vetoes.yaml": "attack",  # the attack family in two files: one file may not pass the size limit
     "sieges.yaml": "siege",
 }
 
@@ -39,7 +40,7 @@ def _events(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[tuple[s
     return [(e.type, e.text) for e in events if e.type != "statement"]
 
 
-def test_one_file_per_family_plus_shared_lexicons() -> None:
+def test_family_files_plus_shared_lexicons() -> None:
     names = sorted(p.name for p in RULES.glob("*.yaml"))
     assert names == sorted([*FAMILY_FILES, "lexicons.yaml"])
     lexicons = yaml.safe_load((RULES / "lexicons.yaml").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ import pytest
 
 from service.errors import E
 from service.rules.errors import RuleSetError
-from service.rules.loader import load_rules
+from service.rules.loader import MAX_FILE_BYTES, load_rules
 from service.rules.needs import ModelComponents
 
 GOOD_RULE = """\
@@ -106,6 +106,21 @@ def test_all_errors_at_once_across_files(tmp_path: Path) -> None:
         name="b.yaml",
     )
     assert [line.split(": [")[1][:4] for line in found] == ["R205", "R110", "R112"]
+
+
+def test_a_refused_file_fails_the_load(tmp_path: Path) -> None:
+    """An oversized file is no silent gap in the pack: its refusal comes first, beside the errors
+    of the rules that needed its lexicons."""
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\nrules:\n" + GOOD_RULE.replace("LOWER: shelled", "LOWER: {IN: $verbs}")
+    )
+    (tmp_path / "big.yaml").write_text("version: 1\nlexicons:\n  verbs: [shell]\n" + "#" * MAX_FILE_BYTES)
+    with pytest.raises(RuleSetError) as failed:
+        load_rules(tmp_path)
+    codes = [str(error).split(": [")[1][:4] for error in failed.value.errors]
+    assert codes == ["R202", "R106"] and str(failed.value.errors[1]).startswith(str(tmp_path / "big.yaml"))
+    (tmp_path / "big.yaml").write_text("version: 1\nlexicons:\n  verbs: [shell]\n")
+    assert [rule.id for rule in load_rules(tmp_path).rules] == ["ok.rule"]
 
 
 def test_lexicons_expand_across_files(tmp_path: Path) -> None:

@@ -122,8 +122,18 @@ def read_snapshot(root: FsPath) -> Snapshot:
 
 def load_rules(root: FsPath | str, components: ModelComponents | None = None) -> RuleSetSpec:
     """Load and validate a rules directory. `components`: what the model provides, if known.
-    A pack without errors comes from the on-disk cache when it was loaded before (`cache.py`)."""
-    return load_snapshot(read_snapshot(FsPath(root)), components, disk_cache=True)
+    A pack without errors comes from the on-disk cache when it was loaded before (`cache.py`).
+    A refused file (too big, a link out of the directory) is an error, as it is to a reload: the
+    tools must not check, test or evaluate a pack that quietly lacks one of its files."""
+    snapshot = read_snapshot(FsPath(root))
+    refused = [RuleError(name, 1, 1, "", message) for name, message in snapshot.refused]
+    try:
+        spec = load_snapshot(snapshot, components, disk_cache=True)
+    except RuleSetError as exc:
+        raise RuleSetError([*refused, *exc.errors], exc.version) from None
+    if refused:
+        raise RuleSetError(refused, spec.version)
+    return spec
 
 
 def load_snapshot(
