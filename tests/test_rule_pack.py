@@ -16,6 +16,7 @@ from service.authoring.evaluation.run import PackRun, evaluate
 from service.authoring.examples import run_examples
 from service.engine.compiled import CompiledRuleSet
 from service.engine.extractor import extract
+from service.rules.loader import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -50,6 +51,13 @@ def test_family_files_plus_shared_lexicons() -> None:
         assert data["rules"], name
         assert {rule.get("event", data.get("event")) for rule in data["rules"]} == {event}, name
         assert all(rule["id"].startswith(event + ".") for rule in data["rules"]), name
+
+
+def test_every_rule_file_is_well_under_the_loader_limit() -> None:
+    """The loader refuses a file over `MAX_FILE_BYTES` (R106); fail here first, at 0.9 of it, so a
+    family grows into a second file (as attacks did) before the pack stops loading."""
+    sizes = {p.name: p.stat().st_size for p in RULES.glob("*.yaml")}
+    assert all(size < 0.9 * MAX_FILE_BYTES for size in sizes.values()), sizes
 
 
 def test_every_rule_has_three_positive_and_one_negative_examples(compiled: CompiledRuleSet) -> None:
