@@ -109,8 +109,8 @@ def test_all_errors_at_once_across_files(tmp_path: Path) -> None:
 
 
 def test_a_refused_file_fails_the_load(tmp_path: Path) -> None:
-    """An oversized file is no silent gap in the pack: its refusal comes first, beside the errors
-    of the rules that needed its lexicons."""
+    """An oversized file is no silent gap in the pack: its refusal is reported beside the errors
+    of the rules that needed its lexicons, and the pack loads again once the file is back to size."""
     (tmp_path / "a.yaml").write_text(
         "version: 1\nrules:\n" + GOOD_RULE.replace("LOWER: shelled", "LOWER: {IN: $verbs}")
     )
