@@ -124,7 +124,7 @@ class RuleSetManager:
         if not force and self.current and snapshot.version == self.current.version:
             # The files went back to what is serving: the earlier failure no longer applies.
             return self._finish(ReloadOutcome(True, now, snapshot.version))
-        errors = [RuleError(name, 1, 1, "", message) for name, message in snapshot.refused]
+        errors = snapshot.refused_errors()
         compiled = None
         try:
             if not snapshot.files:
@@ -145,7 +145,7 @@ class RuleSetManager:
         self.current = Published(compiled, pinned, now)  # the swap
         self._prune()
         log.info("serving rule set %s (%d rules)", compiled.version, len(compiled.spec.rules))
-        ignored = tuple(str(RuleError(name, 1, 1, "", message)) for name, message in snapshot.ignored)
+        ignored = tuple(str(error) for error in snapshot.ignored_errors())
         for line in ignored:
             log.error("rule file ignored: %s", line)
         # Published without the ignored files, but not a success: the failure stays counted and

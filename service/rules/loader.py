@@ -66,8 +66,15 @@ class Snapshot:
             digest.update(name.encode() + b"\1" + message.encode())
         return digest.hexdigest()[:16]
 
+    def refused_errors(self) -> list[RuleError]:
+        """The refused files as errors: a pack without one of its files must not load."""
+        return [RuleError(name, 1, 1, "", message) for name, message in self.refused]
+
+    def ignored_errors(self) -> list[RuleError]:
+        return [RuleError(name, 1, 1, "", message) for name, message in self.ignored]
+
     def problems(self) -> list[RuleError]:
-        return [RuleError(name, 1, 1, "", message) for name, message in (*self.refused, *self.ignored)]
+        return [*self.refused_errors(), *self.ignored_errors()]
 
 
 def discover(root: FsPath) -> list[FsPath]:
@@ -126,7 +133,7 @@ def load_rules(root: FsPath | str, components: ModelComponents | None = None) ->
     A refused file (too big, a link out of the directory) is an error, as it is to a reload: the
     tools must not check, test or evaluate a pack that quietly lacks one of its files."""
     snapshot = read_snapshot(FsPath(root))
-    refused = [RuleError(name, 1, 1, "", message) for name, message in snapshot.refused]
+    refused = snapshot.refused_errors()
     try:
         spec = load_snapshot(snapshot, components, disk_cache=True)
     except RuleSetError as exc:
