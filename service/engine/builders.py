@@ -57,8 +57,8 @@ def _attribution(doc: Doc, anchor: int) -> Mention | None:
 
 
 def _is_place_noun(token: Token, words: EngineLexicons) -> bool:
-    if token.lemma_.lower() == "side":
-        # a side of somewhere ("the city's west side", "the Lebanese side of the border"), not a
+    if token.lemma_.lower() in words.owned_place_nouns:
+        # part of somewhere ("the city's west side", "the Lebanese side of the border"), not a
         # side in a fight ("on our side, two soldiers fell", "both sides")
         return any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children)
     return token.lower_ in words.place_nouns or token.lemma_.lower() in words.place_nouns

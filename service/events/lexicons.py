@@ -30,6 +30,7 @@ class EngineLexicons:
     given_names_male: frozenset[str]  # lower case
     given_names_female: frozenset[str]
     place_nouns: frozenset[str]  # word or lemma: "across the city", "the port city of X"
+    owned_place_nouns: frozenset[str]  # lemmas: a place only as part of somewhere ("the city's west side")
     org_name_words: frozenset[str]  # lower case: an ORG-tagged span with one is no personal name
     collective_nouns: frozenset[str]  # lemmas: "the crew" names a group, so a casualty of it has no count of 1
     company_nouns: frozenset[str]  # lemmas: "the company said" takes the organisation the story named last
