@@ -294,11 +294,16 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
     if ent.label_ == "ORG":
         if len(ent) == 1:  # "“…,” Deshmukh said" after "Arjun Deshmukh": the surname of a speaker
             return _reports_speech(ent, words) and _ends_earlier_name(ent, words)
-        return _name_shaped(ent, words) and (_reports_speech(ent, words) or ent[0].lower_ in given)
+        return _name_shaped(ent, words) and (
+            _reports_speech(ent, words) or ent[0].lower_ in given or _apposed_to_person(ent, words)
+        )
     if ent.label_ in _MISREAD_NAME_LABELS:
         # "Pooja Kulkarni, a software engineer, said": a given name the model tagged a place or
-        # a building is a person when it speaks ("Victoria Falls" does not)
-        return len(ent) > 1 and ent[0].lower_ in given and _name_shaped(ent, words) and _reports_speech(ent, words)
+        # a building is a person when it speaks ("Victoria Falls" does not), and any name set
+        # beside a person noun is one
+        if len(ent) < 2 or not _name_shaped(ent, words):
+            return False
+        return (ent[0].lower_ in given and _reports_speech(ent, words)) or _apposed_to_person(ent, words)
     if ent.label_ != "PERSON" or any(ch.isdigit() for ch in ent.text):
         return False  # "Rs320bn", "F-16": a figure or a model the model took for a name
     root = ent.root
@@ -306,6 +311,16 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
         return root.head.head.lower_ == "according" or (len(ent) > 1 and ent[0].lower_ in given)
     # a name that modifies a common noun names a thing ("near the Bhumkar Chowk underpass")
     return not (root.dep_ == "compound" and root.head.pos_ == "NOUN" and ent[0].lower_ not in given)
+
+
+def _apposed_to_person(ent: Span, words: EngineLexicons) -> bool:
+    """The name stands in apposition to a noun that names a person, on either side: "the
+    party's secretary, Lerato Dube," or "Ana Soto, a hydrologist,": whatever the model's label,
+    it names that person."""
+    root = ent.root
+    if root.dep_ == "appos" and _person_noun(root.head, words) and not root.head.ent_type_:
+        return True
+    return any(c.dep_ == "appos" and _person_noun(c, words) and not c.ent_type_ for c in root.children)
 
 
 def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
@@ -328,18 +343,22 @@ def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
 
 
 def person_genders(doc: Doc, people: list[Span], words: EngineLexicons) -> dict[int, str]:
-    """Gender per person mention (keyed by entity start): a full name's own evidence ("her
-    grandfather, Lajos Varga" beside "Elena Varga"), else the first evidence for its last word,
-    shared by every mention with that surname (one seen with "Mrs." or "spokeswoman" is female
-    throughout)."""
+    """Gender per person mention (keyed by entity start): the mention's own evidence ("Mrs.
+    Clinton" after "Bill Clinton"), else its full name's ("her grandfather, Lajos Varga" beside
+    "Elena Varga"), else the first evidence for its last word, shared by every mention with that
+    surname (one seen with "Mrs." or "spokeswoman" is female throughout)."""
     by_name: dict[str, str] = {}
     by_surname: dict[str, str] = {}
+    own = {ent.start: _gender_evidence(ent, words) for ent in people}
     for ent in people:
-        if evidence := _gender_evidence(ent, words):
+        if evidence := own[ent.start]:
             by_surname.setdefault(ent[-1].lower_, evidence)
             if len(ent) > 1:
                 by_name.setdefault(ent.text.lower(), evidence)
-    return {ent.start: by_name.get(ent.text.lower()) or by_surname.get(ent[-1].lower_, "") for ent in people}
+    return {
+        ent.start: own[ent.start] or by_name.get(ent.text.lower()) or by_surname.get(ent[-1].lower_, "")
+        for ent in people
+    }
 
 
 _PEOPLE = "sitrep.people"
@@ -361,12 +380,61 @@ def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str
     read with."""
     kept = doc.user_data.get(_PEOPLE)
     if not (isinstance(kept, tuple) and kept[0] is words):
-        persons = [bound for bound in ent_bounds(doc) if is_person(ent_span(doc, bound), words)]
+        tagged = [bound for bound in ent_bounds(doc) if is_person(ent_span(doc, bound), words)]
+        persons = _with_bare_surnames(doc, sorted(tagged + _names_after_datelines(doc, words)), words)
         spans = [ent_span(doc, bound) for bound in persons]
         titles = _titles(words)
         kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans, titles))
     _, persons, genders, names = kept
     return persons, genders, names
+
+
+def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -> list[Bound]:
+    """`persons` with the later one-word mentions of a person's surname the model did not tag as
+    a person ("Sipho Ndlovu ... Ndlovu conceded", the second untagged or taken for a place): a
+    capitalised proper noun, outside any person's name, not an organisation word nor a modifier
+    of a common noun ("the Ndlovu campaign"), whose text ends an earlier name of two or more
+    words. In text order."""
+    label = doc.vocab.strings["PERSON"]
+    inside = {i for start, end, _ in persons for i in range(start, end)}
+    surnames: dict[str, int] = {}  # last word of a person's full name → where that name ends
+    for start, end, _ in persons:
+        if end - start > 1:
+            surnames.setdefault(doc[end - 1].text, end)
+    found = []
+    for tok in doc:
+        if tok.i in inside or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper():
+            continue
+        if surnames.get(tok.text, len(doc)) > tok.i or tok.lower_ in words.org_name_words:
+            continue
+        if tok.dep_ == "compound" and tok.head.pos_ == "NOUN":
+            continue
+        if tok.ent_iob_ != "O" and not (_single_token_ent(tok) and tok.ent_type_ != "PERSON"):
+            continue  # part of a longer name ("Port Ndlovu"), or a person name turned down
+        found.append((tok.i, tok.i + 1, label))
+    return sorted(persons + found) if found else persons
+
+
+def _names_after_datelines(doc: Doc, words: EngineLexicons) -> list[Bound]:
+    """The untagged names that open a story right after its dateline, as the subject ("LUSAKA,
+    Zambia — Mwila Banda was 19 when ..."): the small model, misled by the capitals before, often
+    tags nothing there. Two or three capitalised proper nouns (`_name_shaped`) and no entity."""
+    label = doc.vocab.strings["PERSON"]
+    found = []
+    for _, end in dateline_ranges(doc):
+        run = end
+        while run < len(doc) and run - end < 3 and doc[run].pos_ == "PROPN" and doc[run].ent_iob_ == "O":
+            run += 1
+        name = doc[end:run]
+        # the subject: the parser may hang the first name apart ("Marisol" a root of its own)
+        if run - end >= 2 and _name_shaped(name, words) and name[-1].dep_ in {"nsubj", "nsubjpass"}:
+            found.append((end, run, label))
+    return found
+
+
+def _single_token_ent(tok: Token) -> bool:
+    """The token is an entity of its own (not part of a longer name such as "Port Radebe")."""
+    return tok.ent_iob_ == "B" and (tok.i + 1 == len(tok.doc) or tok.doc[tok.i + 1].ent_iob_ != "I")
 
 
 def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
@@ -702,7 +770,7 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
     quotes = quote_spans(doc_text(doc))
     narrated = quote_at(quotes, span.start_char) is None
     sentence = span.sent
-    window = _previous_sentence_start(span)
+    window = _previous_sentence_start(_quotation_opening(doc, span, quotes) if narrated else span)
     nearest: tuple[str, int] = ("", -1)
     for i in range(bisect.bisect_right(persons, span.start, key=lambda bound: bound[1]) - 1, -1, -1):
         start, end = persons[i][0], persons[i][1]
@@ -710,12 +778,44 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
             continue
         if not _agrees(pronoun, genders[start]):
             continue
+        name = _agreeing_full_name(doc, persons, genders, names, i, pronoun)
+        if not name:
+            continue
         if start < window:
-            return nearest if nearest[0] else (names[i], start)
+            return nearest if nearest[0] else (name, start)
         if _is_subject(doc[start:end], sentence.start):
-            return names[i], start
-        nearest = nearest if nearest[0] else (names[i], start)
+            return name, start
+        nearest = nearest if nearest[0] else (name, start)
     return nearest
+
+
+def _agreeing_full_name(
+    doc: Doc, persons: list[Bound], genders: dict[int, str], names: list[str], i: int, pronoun: str
+) -> str:
+    """The full name of person `i` for a he/she: its own (`_full_names`), unless that full name
+    disagrees with the pronoun: then an earlier full name with the same last word that agrees
+    ("the daughter of Luis Rocha ... Rocha says ... she says": the daughter, Ana Rocha), or ""
+    when there is none (the pronoun is someone else)."""
+    start, end, _ = persons[i]
+    full = next((j for j in range(i - 1, -1, -1) if names[j] == names[i] and persons[j][1] - persons[j][0] > 1), None)
+    if end - start > 1 or full is None or _agrees(pronoun, genders[persons[full][0]]):
+        return names[i]
+    surname = doc[end - 1].text
+    for j in range(full - 1, -1, -1):
+        first, last, _ = persons[j]
+        if last - first > 1 and doc[last - 1].text == surname and genders[first] and _agrees(pronoun, genders[first]):
+            return names[j]
+    return ""
+
+
+def _quotation_opening(doc: Doc, span: Span, quotes: Sequence[tuple[int, int]]) -> Span:
+    """Where the quotation the span's sentence closes opens ("“We found out. That is how they
+    work,” he posted": the sentences inside the quotation are the speaker's own, so the text
+    before them is the one the pronoun looks back over); the span itself when its sentence does
+    not begin inside a quotation."""
+    opened = quote_at(quotes, span.sent.start_char)
+    first = doc.char_span(opened[0], opened[0] + 1, alignment_mode="expand") if opened is not None else None
+    return first if first is not None and first.start < span.start else span
 
 
 def _unnamed_speaker(doc: Doc, pronoun: Span, stop: int, word: str, words: EngineLexicons) -> str:
