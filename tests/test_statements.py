@@ -542,13 +542,13 @@ def test_a_pronoun_speaker_prefers_the_subject_before_it(nlp: Language, compiled
 
 
 def test_a_surname_the_model_left_untagged_is_still_the_person(nlp: Language, compiled: CompiledRuleSet) -> None:
-    # the model tags "Attendance" a person and "Khoza" a nationality: the surname of a full name
-    # named before is that person, and the nearer subject
+    # the model tags "Attendance" a person and the second "Khoza" a place: the surname of a full
+    # name given before is that person, and the nearer subject
     text = (
-        "Independent candidate Rorisang Mthembu took 41 percent of the vote, against 37 percent for "
-        "the UDM's Bongani Khoza. Attendance was 28 percent.\n"
-        "Khoza accepted the result early on Thursday but blamed the rain for keeping voters at home.\n"
-        "\u201cOur supporters did not switch sides. They stayed dry,\u201d he said."
+        "The harbour board met on Monday to discuss the new ferry timetable proposed by councillor "
+        "Bongani Khoza. Attendance was thin.\n"
+        "Khoza told the board that the winter sailings would be cut by a third.\n"
+        '"We cannot run empty boats all winter," he said.'
     )
     assert ("he", "Bongani Khoza") in _speakers_with_names(nlp, compiled, text)
 
@@ -556,12 +556,12 @@ def test_a_surname_the_model_left_untagged_is_still_the_person(nlp: Language, co
 def test_a_pronoun_after_a_quotation_of_several_sentences_looks_before_it(
     nlp: Language, compiled: CompiledRuleSet
 ) -> None:
-    # the quotation's own sentences do not push the writer of the posts out of reach; the firm
-    # named inside what he wrote is not the one who posted
+    # the quotation's own sentences do not push the writer out of reach: the person named inside
+    # what he wrote is not the one who posted
     text = (
-        "In a string of posts on Tuesday night, Jaxon Whitfield, 29, wrote that the regulator had "
-        "\u201cnever once\u201d asked to meet Wrenfield before announcing the probe.\n"
-        "\u201cWe found out from a journalist. That is how seriously they take due process,\u201d he posted."
+        "Late on Sunday, the chef Jaxon Whitfield wrote that the inspectors had never once asked to "
+        "meet Dana Arnesen before closing the kitchen.\n"
+        "\u201cNobody phoned us first. Nobody ever does,\u201d he posted."
     )
     assert ("he", "Jaxon Whitfield") in _speakers_with_names(nlp, compiled, text)
 
@@ -579,8 +579,8 @@ def test_a_he_skips_a_woman_whose_surname_a_man_shares(nlp: Language, compiled: 
 def test_a_name_right_after_a_dateline_is_a_person(nlp: Language, compiled: CompiledRuleSet) -> None:
     # the model tags nothing in "Marisol Peralta" after the capitals of the dateline
     text = (
-        "OSORNO, Chile \u2014 Marisol Peralta was 23 when she first guided a group up the volcano.\n"
-        "\u201cI tell them to come soon,\u201d she says."
+        "HAMMERFEST, Norway \u2014 Marisol Peralta spent eleven winters counting seabirds on the "
+        "cliffs north of town.\n\u201cThe puffins come back later every year,\u201d she says."
     )
     assert ("she", "Marisol Peralta") in _speakers_with_names(nlp, compiled, text)
 

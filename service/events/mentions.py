@@ -315,7 +315,7 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
 
 def _apposed_to_person(ent: Span, words: EngineLexicons) -> bool:
     """The name stands in apposition to a noun that names a person, on either side: "the
-    party's secretary, Lerato Dube," or "Ana Soto, a hydrologist,": whatever the model's label,
+    union's treasurer, Femi Bello," or "Ana Soto, a hydrologist,": whatever the model's label,
     it names that person."""
     root = ent.root
     if root.dep_ == "appos" and _person_noun(root.head, words) and not root.head.ent_type_:
@@ -391,7 +391,7 @@ def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str
 
 def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -> list[Bound]:
     """`persons` with the later one-word mentions of a person's surname the model did not tag as
-    a person ("Sipho Ndlovu ... Ndlovu conceded", the second untagged or taken for a place): a
+    a person ("Sipho Ndlovu ... Ndlovu told the board", the second untagged or taken for a place): a
     capitalised proper noun, outside any person's name, not an organisation word nor a modifier
     of a common noun ("the Ndlovu campaign"), whose text ends an earlier name of two or more
     words. In text order."""
@@ -794,7 +794,7 @@ def _agreeing_full_name(
 ) -> str:
     """The full name of person `i` for a he/she: its own (`_full_names`), unless that full name
     disagrees with the pronoun: then an earlier full name with the same last word that agrees
-    ("the daughter of Luis Rocha ... Rocha says ... she says": the daughter, Ana Rocha), or ""
+    ("Ana Rocha ... her uncle, Luis Rocha ... Rocha says ... she says": Ana Rocha), or ""
     when there is none (the pronoun is someone else)."""
     start, end, _ = persons[i]
     full = next((j for j in range(i - 1, -1, -1) if names[j] == names[i] and persons[j][1] - persons[j][0] > 1), None)
@@ -809,8 +809,8 @@ def _agreeing_full_name(
 
 
 def _quotation_opening(doc: Doc, span: Span, quotes: Sequence[tuple[int, int]]) -> Span:
-    """Where the quotation the span's sentence closes opens ("“We found out. That is how they
-    work,” he posted": the sentences inside the quotation are the speaker's own, so the text
+    """Where the quotation the span's sentence closes opens ("“Nobody phoned. Nobody ever
+    does,” he posted": the sentences inside the quotation are the speaker's own, so the text
     before them is the one the pronoun looks back over); the span itself when its sentence does
     not begin inside a quotation."""
     opened = quote_at(quotes, span.sent.start_char)
