@@ -390,6 +390,12 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
             "Kings: Host Denver on Sunday.\nHawks: At Portland on Monday night.",
             [],
         ),
+        # ... also when the story names the teams in full
+        (
+            "The Fresno Kings beat the Boise Hawks 101-96.\nKings: Pryor has scored 30 or more in four straight games.\n"
+            "Hawks: Lane had eight points.\nKings: Host Denver on Sunday.\nHawks: At Portland on Monday night.",
+            [],
+        ),
         # two turns are not yet a transcript
         ("ANA RUIZ, HOST: Welcome back.\nRUIZ: Let us begin.", []),
         # a printed interview: labels in the names' own case, a full name once and then the surname
@@ -406,7 +412,24 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
         ),
         # repeated headings in the names' own case are no speakers
         ("Read More: a guide.\nRead More: the map.\nRead More: the timeline.\nWatch Live: the debate.", []),
+        # one-word labels the story names in full ("I'm Oona MacBride"), a "Mc" prefix in the
+        # capitals, and a guest named in full who speaks once between the others' turns
+        (
+            "I'm Oona MacBride, and with me is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
+            "PETRIE: Not for much longer, I'm afraid.\nMacBRIDE: Who decides?\nPETRIE: The council, in March.\n"
+            "MacBRIDE: We asked Gus Halloran of the council too.\nHALLORAN: We will decide when the survey is in.\n"
+            "MacBRIDE: Lars, a last word?\nPETRIE: Come and walk on it while you can.",
+            ["MacBRIDE", "PETRIE", "MacBRIDE", "PETRIE", "MacBRIDE", "HALLORAN", "MacBRIDE", "PETRIE"],
+        ),
     ],
 )
 def test_transcript_turns(text: str, expected: list[str]) -> None:
     assert [text[t.name_start : t.name_end] for t in turns(text)] == expected
+
+
+def test_a_one_word_label_takes_the_full_name_the_story_gives() -> None:
+    text = (
+        "I'm Oona MacBride, and with me is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
+        "PETRIE: Not for much longer, I'm afraid.\nMacBRIDE: Who decides?\nPETRIE: The council, in March."
+    )
+    assert [t.full_name for t in turns(text)] == ["Oona MacBride", "Lars Petrie", "Oona MacBride", "Lars Petrie"]

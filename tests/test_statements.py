@@ -576,6 +576,29 @@ def test_a_he_skips_a_woman_whose_surname_a_man_shares(nlp: Language, compiled: 
     assert ("he", "Tom Hadley") in _speakers_with_names(nlp, compiled, text)
 
 
+def test_the_company_takes_a_coined_firm_name_the_model_tags_as_a_person(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # "Lumora" is a PERSON to the model, but no given name and no person's surname
+    text = (
+        "Lumora, the payroll platform used by 9,000 small firms, says a faulty update caused the outage.\n"
+        "In a note to customers, the company said the update had been rolled back within the hour."
+    )
+    assert ("the company", "Lumora") in _speakers_with_names(nlp, compiled, text)
+
+
+def test_a_name_the_model_misses_at_the_head_of_a_sentence_is_a_person(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # the model tags nothing in "Edna Moyo", and tags "the Kasama" (a clinic) a person: a name
+    # written with "the" is a thing in every mention
+    text = (
+        "Edna Moyo runs the night shift at the Kasama, the only clinic in the district. Reporters "
+        "found her outside the Kasama on Friday.\n\u201cWe have had no water since Tuesday,\u201d she said."
+    )
+    assert ("she", "Edna Moyo") in _speakers_with_names(nlp, compiled, text)
+
+
 def test_a_name_right_after_a_dateline_is_a_person(nlp: Language, compiled: CompiledRuleSet) -> None:
     # the model tags nothing in "Marisol Peralta" after the capitals of the dateline
     text = (

@@ -318,9 +318,15 @@ def _apposed_to_person(ent: Span, words: EngineLexicons) -> bool:
     union's treasurer, Femi Bello," or "Ana Soto, a hydrologist,": whatever the model's label,
     it names that person."""
     root = ent.root
-    if root.dep_ == "appos" and _person_noun(root.head, words) and not root.head.ent_type_:
+    if root.dep_ == "appos" and _one_person_noun(root.head, words):
         return True
-    return any(c.dep_ == "appos" and _person_noun(c, words) and not c.ent_type_ for c in root.children)
+    return any(c.dep_ == "appos" and _one_person_noun(c, words) for c in root.children)
+
+
+def _one_person_noun(tok: Token, words: EngineLexicons) -> bool:
+    """A noun that names a person and no firm ("a hydrologist", not "a cathode maker"), and no
+    name of its own."""
+    return _person_noun(tok, words) and tok.lemma_.lower() not in words.company_nouns and not tok.ent_type_
 
 
 def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
@@ -380,13 +386,31 @@ def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str
     read with."""
     kept = doc.user_data.get(_PEOPLE)
     if not (isinstance(kept, tuple) and kept[0] is words):
-        tagged = [bound for bound in ent_bounds(doc) if is_person(ent_span(doc, bound), words)]
-        persons = _with_bare_surnames(doc, sorted(tagged + _names_after_datelines(doc, words)), words)
+        things = _named_with_the(doc)
+        tagged = [
+            bound for bound in ent_bounds(doc)
+            if is_person(span := ent_span(doc, bound), words) and span.text not in things
+        ]  # fmt: skip
+        persons = _with_bare_surnames(doc, sorted(tagged + _untagged_names(doc, words)), words)
         spans = [ent_span(doc, bound) for bound in persons]
         titles = _titles(words)
         kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans, titles))
     _, persons, genders, names = kept
     return persons, genders, names
+
+
+def _named_with_the(doc: Doc) -> frozenset[str]:
+    """Names the model tags PERSON that the story writes with "the" right before them, anywhere
+    ("told the Daily Courier", "the Yard"): a paper, a programme, a building, not a person, in
+    every mention."""
+    return frozenset(
+        ent.text
+        for ent in doc.ents
+        if ent.label_ == "PERSON"
+        and ent.start > 0
+        and doc[ent.start - 1].lower_ == "the"
+        and ent.root.dep_ not in {"compound", "poss", "nmod", "amod"}  # "the Lapointe camp": a person's
+    )
 
 
 def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -> list[Bound]:
@@ -415,20 +439,22 @@ def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -
     return sorted(persons + found) if found else persons
 
 
-def _names_after_datelines(doc: Doc, words: EngineLexicons) -> list[Bound]:
-    """The untagged names that open a story right after its dateline, as the subject ("LUSAKA,
-    Zambia — Mwila Banda was 19 when ..."): the small model, misled by the capitals before, often
-    tags nothing there. Two or three capitalised proper nouns (`_name_shaped`) and no entity."""
+def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
+    """The untagged names that open a sentence or follow a dateline as the subject ("LUSAKA,
+    Zambia — Mwila Banda was 19 when ...", "Edna Moyo runs the night shift"): the small model
+    often tags nothing there, misled by the capitals before or by a name it has never seen. Two
+    or three capitalised proper nouns (`_name_shaped`) and no entity."""
     label = doc.vocab.strings["PERSON"]
+    starts = {end for _, end in dateline_ranges(doc)} | {sent.start for sent in doc.sents}
     found = []
-    for _, end in dateline_ranges(doc):
-        run = end
-        while run < len(doc) and run - end < 3 and doc[run].pos_ == "PROPN" and doc[run].ent_iob_ == "O":
+    for start in sorted(starts):
+        run = start
+        while run < len(doc) and run - start < 3 and doc[run].pos_ == "PROPN" and doc[run].ent_iob_ == "O":
             run += 1
-        name = doc[end:run]
+        name = doc[start:run]
         # the subject: the parser may hang the first name apart ("Marisol" a root of its own)
-        if run - end >= 2 and _name_shaped(name, words) and name[-1].dep_ in {"nsubj", "nsubjpass"}:
-            found.append((end, run, label))
+        if run - start >= 2 and _name_shaped(name, words) and name[-1].dep_ in {"nsubj", "nsubjpass"}:
+            found.append((start, run, label))
     return found
 
 
@@ -782,7 +808,11 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
         if not name:
             continue
         if start < window:
-            return nearest if nearest[0] else (name, start)
+            if nearest[0]:
+                return nearest
+            # the nearest person lies further back: its sentence's subject, if one agrees, is the
+            # one spoken of ("Lee said he expects Park to recover. ... “…,” he said": Lee)
+            window, nearest = doc[start].sent.start, (name, start)
         if _is_subject(doc[start:end], sentence.start):
             return name, start
         nearest = nearest if nearest[0] else (name, start)
@@ -792,20 +822,24 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
 def _agreeing_full_name(
     doc: Doc, persons: list[Bound], genders: dict[int, str], names: list[str], i: int, pronoun: str
 ) -> str:
-    """The full name of person `i` for a he/she: its own (`_full_names`), unless that full name
-    disagrees with the pronoun: then an earlier full name with the same last word that agrees
-    ("Ana Rocha ... her uncle, Luis Rocha ... Rocha says ... she says": Ana Rocha), or ""
-    when there is none (the pronoun is someone else)."""
+    """The full name of person `i` for a he/she: its own (`_full_names`) when that full name's
+    gender agrees with the pronoun; when the gender disagrees or is unknown, an earlier full name
+    with the same last word whose gender is known and agrees ("Ana Rocha ... her uncle, Luis
+    Rocha ... Rocha says ... she says": Ana Rocha); failing that its own when its gender is
+    unknown, "" when it disagrees (the pronoun is someone else)."""
     start, end, _ = persons[i]
     full = next((j for j in range(i - 1, -1, -1) if names[j] == names[i] and persons[j][1] - persons[j][0] > 1), None)
-    if end - start > 1 or full is None or _agrees(pronoun, genders[persons[full][0]]):
+    if end - start > 1 or full is None:
+        return names[i]
+    gender = genders[persons[full][0]]
+    if gender and _agrees(pronoun, gender):
         return names[i]
     surname = doc[end - 1].text
-    for j in range(full - 1, -1, -1):
+    for j in range(i - 1, -1, -1):
         first, last, _ = persons[j]
         if last - first > 1 and doc[last - 1].text == surname and genders[first] and _agrees(pronoun, genders[first]):
             return names[j]
-    return ""
+    return "" if gender else names[i]
 
 
 def _quotation_opening(doc: Doc, span: Span, quotes: Sequence[tuple[int, int]]) -> Span:
@@ -928,17 +962,32 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if len(span) == 2 and lemma in words.company_nouns:
         bodies = words.speaking_bodies - words.company_nouns
         datelines = dateline_ranges(doc)
+        firm: Span | None = None
         for bound in reversed(bounds[max(0, before - _COMPANY_ENTITIES) : before]):
             ent = ent_span(doc, bound)
-            if (
-                doc.vocab.strings[bound[2]] != "ORG"
-                or ent.root.dep_ not in _ACTOR_DEPS
-                or in_dateline(datelines, bound[0])
-            ):
+            if ent.root.dep_ not in _ACTOR_DEPS or in_dateline(datelines, bound[0]):
                 continue  # "told Reuters": an organisation spoken to is not the one spoken of
-            if not any(tok.lemma_.lower() in bodies for tok in ent) and not is_person(ent, words):
+            if doc.vocab.strings[bound[2]] == "PERSON" and firm is None and _firm_taken_for_person(ent, words):
+                firm = ent  # an organisation the model tagged as one comes first
+            if doc.vocab.strings[bound[2]] != "ORG" or any(tok.lemma_.lower() in bodies for tok in ent):
+                continue
+            if not is_person(ent, words):
                 return str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text)  # not "Acme Corp's"
+        if firm is not None:
+            return str(firm.text)
     return ""
+
+
+def _firm_taken_for_person(ent: Span, words: EngineLexicons) -> bool:
+    """A one-word name the model tags PERSON that no person of the story bears: no given name and
+    no surname of a longer name ("Brightwell said ... the company said", a firm's coined name the
+    small model has never seen)."""
+    word = ent[0]
+    if len(ent) != 1 or word.pos_ != "PROPN" or word.text.isupper():
+        return False
+    if word.lower_ in words.given_names_male or word.lower_ in words.given_names_female:
+        return False
+    return not any(len(name) > 1 and name[-1].text == word.text for name in ent.doc.ents if name.label_ == "PERSON")
 
 
 _INDEFINITE = frozenset({"a", "an", "another"})

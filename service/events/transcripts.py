@@ -36,10 +36,13 @@ from service.events.doctext import PARAGRAPH
 
 _QUESTION = re.compile(r"(?:Q|Question)\s?[:.]\s")
 _ANSWER = re.compile(r"(?:A|Answer)\s?[:.]\s")
-_LABEL = re.compile(r"(?P<name>[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]*){0,4})(?P<role>, [A-Z][A-Z'’.\- ]*)?:[ \t]+(?=\S)")
+_LABEL = re.compile(
+    r"(?P<name>(?:Mc|Mac)?[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]*){0,4})(?P<role>, [A-Z][A-Z'’.\- ]*)?:[ \t]+(?=\S)"
+)  # "McGETTIGAN:" keeps the small c of its prefix
 _NAME_LABEL = re.compile(r"(?P<name>[A-Z][a-z'’\-]+(?: [A-Z][A-Za-z'’\-]+){0,3})(?P<role>)?:[ \t]+(?=\S)")
 """An interview's labels in the names' own case ("Helga Brandt: …", then "Brandt: …")."""
 _MIN_TURNS = 3
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _SPOKEN = re.compile(r"\?|\b(?:I|I'm|[Yy]ou|[Ww]e|[Mm]y|[Yy]our|[Oo]ur|[Mm]e|[Uu]s)\b")
 """First and second person, or a question: turns people speak, not notes about them."""
 
@@ -107,6 +110,7 @@ class _Labels:
     roles: dict[str, str]
     surnames: set[str]
     mentioned: set[str]
+    named: dict[str, str]
     exchanged: set[str]
 
     def speaks(self, name: str, role: str | None) -> bool:
@@ -114,7 +118,7 @@ class _Labels:
         if " " in name:  # in the names' own case only as a name ("Read More:" twice is none)
             repeated = self.uses[name] > 1 and (name.isupper() or name in self.mentioned)
             return repeated or name.split()[-1] in self.uses
-        return bool(role) or name in self.roles or name in self.surnames or name in self.exchanged
+        return bool(role) or name in self.roles or name in self.surnames or name in self.named or name in self.exchanged
 
 
 def turns(text: str) -> list[Turn]:
@@ -129,17 +133,23 @@ def turns(text: str) -> list[Turn]:
     uses = Counter(label["name"] for label, _, _ in labelled)
     # surname → full name, of labels of several words and of labels with a role
     several = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
+    said: dict[str, list[str]] = {}
+    for label, offset, end in labelled:
+        said.setdefault(label["name"], []).append(text[offset + label.end() : end])
+    # a box score's "Kings:" is a named team too, but nobody speaks in its notes
+    named = {name: full for name, full in _named_in_text(text, uses).items() if _mostly_spoken(said[name])}
     labels = _Labels(
         uses,
         {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if label["role"]},
         set(several),
         {name for name in uses if text.count(name) > uses[name]},
-        _exchanged([(label["name"], text[offset + label.end() : end]) for label, offset, end in labelled], uses),
+        named,
+        _exchanged([(label["name"], text[offset + label.end() : end]) for label, offset, end in labelled], uses, named),
     )
     if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
     # a transcript: every label of a name or of a known surname is a turn ("RON TILLMAN:" once)
-    full = {**several, **labels.roles}
+    full = {**named, **several, **labels.roles}
     return [
         Turn(offset, offset + label.end("name"), full.get(label["name"], label["name"]), offset + label.end(), end)
         for label, offset, end in labelled
@@ -149,18 +159,52 @@ def turns(text: str) -> list[Turn]:
     ]
 
 
-def _exchanged(turns: list[tuple[str, str]], uses: Counter[str]) -> set[str]:
+def _named_in_text(text: str, uses: Counter[str]) -> dict[str, str]:
+    """One-word labels that are the surname of a name of several words the story writes in its
+    own case ("I'm Fiona Drysdale, and with me is Isla Munro" before "DRYSDALE: …", "MUNRO: …"):
+    label → that full name."""
+    named = {}
+    for name in uses:
+        if " " in name or not name.removeprefix("Mac").removeprefix("Mc").isupper():
+            continue  # a label in capitals only: "Kings:", "Transcript:" are a team and a heading
+        for found in re.finditer(rf"\b{re.escape(name)}\b", text, flags=re.IGNORECASE):
+            if found.group().isupper():
+                continue  # the label itself, or the name in capitals
+            before = text[: found.start()].split()[-2:]
+            if len(before) == 2 and re.search(r"(?:^|[\n.!?])\s*$", text[: found.start()].rsplit(before[0], 1)[0]):
+                before = before[1:]  # "Presenter Fiona Gillies" opening a sentence: the title goes
+            given = next((before[k:] for k in range(len(before)) if all(map(_given_name, before[k:]))), [])
+            if given and text[found.start() - 1] == " ":
+                named[name] = " ".join([*given, found.group()])
+                break
+    return named
+
+
+def _given_name(word: str) -> bool:
+    """Shaped like a given name: a capital, then small letters with a vowel ("Pádraig", not "Mr",
+    "I'm" or "the")."""
+    letters = word.replace("-", "")
+    return letters.isalpha() and word[:1].isupper() and letters[1:].islower() and _VOWEL.search(word) is not None
+
+
+def _exchanged(turns: list[tuple[str, str]], uses: Counter[str], named: dict[str, str]) -> set[str]:
     """One-word labels that take turns: two or more that each label two paragraphs or more, never
-    twice in a row, changing hands at least three times, in words people say to each other (most
-    turns address or speak as a person, or ask): "JUDGE: Do you understand?¶HARRIS: Yes.¶…". A
-    live blog's "UPDATE: …¶UPDATE: …", a dateline, or a box score's notes by team ("Kings: Pryor
-    has scored 30 …¶Hawks: …") is none."""
+    twice in a row (a one-word label the story names in full may speak once between them),
+    changing hands at least three times, in words people say to each other (most turns address
+    or speak as a person, or ask): "JUDGE: Do you understand?¶HARRIS: Yes.¶…". A live blog's
+    "UPDATE: …¶UPDATE: …", a dateline, or a box score's notes by team ("Kings: Pryor has scored
+    30 …¶Hawks: …") is none."""
     repeated = {name for name, count in uses.items() if " " not in name and count > 1}
-    sequence = [(name, said) for name, said in turns if name in repeated]
+    sequence = [(name, said) for name, said in turns if name in repeated or name in named]
     changes = sum(a[0] != b[0] for a, b in pairwise(sequence))
     alternating = changes == len(sequence) - 1 and changes >= _MIN_TURNS
-    spoken = sum(bool(_SPOKEN.search(said)) for _, said in sequence) * 2 >= len(sequence)
-    return repeated if len(repeated) > 1 and alternating and spoken else set()
+    spoken = _mostly_spoken([said for _, said in sequence])
+    return {name for name, _ in sequence} if len(repeated) > 1 and alternating and spoken else set()
+
+
+def _mostly_spoken(turns: list[str]) -> bool:
+    """Most of the turns address or speak as a person, or ask (`_SPOKEN`)."""
+    return sum(bool(_SPOKEN.search(said)) for said in turns) * 2 >= len(turns)
 
 
 def _stage_direction(words: str) -> bool:
