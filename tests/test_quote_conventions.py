@@ -412,10 +412,10 @@ def test_the_turns_of_a_labelled_transcript_are_statements_of_their_labels(
         ),
         # repeated headings in the names' own case are no speakers
         ("Read More: a guide.\nRead More: the map.\nRead More: the timeline.\nWatch Live: the debate.", []),
-        # one-word labels the story names in full ("I'm Oona MacBride"), a "Mc" prefix in the
+        # one-word labels the story names in full ("This is Oona MacBride"), a "Mc" prefix in the
         # capitals, and a guest named in full who speaks once between the others' turns
         (
-            "I'm Oona MacBride, and with me is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
+            "This is Oona MacBride; my guest today is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
             "PETRIE: Not for much longer, I'm afraid.\nMacBRIDE: Who decides?\nPETRIE: The council, in March.\n"
             "MacBRIDE: We asked Gus Halloran of the council too.\nHALLORAN: We will decide when the survey is in.\n"
             "MacBRIDE: Lars, a last word?\nPETRIE: Come and walk on it while you can.",
@@ -429,7 +429,7 @@ def test_transcript_turns(text: str, expected: list[str]) -> None:
 
 def test_a_one_word_label_takes_the_full_name_the_story_gives() -> None:
     text = (
-        "I'm Oona MacBride, and with me is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
+        "This is Oona MacBride; my guest today is Lars Petrie of the pier trust.\nMacBRIDE: Lars, is the pier safe?\n"
         "PETRIE: Not for much longer, I'm afraid.\nMacBRIDE: Who decides?\nPETRIE: The council, in March."
     )
     assert [t.full_name for t in turns(text)] == ["Oona MacBride", "Lars Petrie", "Oona MacBride", "Lars Petrie"]

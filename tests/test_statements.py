@@ -581,7 +581,7 @@ def test_the_company_takes_a_coined_firm_name_the_model_tags_as_a_person(
 ) -> None:
     # "Lumora" is a PERSON to the model, but no given name and no person's surname
     text = (
-        "Lumora, the payroll platform used by 9,000 small firms, says a faulty update caused the outage.\n"
+        "Lumora, which sells payroll software to small firms, blamed a faulty update for the outage on Monday.\n"
         "In a note to customers, the company said the update had been rolled back within the hour."
     )
     assert ("the company", "Lumora") in _speakers_with_names(nlp, compiled, text)

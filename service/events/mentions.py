@@ -409,7 +409,7 @@ def _named_with_the(doc: Doc) -> frozenset[str]:
         if ent.label_ == "PERSON"
         and ent.start > 0
         and doc[ent.start - 1].lower_ == "the"
-        and ent.root.dep_ not in {"compound", "poss", "nmod", "amod"}  # "the Lapointe camp": a person's
+        and ent.root.dep_ not in {"compound", "poss", "nmod", "amod"}  # "the Okafor campaign": a person's
     )
 
 

@@ -161,7 +161,7 @@ def turns(text: str) -> list[Turn]:
 
 def _named_in_text(text: str, uses: Counter[str]) -> dict[str, str]:
     """One-word labels that are the surname of a name of several words the story writes in its
-    own case ("I'm Fiona Drysdale, and with me is Isla Munro" before "DRYSDALE: …", "MUNRO: …"):
+    own case ("This is Fiona Drysdale; my guest is Isla Munro" before "DRYSDALE: …", "MUNRO: …"):
     label → that full name."""
     named = {}
     for name in uses:
