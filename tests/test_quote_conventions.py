@@ -302,6 +302,20 @@ def test_an_interview_whose_subject_spoke_nowhere_before_is_hers(nlp: Language, 
     assert not any(speaker == "Liam Reyes" or content.startswith("How bad") for speaker, content, _ in found), found
 
 
+def test_an_interview_introduced_by_she_is_the_one_the_paragraph_before_presents(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    text = (
+        "Marta Okonjo’s second album, Low Tide Songs, was recorded in a boathouse on Pier 4.\n"
+        "She spoke to Liam Reyes at the harbour before a rehearsal.\n"
+        "Q: Why a boathouse?\nA: Because the water does half the mixing for you.\n"
+        "Q: And the title?\nA: My grandfather named every tide. I borrowed one."
+    )
+    found = _said(nlp, compiled, text)
+    assert ("Marta Okonjo", "Because the water does half the mixing for you.", "DIRECT") in found
+    assert not any(speaker in {"Liam Reyes", "Marta Okonjo’s"} for speaker, _, _ in found), found
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -196,14 +196,21 @@ Owen Marsh", "an interview with ...": then the subject is the other one)."""
 def _interviewee(doc: Doc, answer: Answer) -> Mention | None:
     """The person an exchange's introduction presents when no one named there spoke before
     ("Hannah Voss opened a bakery in 2016. She spoke to Owen Marsh."): its first PERSON that
-    is not the one spoken to. None when the introduction names no such person."""
+    is not the one spoken to, reading the paragraph before too when the introduction opens with
+    "he" or "she". None when the introduction names no such person."""
     intro = doc.char_span(answer.intro_start, answer.intro_end, alignment_mode="expand")
     if intro is None:
         return None
+    if intro[0].lower_ in _PRESENTING_PRONOUNS and answer.intro_start > 0:
+        # "She spoke to Owen Marsh at her home.": she is the one the paragraph before presents
+        text = doc_text(doc)
+        start = text.rfind("\n", 0, answer.intro_start - 1) + 1
+        intro = doc.char_span(start, answer.intro_end, alignment_mode="expand") or intro
     for ent in intro.ents:
         head = ent.root.head
         if ent.label_ == "PERSON" and not (ent.root.dep_ == "pobj" and head.lower_ in _INTERVIEWER_PREPS):
-            return Mention(ent.text, ent.start_char, ent.end_char, resolved=ent.text)
+            name = ent[:-1] if len(ent) > 1 and ent[-1].tag_ == "POS" else ent  # "Ana Ruiz’s novel"
+            return Mention(name.text, name.start_char, name.end_char, resolved=name.text)
     return None
 
 
