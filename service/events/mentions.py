@@ -459,7 +459,7 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
 
 
 def _single_token_ent(tok: Token) -> bool:
-    """The token is an entity of its own (not part of a longer name such as "Port Radebe")."""
+    """The token is an entity of its own (not part of a longer name such as "Port Ndlovu")."""
     return tok.ent_iob_ == "B" and (tok.i + 1 == len(tok.doc) or tok.doc[tok.i + 1].ent_iob_ != "I")
 
 
@@ -819,6 +819,11 @@ def _named_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons)
     return nearest
 
 
+_FULL_NAME_REACH = 400
+"""Person mentions `_agreeing_full_name` looks back over: a surname's full names are near, and a
+walk over every person of a long document per pronoun would be quadratic."""
+
+
 def _agreeing_full_name(
     doc: Doc, persons: list[Bound], genders: dict[int, str], names: list[str], i: int, pronoun: str
 ) -> str:
@@ -828,14 +833,17 @@ def _agreeing_full_name(
     Rocha ... Rocha says ... she says": Ana Rocha); failing that its own when its gender is
     unknown, "" when it disagrees (the pronoun is someone else)."""
     start, end, _ = persons[i]
-    full = next((j for j in range(i - 1, -1, -1) if names[j] == names[i] and persons[j][1] - persons[j][0] > 1), None)
-    if end - start > 1 or full is None:
+    if end - start > 1 or " " not in names[i]:
+        return names[i]  # a full name itself, or a surname no full name came before
+    reach = range(i - 1, max(i - _FULL_NAME_REACH, 0) - 1, -1)
+    full = next((j for j in reach if names[j] == names[i] and persons[j][1] - persons[j][0] > 1), None)
+    if full is None:
         return names[i]
     gender = genders[persons[full][0]]
     if gender and _agrees(pronoun, gender):
         return names[i]
     surname = doc[end - 1].text
-    for j in range(i - 1, -1, -1):
+    for j in reach:
         first, last, _ = persons[j]
         if last - first > 1 and doc[last - 1].text == surname and genders[first] and _agrees(pronoun, genders[first]):
             return names[j]
