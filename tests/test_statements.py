@@ -599,6 +599,17 @@ def test_a_name_the_model_misses_at_the_head_of_a_sentence_is_a_person(
     assert ("she", "Edna Moyo") in _speakers_with_names(nlp, compiled, text)
 
 
+def test_a_title_the_model_takes_into_an_organisation_leaves_the_person(
+    nlp: Language, compiled: CompiledRuleSet
+) -> None:
+    # the model tags "Chair Maren Holt" an organisation: the title's noun names a person
+    text = (
+        "Chair Maren Holt opened the annual meeting in the town hall.\n"
+        "\u201cIt has been a difficult year for every sawmill in the valley,\u201d she said."
+    )
+    assert ("she", "Maren Holt") in _speakers_with_names(nlp, compiled, text)
+
+
 def test_a_name_right_after_a_dateline_is_a_person(nlp: Language, compiled: CompiledRuleSet) -> None:
     # the model tags nothing in "Marisol Peralta" after the capitals of the dateline
     text = (

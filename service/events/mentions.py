@@ -440,22 +440,47 @@ def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -
 
 
 def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
-    """The untagged names that open a sentence or follow a dateline as the subject ("LUSAKA,
-    Zambia — Mwila Banda was 19 when ...", "Edna Moyo runs the night shift"): the small model
-    often tags nothing there, misled by the capitals before or by a name it has never seen. Two
-    or three capitalised proper nouns (`_name_shaped`) and no entity."""
+    """The names the model misses where news copy puts a person first, as the subject: right
+    after a dateline or at the head of a sentence ("LUSAKA, Zambia — Mwila Banda was 19 when
+    ...", "Edna Moyo runs the night shift"), untagged or tagged as an organisation together with
+    the title before them ("Chair Annika Lind", "Chief Financial Officer Reiko Sato told"): two or
+    three capitalised proper nouns (`_name_shaped`), after titles whose last word names a person
+    (`_person_noun`: "officer", "chair") when there are any."""
     label = doc.vocab.strings["PERSON"]
     starts = {end for _, end in dateline_ranges(doc)} | {sent.start for sent in doc.sents}
     found = []
     for start in sorted(starts):
         run = start
-        while run < len(doc) and run - start < 3 and doc[run].pos_ == "PROPN" and doc[run].ent_iob_ == "O":
+        while run < len(doc) and run - start < _TITLED_NAME and doc[run].pos_ == "PROPN":
+            if doc[run].ent_iob_ != "O" and doc[run].ent_type_ not in {"ORG", ""}:
+                break
             run += 1
-        name = doc[start:run]
         # the subject: the parser may hang the first name apart ("Marisol" a root of its own)
-        if run - start >= 2 and _name_shaped(name, words) and name[-1].dep_ in {"nsubj", "nsubjpass"}:
-            found.append((start, run, label))
+        if run - start < 2 or doc[run - 1].dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        if any(tok.ent_type_ == "ORG" for tok in doc[start:run]) and not _whole_entity(doc, start, run):
+            continue  # part of an organisation's name that runs on ("Bank of ...")
+        for first in range(max(run - 3, start), run - 1):  # the longest name first
+            name = doc[first:run]
+            titled = first == start or _person_noun(doc[first - 1], words) or doc[first - 1].lower_ in _titles(words)
+            untitled = first > start or not any(tok.ent_type_ for tok in name)
+            if 2 <= len(name) <= 3 and titled and untitled and _name_shaped(name, words):
+                found.append((first, run, label))
+                break
     return found
+
+
+_TITLED_NAME = 6
+"""Words of a title and a name at the head of a sentence ("Chief Financial Officer Reiko Sato")."""
+
+
+def _whole_entity(doc: Doc, start: int, end: int) -> bool:
+    """`doc[start:end]` is exactly one entity."""
+    return (
+        doc[start].ent_iob_ == "B"
+        and (end == len(doc) or doc[end].ent_iob_ != "I")
+        and all(tok.ent_iob_ == "I" for tok in doc[start + 1 : end])
+    )
 
 
 def _single_token_ent(tok: Token) -> bool:
