@@ -20,6 +20,9 @@ from service.events.datelines import clip, dateline_ranges, in_dateline
         ("The story began.\nNEW YORK -- A man was shot on Sunday.", "NEW YORK --"),
         ('GAZA CITY — "We ran," she said.', "GAZA CITY —"),
         ("PESHAWAR: At least 12 people were killed in a blast.", "PESHAWAR:"),
+        ("4:26 p.m. CT – Another delegate said the app had crashed.", "4:26 p.m. CT –"),
+        ("The count went on.\n09.15 GMT - Flights resumed from the north runway.", "09.15 GMT -"),
+        ("The final score was 4:2 - a clear win.", None),
         ("Ratio: 3 to 1 in favour.", None),
         ("NATO — the alliance — said it would meet.", None),
         ("The UN said - quietly - that it would leave.", None),
@@ -53,6 +56,17 @@ def test_no_role_comes_from_a_dateline(nlp: Language, compiled: CompiledRuleSet)
     }  # fmt: skip
     statement = next(e for e in events if e.type == "statement")
     assert statement.roles["content"].text.startswith("A suicide bomber")
+
+
+def test_a_live_blog_stamp_is_no_speaker(nlp: Language, compiled: CompiledRuleSet) -> None:
+    # the parser makes the time zone or the time the entry's subject
+    text = (
+        "4:26 p.m. CT – A volunteer from Brandon, Rosa Whitby, said the buses to the venue were running late.\n"
+        "4:40 p.m. CT – Okoro told reporters the party would leave the hall united."
+    )
+    events = extract(nlp, compiled, [text]).docs[0].events
+    speakers = [e.roles["speaker"].text for e in events if e.type == "statement"]
+    assert speakers == ["A volunteer from Brandon", "Okoro"], speakers
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ or an em/en dash or a colon ("PESHAWAR: At least 12 people ...", as South Asian 
 it), at the start of the text or of a line, before a capital, a digit or a quote ("NATO — the
 alliance — said" is no dateline). A transcript's speaker label in capitals ("KELLY: Good
 morning") reads as one too, which costs nothing: turns are found from the text, not from rules.
+A live blog's entry stamp ("4:26 p.m. CT – Another delegate said ...") is one too: the parser
+makes the time (or the time zone) the entry's subject.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ _DATELINE = re.compile(
     r"[ \t]*(?:[—–]|--?(?=[ \t])|:(?=[ \t]))[ \t]*"  # "PESHAWAR:" (South Asian papers) too
     r"(?=[A-Z0-9“\"‘'])"  # the story's first sentence follows
 )
+_TIMESTAMP = re.compile(
+    r"(?m)^[ \t]*\d{1,2}[:.]\d{2}(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]+[A-Z]{2,5})?"  # 4:26 p.m. CT, 09.15 GMT
+    r"[ \t]*(?:[—–]|--?(?=[ \t]))[ \t]*"
+    r"(?=[A-Z0-9“\"‘'])"
+)
+"""A live blog's entry stamp ("4:26 p.m. CT – ..."): metadata like a dateline, not the entry's subject."""
 _KEY = "sitrep.datelines"
 
 Range = tuple[int, int]
@@ -42,7 +50,9 @@ def dateline_ranges(doc: Doc) -> tuple[Range, ...]:
         return found
     ranges: list[Range] = []
     starts: list[int] = []  # token offsets, listed only once a dateline is found (most texts have none)
-    for match in _DATELINE.finditer(doc_text(doc)):
+    text = doc_text(doc)
+    matches = sorted([*_DATELINE.finditer(text), *_TIMESTAMP.finditer(text)], key=lambda match: match.start())
+    for match in matches:
         starts = starts or [tok.idx for tok in doc]
         first = bisect.bisect_left(starts, match.start())
         end = bisect.bisect_left(starts, match.end())
