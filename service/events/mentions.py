@@ -433,7 +433,7 @@ def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -
             continue
         if tok.dep_ == "compound" and tok.head.pos_ == "NOUN":
             continue
-        if tok.ent_iob_ != "O" and not (_single_token_ent(tok) and tok.ent_type_ != "PERSON"):
+        if tok.ent_iob_ != "O" and not (_whole_entity(doc, tok.i, tok.i + 1) and tok.ent_type_ != "PERSON"):
             continue  # part of a longer name ("Port Ndlovu"), or a person name turned down
         found.append((tok.i, tok.i + 1, label))
     return sorted(persons + found) if found else persons
@@ -447,6 +447,7 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
     three capitalised proper nouns (`_name_shaped`), after titles whose last word names a person
     (`_person_noun`: "officer", "chair") when there are any."""
     label = doc.vocab.strings["PERSON"]
+    titles = _titles(words)
     starts = {end for _, end in dateline_ranges(doc)} | {sent.start for sent in doc.sents}
     found = []
     for start in sorted(starts):
@@ -462,7 +463,7 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
             continue  # part of an organisation's name that runs on ("Bank of ...")
         for first in range(max(run - 3, start), run - 1):  # the longest name first
             name = doc[first:run]
-            titled = first == start or _person_noun(doc[first - 1], words) or doc[first - 1].lower_ in _titles(words)
+            titled = first == start or _person_noun(doc[first - 1], words) or doc[first - 1].lower_ in titles
             untitled = first > start or not any(tok.ent_type_ for tok in name)
             if 2 <= len(name) <= 3 and titled and untitled and _name_shaped(name, words):
                 found.append((first, run, label))
@@ -476,16 +477,8 @@ _TITLED_NAME = 6
 
 def _whole_entity(doc: Doc, start: int, end: int) -> bool:
     """`doc[start:end]` is exactly one entity."""
-    return (
-        doc[start].ent_iob_ == "B"
-        and (end == len(doc) or doc[end].ent_iob_ != "I")
-        and all(tok.ent_iob_ == "I" for tok in doc[start + 1 : end])
-    )
-
-
-def _single_token_ent(tok: Token) -> bool:
-    """The token is an entity of its own (not part of a longer name such as "Port Ndlovu")."""
-    return tok.ent_iob_ == "B" and (tok.i + 1 == len(tok.doc) or tok.doc[tok.i + 1].ent_iob_ != "I")
+    ent = entity_at(doc, start)
+    return ent is not None and ent.start == start and ent.end == end
 
 
 def _full_names(people: list[Span], titles: frozenset[str]) -> list[str]:
@@ -997,12 +990,12 @@ def _named_body(doc: Doc, span: Span, words: EngineLexicons) -> str:
         datelines = dateline_ranges(doc)
         firm: Span | None = None
         for bound in reversed(bounds[max(0, before - _COMPANY_ENTITIES) : before]):
-            ent = ent_span(doc, bound)
+            ent, label = ent_span(doc, bound), doc.vocab.strings[bound[2]]
             if ent.root.dep_ not in _ACTOR_DEPS or in_dateline(datelines, bound[0]):
                 continue  # "told Reuters": an organisation spoken to is not the one spoken of
-            if doc.vocab.strings[bound[2]] == "PERSON" and firm is None and _firm_taken_for_person(ent, words):
+            if label == "PERSON" and firm is None and _firm_taken_for_person(ent, words):
                 firm = ent  # an organisation the model tagged as one comes first
-            if doc.vocab.strings[bound[2]] != "ORG" or any(tok.lemma_.lower() in bodies for tok in ent):
+            if label != "ORG" or any(tok.lemma_.lower() in bodies for tok in ent):
                 continue
             if not is_person(ent, words):
                 return str(ent[:-1].text if ent[-1].tag_ == "POS" else ent.text)  # not "Acme Corp's"
@@ -1020,7 +1013,7 @@ def _firm_taken_for_person(ent: Span, words: EngineLexicons) -> bool:
         return False
     if word.lower_ in words.given_names_male or word.lower_ in words.given_names_female:
         return False
-    return not any(len(name) > 1 and name[-1].text == word.text for name in ent.doc.ents if name.label_ == "PERSON")
+    return not any(end - start > 1 for start, end, _ in _person_names(ent.doc).get(word.text, []))
 
 
 _INDEFINITE = frozenset({"a", "an", "another"})

@@ -130,12 +130,15 @@ def turns(text: str) -> list[Turn]:
         label = _LABEL.match(body) or _NAME_LABEL.match(body)
         if label is not None and not _stage_direction(body[label.end() :]):
             labelled.append((label, offset, offset + len(body)))
+    if len(labelled) < _MIN_TURNS:
+        return []  # a lone "PESHAWAR:" dateline: no transcript, whatever its labels show
     uses = Counter(label["name"] for label, _, _ in labelled)
     # surname → full name, of labels of several words and of labels with a role
     several = {label["name"].split()[-1]: label["name"] for label, _, _ in labelled if " " in label["name"]}
+    spoken_turns = [(label["name"], text[offset + label.end() : end]) for label, offset, end in labelled]
     said: dict[str, list[str]] = {}
-    for label, offset, end in labelled:
-        said.setdefault(label["name"], []).append(text[offset + label.end() : end])
+    for name, words in spoken_turns:
+        said.setdefault(name, []).append(words)
     # a box score's "Kings:" is a named team too, but nobody speaks in its notes
     named = {name: full for name, full in _named_in_text(text, uses).items() if _mostly_spoken(said[name])}
     labels = _Labels(
@@ -144,7 +147,7 @@ def turns(text: str) -> list[Turn]:
         set(several),
         {name for name in uses if text.count(name) > uses[name]},
         named,
-        _exchanged([(label["name"], text[offset + label.end() : end]) for label, offset, end in labelled], uses, named),
+        _exchanged(spoken_turns, uses, named),
     )
     if sum(labels.speaks(label["name"], label["role"]) for label, _, _ in labelled) < _MIN_TURNS:
         return []
