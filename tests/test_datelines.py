@@ -20,6 +20,8 @@ from service.events.datelines import clip, dateline_ranges, in_dateline
         ("The story began.\nNEW YORK -- A man was shot on Sunday.", "NEW YORK --"),
         ('GAZA CITY — "We ran," she said.', "GAZA CITY —"),
         ("PESHAWAR: At least 12 people were killed in a blast.", "PESHAWAR:"),
+        ("BOGOTÁ, Colombia — Élida Ruiz said the road was shut.", "BOGOTÁ, Colombia —"),
+        ("ŁÓDŹ (PAP) - Firefighters reached the mill at dawn.", "ŁÓDŹ (PAP) -"),
         ("4:26 p.m. CT – Another volunteer said the buses were late.", "4:26 p.m. CT –"),
         ("The count went on.\n09.15 GMT - Flights resumed from the north runway.", "09.15 GMT -"),
         ("The final score was 4:2 - a clear win.", None),

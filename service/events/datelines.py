@@ -23,13 +23,15 @@ from spacy.tokens import Doc
 
 from service.events.doctext import doc_text
 
+_CAPITALS = "A-Z" + "".join(ch for ch in map(chr, range(0xC0, 0x250)) if ch.isupper())
+"""Capital letters of the Latin alphabets, accented too: "BOGOTÁ", "ŁÓDŹ", "SÃO PAULO" open datelines."""
 _DATELINE = re.compile(
     r"(?m)^[ \t]*"
-    r"[A-Z][A-Z.'’\-]{2,}(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}"  # KANDAHAR, NEW YORK, ST. LOUIS
-    r"(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3}){0,2}"  # , Afghanistan / , Dec. 2
+    rf"[{_CAPITALS}][{_CAPITALS}.'’\-]{{2,}}(?:[ \t]+[{_CAPITALS}][{_CAPITALS}.'’\-]+){{0,3}}"  # KANDAHAR, ST. LOUIS
+    rf"(?:,[ \t]*[{_CAPITALS}][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,3}}){{0,2}}"  # , Afghanistan / , Dec. 2
     r"(?:[ \t]*\([A-Za-z.&' ]{1,30}\))?"  # (AP), (Reuters)
     r"[ \t]*(?:[—–]|--?(?=[ \t])|:(?=[ \t]))[ \t]*"  # "PESHAWAR:" (South Asian papers) too
-    r"(?=[A-Z0-9“\"‘'])"  # the story's first sentence follows
+    rf"(?=[{_CAPITALS}0-9“\"‘'])"  # the story's first sentence follows
 )
 _TIMESTAMP = re.compile(
     r"(?m)^[ \t]*\d{1,2}[:.]\d{2}(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]+[A-Z]{2,5})?"  # 4:26 p.m. CT, 09.15 GMT

@@ -36,6 +36,7 @@ comes from the pack's reserved lexicons (`EngineLexicons`); the pronouns are gra
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from collections.abc import Iterator, Sequence
 
 from spacy.tokens import Doc, Span, Token
@@ -306,6 +307,8 @@ def is_person(ent: Span, words: EngineLexicons) -> bool:
         return (ent[0].lower_ in given and _reports_speech(ent, words)) or _apposed_to_person(ent, words)
     if ent.label_ != "PERSON" or any(ch.isdigit() for ch in ent.text):
         return False  # "Rs320bn", "F-16": a figure or a model the model took for a name
+    if any(tok.lower_ in {"and", "&"} for tok in ent[1:-1]):
+        return False  # "the coast from Tain and Dornoch" read as one name: two of anything are no "he"
     root = ent.root
     if root.dep_ == "pobj" and root.head.lower_ in words.person_place_preps:
         return root.head.head.lower_ == "according" or (len(ent) > 1 and ent[0].lower_ in given)
@@ -342,7 +345,7 @@ def _gender_evidence(ent: Span, words: EngineLexicons) -> str:
     female = bool(near & (words.speaker_titles_female | female_nouns) or appos & female_nouns)
     if male != female:
         return "M" if male else "F"
-    first = ent[0].lower_
+    first = _plain(ent[0].lower_)
     if len(ent) > 1 and (first in words.given_names_male) != (first in words.given_names_female):
         return "M" if first in words.given_names_male else "F"
     return ""
@@ -391,7 +394,7 @@ def _people(doc: Doc, words: EngineLexicons) -> tuple[list[Bound], dict[int, str
             bound for bound in ent_bounds(doc)
             if is_person(span := ent_span(doc, bound), words) and span.text not in things
         ]  # fmt: skip
-        persons = _with_bare_surnames(doc, sorted(tagged + _untagged_names(doc, words)), words)
+        persons = _with_bare_surnames(doc, sorted(_run_on(doc, tagged, words) + _untagged_names(doc, words)), words)
         spans = [ent_span(doc, bound) for bound in persons]
         titles = _titles(words)
         kept = doc.user_data[_PEOPLE] = (words, persons, person_genders(doc, spans, words), _full_names(spans, titles))
@@ -437,6 +440,36 @@ def _with_bare_surnames(doc: Doc, persons: list[Bound], words: EngineLexicons) -
             continue  # part of a longer name ("Port Ndlovu"), or a person name turned down
         found.append((tok.i, tok.i + 1, label))
     return sorted(persons + found) if found else persons
+
+
+def _run_on(doc: Doc, persons: list[Bound], words: EngineLexicons) -> list[Bound]:
+    """`persons` with each name the model cut short taken to its end: a name ending with a given
+    name, then a capitalised proper noun on the same line, untagged or a one-word person of its
+    own, is missing its surname ("Sergeant Aoife" + "Breen" after a rank it took for a given
+    name). Only after a given name: "Datuk Seri" + a name, "Purple" + "Heart" are no such case."""
+    label = doc.vocab.strings["PERSON"]
+    given = words.given_names_male | words.given_names_female
+    grown: list[Bound] = []
+    swallowed: set[int] = set()
+    for start, end, kind in persons:
+        if start in swallowed:
+            continue
+        nxt = doc[end] if end < len(doc) else None
+        if (
+            kind == label and nxt is not None and nxt.pos_ == "PROPN" and nxt.is_title
+            and _plain(doc[end - 1].lower_) in given and doc[end - 1].whitespace_ == " "
+            and nxt.lower_ not in words.org_name_words
+            and (nxt.ent_iob_ == "O" or (nxt.ent_type_ == "PERSON" and _whole_entity(doc, end, end + 1)))
+        ):  # fmt: skip
+            swallowed.add(end)
+            end += 1
+        grown.append((start, end, kind))
+    return grown
+
+
+def _plain(word: str) -> str:
+    """`word` without its accents: the given-name lexicons spell "Siobhan", "Jose", "Andre"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
 def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
