@@ -385,11 +385,16 @@ def test_she_takes_the_person_not_a_place_the_model_tags_as_one(nlp: Language, c
     ("text", "name"),
     [
         # a rank the model reads as a given name cuts the name short ("Garda Niamh" + "Treacy")
-        ("Detective Garda Niamh Treacy told the court the cards had been cloned. She said the accused had admitted it.",
-         "Niamh Treacy"),
+        (
+            "Detective Garda Niamh Treacy told the court the cards had been cloned. She said the accused had admitted it.",
+            "Niamh Treacy",
+        ),
         # places between which something lies are no one ("between Tain and Dornoch")
-        ("Forecaster Mairead Quinn said the storm would turn north overnight. Crews were sent to the coast "
-         "between Tain and Dornoch. “That is the first good news today,” she added.", "Mairead Quinn"),
+        (
+            "Forecaster Mairead Quinn said the storm would turn north overnight. Crews were sent to the coast "
+            "between Tain and Dornoch. “That is the first good news today,” she added.",
+            "Mairead Quinn",
+        ),
     ],
 )
 def test_she_takes_the_whole_name_of_the_person_who_spoke(
