@@ -446,7 +446,7 @@ def _run_on(doc: Doc, persons: list[Bound], words: EngineLexicons) -> list[Bound
     """`persons` with each name the model cut short taken to its end: a name ending with a given
     name, then a capitalised proper noun on the same line, untagged or a one-word person of its
     own, is missing its surname ("Sergeant Aoife" + "Breen" after a rank it took for a given
-    name). Only after a given name: "Datuk Seri" + a name, "Purple" + "Heart" are no such case."""
+    name). Only after a given name: an honorific pair ("Tan Sri") or a medal's first word ran on too."""
     label = doc.vocab.strings["PERSON"]
     given = words.given_names_male | words.given_names_female
     grown: list[Bound] = []
