@@ -404,6 +404,24 @@ def test_she_takes_the_whole_name_of_the_person_who_spoke(
     assert _speaker(pronoun).endswith(name)
 
 
+@pytest.mark.parametrize(
+    ("text", "cue", "name"),
+    [
+        # a name the model leaves untagged, in apposition to a person noun
+        ("Her trainer, Pablo Lasa, conceded the loss would hurt but predicted a good summer.", "conceded", "Pablo Lasa"),
+        # the description that spoke last, not a person named before it
+        ("Mayor Ingrid Haldane said the depot would close.\nSefton Marr, a ratepayer, shouted from the "
+         "gallery.\nOutside the hall, the mayor conceded the vote had been close. “We will think again,” she said.",
+         "said", "Ingrid Haldane"),
+    ],
+)  # fmt: skip
+def test_a_description_resolves_to_whom_the_story_just_named(
+    nlp: Language, compiled: CompiledRuleSet, text: str, cue: str, name: str
+) -> None:
+    last = [e for e in _statements(nlp, compiled, text) if e.roles["cue"].text == cue][-1]
+    assert _speaker(last) == name
+
+
 def test_the_ministry_resolves_to_the_organisation_whose_name_holds_it(
     nlp: Language, compiled: CompiledRuleSet
 ) -> None:

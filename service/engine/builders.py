@@ -921,7 +921,10 @@ def _past_fronted_setting(doc: Doc, speaker: Mention, words: EngineLexicons) -> 
         return None
     if root.lemma_.lower() in words.people or any(c.dep_ in {"det", "poss", "nummod"} for c in root.children):
         return None  # "Her coach, X," / "The studio, X," / "Teck, the mining company," name their speaker
-    appositive = next((c for c in root.children if c.dep_ == "appos" and c.i > root.i + 1), None)
+    later = [c for c in root.children if c.i > root.i + 1]
+    appositive = next((c for c in later if c.dep_ == "appos"), None) or next(
+        (c for c in later if c.dep_ == "conj" and (c.lemma_.lower() in words.people or c.ent_type_ == "PERSON")), None
+    )  # or coordinated with the setting by the parser ("Outside court, his sister, X, said")
     # "the family's solicitor, X," without the comma that closes the apposition
     return None if appositive is None else grow(doc, (appositive.i,), "subtree")
 

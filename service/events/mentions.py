@@ -482,6 +482,17 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
     label = doc.vocab.strings["PERSON"]
     titles = _titles(words)
     starts = {end for _, end in dateline_ranges(doc)} | {sent.start for sent in doc.sents}
+    # a title that ends with a person noun before the name ("Opposition health critic Ada Moss rose")
+    after_title = {
+        tok.i + 1
+        for tok in doc[:-1]
+        if tok.dep_ == "compound"
+        and tok.pos_ == "NOUN"
+        and tok.is_lower
+        and doc[tok.i + 1].pos_ == "PROPN"
+        and _person_noun(tok, words)
+    }
+    starts |= after_title
     found = []
     for start in sorted(starts):
         run = start
@@ -497,7 +508,7 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
         for first in range(max(run - 3, start), run - 1):  # the longest name first
             name = doc[first:run]
             titled = first == start or _person_noun(doc[first - 1], words) or doc[first - 1].lower_ in titles
-            untitled = first > start or not any(tok.ent_type_ for tok in name)
+            untitled = first > start or start in after_title or not any(tok.ent_type_ for tok in name)
             if 2 <= len(name) <= 3 and titled and untitled and _name_shaped(name, words):
                 found.append((first, run, label))
                 break
@@ -594,6 +605,8 @@ def resolve_name(doc: Doc, span: Span, label: str, words: EngineLexicons) -> str
         beside = _apposed(doc, span, _NAMED_LABELS)
         if beside is not None:
             return str(beside.text)
+        if untagged := _untagged_apposed_name(span, words):
+            return untagged
         if aged := _aged_person(doc, span) or (_ageing(span) and _epithet_person(doc, span, words)):
             return aged  # "the 35-year-old" (a DATE to the model)
         if ent is not None:
@@ -762,7 +775,32 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
     unnamed = _unnamed_speaker(doc, span, max(start, span.start - _NAMED_SPEAKER_WINDOW, 0), pronoun, words)
     if not unnamed and start < _previous_sentence_start(span) and (met := _interviewee(doc, span, pronoun, words)):
         return met  # "Our reporter spoke to a fisherman near Belmullet. He said …": the fisherman
-    return unnamed or name or _described_subject(doc, span, pronoun, words)
+    described = "" if unnamed or start < 0 else _described_speaker(doc, span, start, pronoun, words)
+    return unnamed or described or name or _described_subject(doc, span, pronoun, words)
+
+
+def _described_speaker(doc: Doc, pronoun: Span, after: int, word: str, words: EngineLexicons) -> str:
+    """The name a definite description took up as the subject of a speech verb in the pronoun's
+    sentence or the one before, when the nearest named person (at token `after`) is in an earlier
+    paragraph ("Outside, the minister conceded … “…,” she said": the minister's name, not a member
+    named a paragraph earlier; within one paragraph the named person stays). "" if none (a
+    description that took up no name leaves the pronoun to the named person)."""
+    quotes = quote_spans(doc_text(doc))
+    low = _previous_sentence_start(pronoun)
+    if low <= after or "\n" not in doc[after:low].text:
+        return ""
+    for tok in reversed(doc[low : pronoun.start]):
+        if tok.dep_ != "nsubj" or tok.tag_ != "NN" or tok.ent_type_ or quote_at(quotes, tok.idx) is not None:
+            continue
+        if tok.head.lemma_.lower() not in words.speaker_speech_verbs or not _agrees(
+            word, _noun_gender(tok.lemma_.lower(), words)
+        ):
+            continue
+        phrase = doc[tok.left_edge.i : tok.i + 1]
+        if phrase[0].lower_ == "the" or phrase[0].dep_ == "poss":
+            name = resolve_name(doc, phrase, "", words)
+            return name if name in _people(doc, words)[2] else ""
+    return ""
 
 
 _INTERVIEW_VERBS = frozenset({"speak", "talk", "interview"})
@@ -1110,11 +1148,15 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         )
     ):
         return ""  # "the ministry", "the club", "the town", "the crew", "the recall notice": no person
+    quotes = quote_spans(doc_text(doc))
+    # an age or a nation describes whom the story is about ("said the 19-year-old", "the Swede")
+    kin = _ageing(span) or span.root.ent_type_ == "NORP" or _demonym(span.root, words)
     first, back = span[0].sent, 0
     while back < _EPITHET_SENTENCES and first.start > 0:
         first = doc[first.start - 1].sent
-        back += bool(first.text.strip())  # a blank line between paragraphs is no sentence
-    quotes = quote_spans(doc_text(doc))
+        # a blank line between paragraphs is no sentence; for an age or a nation, nor is one of a
+        # quotation the parser split ("“It went. It went at the net …,” the Swede said")
+        back += bool(first.text.strip()) and not (kin and quote_at(quotes, first.start_char) is not None)
     narrated = quote_at(quotes, span.start_char) is None
     people = [
         person
@@ -1135,6 +1177,12 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     }
     if plain and len(titled) == 1 and len(min(titled).split()) >= 2:
         return min(titled)  # "Coun. Brendan Mulcahy … the councillor", whoever else was named
+    if len(set(names)) > 1 and _ageing(span):
+        # an age ("said the 19-year-old from Porto"): the nearest sentence that names anyone, if
+        # it names one person (not an office, "the mayor" after a ratepayer, nor a paper, "The Oregonian")
+        nearest = [(p, n) for p, n in zip(people, names, strict=True) if p.sent.start == people[-1].sent.start]
+        if len({n for _, n in nearest}) == 1:
+            people, names = [p for p, _ in nearest], [n for _, n in nearest]
     if len(set(names)) != 1 or len(names[0].split()) < 2:
         return ""
     subjects = [person for person in people if _subject_or_apposed(person)]
@@ -1326,6 +1374,19 @@ def _apposed(doc: Doc, span: Span, labels: frozenset[str]) -> Span | None:
         if (person := next((e for e in persons if e is not None and e.label_ == "PERSON"), None)) is not None:
             return person
     return None
+
+
+def _untagged_apposed_name(span: Span, words: EngineLexicons) -> str:
+    """A name of two or three capitalised words the model left untagged, in apposition to the
+    mention's person noun ("His coach, Tavo Ruelas, said"). "" otherwise."""
+    if not _person_noun(span.root, words):
+        return ""
+    for child in span.root.rights:
+        if child.dep_ == "appos":
+            name = span.doc[child.left_edge.i : child.right_edge.i + 1]
+            if 2 <= len(name) <= 3 and all(t.pos_ == "PROPN" and t.is_title and t.ent_iob_ == "O" for t in name):
+                return str(name.text)
+    return ""
 
 
 def _named_at(doc: Doc, i: int) -> Span | None:
