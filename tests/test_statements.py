@@ -408,10 +408,10 @@ def test_she_takes_the_whole_name_of_the_person_who_spoke(
     ("text", "cue", "name"),
     [
         # a name the model leaves untagged, in apposition to a person noun
-        ("Her trainer, Pablo Lasa, conceded the loss would hurt but predicted a good summer.", "conceded", "Pablo Lasa"),
+        ("Her trainer, Pablo Lasa, said the squad would rest until March.", "said", "Pablo Lasa"),
         # the description that spoke last, not a person named before it
         ("Mayor Ingrid Haldane said the depot would close.\nSefton Marr, a ratepayer, shouted from the "
-         "gallery.\nOutside the hall, the mayor conceded the vote had been close. “We will think again,” she said.",
+         "gallery.\nWhen the meeting ended, the mayor conceded the vote had been close. “We will think again,” she said.",
          "said", "Ingrid Haldane"),
     ],
 )  # fmt: skip

@@ -924,7 +924,7 @@ def _past_fronted_setting(doc: Doc, speaker: Mention, words: EngineLexicons) -> 
     later = [c for c in root.children if c.i > root.i + 1]
     appositive = next((c for c in later if c.dep_ == "appos"), None) or next(
         (c for c in later if c.dep_ == "conj" and (c.lemma_.lower() in words.people or c.ent_type_ == "PERSON")), None
-    )  # or coordinated with the setting by the parser ("Outside court, his sister, X, said")
+    )  # or coordinated with the setting by the parser ("At the gate, his niece, X, said")
     # "the family's solicitor, X," without the comma that closes the apposition
     return None if appositive is None else grow(doc, (appositive.i,), "subtree")
 

@@ -482,7 +482,7 @@ def _untagged_names(doc: Doc, words: EngineLexicons) -> list[Bound]:
     label = doc.vocab.strings["PERSON"]
     titles = _titles(words)
     starts = {end for _, end in dateline_ranges(doc)} | {sent.start for sent in doc.sents}
-    # a title that ends with a person noun before the name ("Opposition health critic Ada Moss rose")
+    # a title that ends with a person noun before the name ("transport critic Ada Moss stood up")
     after_title = {
         tok.i + 1
         for tok in doc[:-1]
@@ -782,7 +782,7 @@ def _person_antecedent(doc: Doc, span: Span, pronoun: str, words: EngineLexicons
 def _described_speaker(doc: Doc, pronoun: Span, after: int, word: str, words: EngineLexicons) -> str:
     """The name a definite description took up as the subject of a speech verb in the pronoun's
     sentence or the one before, when the nearest named person (at token `after`) is in an earlier
-    paragraph ("Outside, the minister conceded … “…,” she said": the minister's name, not a member
+    paragraph ("When the vote ended, the mayor conceded … “…,” she said": the mayor's name, not a
     named a paragraph earlier; within one paragraph the named person stays). "" if none (a
     description that took up no name leaves the pronoun to the named person)."""
     quotes = quote_spans(doc_text(doc))
@@ -1378,7 +1378,7 @@ def _apposed(doc: Doc, span: Span, labels: frozenset[str]) -> Span | None:
 
 def _untagged_apposed_name(span: Span, words: EngineLexicons) -> str:
     """A name of two or three capitalised words the model left untagged, in apposition to the
-    mention's person noun ("His coach, Tavo Ruelas, said"). "" otherwise."""
+    mention's person noun ("Her trainer, Tavo Ruelas, told reporters"). "" otherwise."""
     if not _person_noun(span.root, words):
         return ""
     for child in span.root.rights:
