@@ -783,12 +783,12 @@ def _described_speaker(doc: Doc, pronoun: Span, after: int, word: str, words: En
     """The name a definite description took up as the subject of a speech verb in the pronoun's
     sentence or the one before, when the nearest named person (at token `after`) is in an earlier
     paragraph ("When the vote ended, the mayor conceded … “…,” she said": the mayor's name, not a
-    named a paragraph earlier; within one paragraph the named person stays). "" if none (a
-    description that took up no name leaves the pronoun to the named person)."""
-    quotes = quote_spans(doc_text(doc))
+    ratepayer named a paragraph earlier; within one paragraph the named person stays). "" if none
+    (a description that took up no name leaves the pronoun to the named person)."""
     low = _previous_sentence_start(pronoun)
     if low <= after or "\n" not in doc[after:low].text:
         return ""
+    quotes = quote_spans(doc_text(doc))
     for tok in reversed(doc[low : pronoun.start]):
         if tok.dep_ != "nsubj" or tok.tag_ != "NN" or tok.ent_type_ or quote_at(quotes, tok.idx) is not None:
             continue
@@ -1150,7 +1150,8 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
         return ""  # "the ministry", "the club", "the town", "the crew", "the recall notice": no person
     quotes = quote_spans(doc_text(doc))
     # an age or a nation describes whom the story is about ("said the 19-year-old", "the Swede")
-    kin = _ageing(span) or span.root.ent_type_ == "NORP" or _demonym(span.root, words)
+    nation = span.root.ent_type_ == "NORP" or _demonym(span.root, words)
+    kin = _ageing(span) or nation
     first, back = span[0].sent, 0
     while back < _EPITHET_SENTENCES and first.start > 0:
         first = doc[first.start - 1].sent
@@ -1186,7 +1187,7 @@ def _epithet_person(doc: Doc, span: Span, words: EngineLexicons) -> str:
     if len(set(names)) != 1 or len(names[0].split()) < 2:
         return ""
     subjects = [person for person in people if _subject_or_apposed(person)]
-    if not subjects or span.root.ent_type_ == "NORP" or _demonym(span.root, words):
+    if not subjects or nation:
         return names[0] if subjects else ""  # a party or nation: "the Democrat"
     title = _title_before(doc, subjects[0], words)
     if title and _names_office(title, head) and plain:
