@@ -607,57 +607,46 @@ def test_a_pronoun_after_a_quotation_of_several_sentences_looks_before_it(
     assert ("he", "Jaxon Whitfield") in _speakers_with_names(nlp, compiled, text)
 
 
-def test_a_he_skips_a_woman_whose_surname_a_man_shares(nlp: Language, compiled: CompiledRuleSet) -> None:
-    # "Mrs." makes that mention female, whatever the first mention of the surname said
-    text = (
-        "At the gala, Senator Tom Hadley posed for photographs with Governor Frank Oduya and his "
-        "wife, Grace Oduya.\nMr. Hadley said in an interview that the governor was warm. But Mrs. "
-        'Oduya, who was busy with another guest, barely looked up. "She gave me a very cold nod," he said.'
-    )
-    assert ("he", "Tom Hadley") in _speakers_with_names(nlp, compiled, text)
-
-
-def test_the_company_takes_a_coined_firm_name_the_model_tags_as_a_person(
-    nlp: Language, compiled: CompiledRuleSet
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        pytest.param(
+            "At the gala, Senator Tom Hadley posed for photographs with Governor Frank Oduya and his "
+            "wife, Grace Oduya.\nMr. Hadley said in an interview that the governor was warm. But Mrs. "
+            'Oduya, who was busy with another guest, barely looked up. "She gave me a very cold nod," he said.',
+            ("he", "Tom Hadley"),
+            id="Mrs. makes that mention female, whatever the first mention of the surname said",
+        ),
+        pytest.param(
+            "Lumora, which sells payroll software to small firms, blamed a faulty update for the outage on Monday.\n"
+            "In a note to customers, the company said the update had been rolled back within the hour.",
+            ("the company", "Lumora"),
+            id="a coined firm name the model tags PERSON, no given name and no surname, is the company",
+        ),
+        pytest.param(
+            "Edna Moyo runs the night shift at the Kasama, the only clinic in the district. Reporters "
+            "found her outside the Kasama on Friday.\n\u201cWe have had no water since Tuesday,\u201d she said.",
+            ("she", "Edna Moyo"),
+            id="a name the model misses heading a sentence is a person, a name written with the is a thing",
+        ),
+        pytest.param(
+            "Chair Maren Holt opened the annual meeting in the town hall.\n"
+            "\u201cIt has been a difficult year for every sawmill in the valley,\u201d she said.",
+            ("she", "Maren Holt"),
+            id="a title the model takes into one organisation leaves the person",
+        ),
+        pytest.param(
+            "HAMMERFEST, Norway \u2014 Marisol Peralta spent eleven winters counting seabirds on the "
+            "cliffs north of town.\n\u201cThe puffins come back later every year,\u201d she says.",
+            ("she", "Marisol Peralta"),
+            id="the untagged name after the capitals of a dateline is a person",
+        ),
+    ],
+)
+def test_a_pronoun_takes_the_person_the_model_misread(
+    nlp: Language, compiled: CompiledRuleSet, text: str, pair: tuple[str, str]
 ) -> None:
-    # "Lumora" is a PERSON to the model, but no given name and no person's surname
-    text = (
-        "Lumora, which sells payroll software to small firms, blamed a faulty update for the outage on Monday.\n"
-        "In a note to customers, the company said the update had been rolled back within the hour."
-    )
-    assert ("the company", "Lumora") in _speakers_with_names(nlp, compiled, text)
-
-
-def test_a_name_the_model_misses_at_the_head_of_a_sentence_is_a_person(
-    nlp: Language, compiled: CompiledRuleSet
-) -> None:
-    # the model tags nothing in "Edna Moyo", and tags "the Kasama" (a clinic) a person: a name
-    # written with "the" is a thing in every mention
-    text = (
-        "Edna Moyo runs the night shift at the Kasama, the only clinic in the district. Reporters "
-        "found her outside the Kasama on Friday.\n\u201cWe have had no water since Tuesday,\u201d she said."
-    )
-    assert ("she", "Edna Moyo") in _speakers_with_names(nlp, compiled, text)
-
-
-def test_a_title_the_model_takes_into_an_organisation_leaves_the_person(
-    nlp: Language, compiled: CompiledRuleSet
-) -> None:
-    # the model tags "Chair Maren Holt" an organisation: the title's noun names a person
-    text = (
-        "Chair Maren Holt opened the annual meeting in the town hall.\n"
-        "\u201cIt has been a difficult year for every sawmill in the valley,\u201d she said."
-    )
-    assert ("she", "Maren Holt") in _speakers_with_names(nlp, compiled, text)
-
-
-def test_a_name_right_after_a_dateline_is_a_person(nlp: Language, compiled: CompiledRuleSet) -> None:
-    # the model tags nothing in "Marisol Peralta" after the capitals of the dateline
-    text = (
-        "HAMMERFEST, Norway \u2014 Marisol Peralta spent eleven winters counting seabirds on the "
-        "cliffs north of town.\n\u201cThe puffins come back later every year,\u201d she says."
-    )
-    assert ("she", "Marisol Peralta") in _speakers_with_names(nlp, compiled, text)
+    assert pair in _speakers_with_names(nlp, compiled, text)
 
 
 def _said_by(nlp: Language, compiled: CompiledRuleSet, text: str) -> list[tuple[str, str]]:
